@@ -1,0 +1,56 @@
+/**
+ * What the training pipeline writes beside each ONNX model and the server reads:
+ * one type shared by both, so neither imports the other.
+ *
+ * @module
+ */
+
+/** The three architectures the project trains and serves. */
+export const MODEL_NAMES = ["mlp", "cnn", "cnn-aug"] as const;
+export type ModelName = typeof MODEL_NAMES[number];
+
+/** Pixel normalisation: (pixel / 255 - mean) / std, MNIST's usual constants. */
+export interface Normalisation {
+  mean: number;
+  std: number;
+}
+
+export const MNIST_NORMALISATION: Normalisation = { mean: 0.1307, std: 0.3081 };
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  seconds: number;
+  learningRate: number;
+}
+
+export interface ModelMetadata {
+  name: string;
+  version: string;
+  architecture: string[];
+  parameters: number;
+  input: { name: string; shape: (number | string)[]; layout: "NCHW"; normalisation: Normalisation };
+  outputs: { name: string; shape: (number | string)[] }[];
+  opset: number;
+  testAccuracy: number;
+  perClassAccuracy: number[];
+  confusionMatrix: number[][];
+  history: EpochRecord[];
+  hyperParameters: {
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    schedule: string;
+    optimizer: string;
+    loss: string;
+    augmentation: boolean;
+    limit: number | null;
+  };
+  seed: number;
+  trainingSeconds: number;
+  date: string;
+  data: { trainCount: number; testCount: number; sha256: Record<string, string> };
+  tools: Record<string, string>;
+  augmentationSheet?: string;
+}

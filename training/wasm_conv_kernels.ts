@@ -1,0 +1,176 @@
+/**
+ * Convolution gradient kernels for tfjs's wasm backend.
+ *
+ * The wasm backend ships no `Conv2DBackpropFilter` kernel and a slow
+ * `Conv2DBackpropInput`, so a CNN cannot train on it as is. Both gradients are
+ * ordinary convolutions of re-arranged tensors, so we compose them from kernels
+ * wasm does have (Transpose, PadV2, Reverse, Conv2D), which run in XNNPACK.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+
+type TensorInfo = tf.TensorInfo;
+type KernelArgs = {
+  inputs: Record<string, TensorInfo>;
+  backend: Backend;
+  attrs: tf.NamedAttrMap;
+};
+type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
+/** Runs another kernel registered for the same backend, by name. */
+function run(
+  name: string,
+  backend: Backend,
+  inputs: Record<string, TensorInfo>,
+  attrs: Record<string, unknown>,
+): TensorInfo {
+  const kernel = tf.getKernel(name, "wasm");
+  if (!kernel) throw new Error(`wasm backend lacks the ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as TensorInfo;
+}
+
+/** Frees intermediate results that never reach the engine's bookkeeping. */
+function dispose(backend: Backend, ...infos: TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+function pairOf(value: number | [number, number]): [number, number] {
+  return typeof value === "number" ? [value, value] : value;
+}
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvGradAttrs,
+): tf.backend_util.Conv2DInfo {
+  if (attrs.dataFormat === "NCHW") throw new Error("wasm conv gradients support NHWC only");
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+/**
+ * dW[kh,kw,ci,co] = sum over (b,oh,ow) of x[b, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[b,oh,ow,co].
+ * Treating ci as the batch and b as the channel turns this into one convolution of
+ * the padded input with dy as the filter, dilated by the forward stride.
+ */
+export function conv2DBackpropFilter(
+  args: KernelArgs,
+): TensorInfo {
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { filterShape: number[] };
+  const { backend } = args;
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
+  const [strideH, strideW] = pairOf(attrs.strides as number | [number, number]);
+  const { top, bottom, left, right } = info.padInfo;
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const [, h, w] = x.shape;
+  // Pad so that a valid convolution yields exactly kh x kw outputs, cropping any
+  // rows the forward pass never reached (negative bottom/right padding).
+  const needH = (info.outHeight - 1) * strideH + kh;
+  const needW = (info.outWidth - 1) * strideW + kw;
+  const padBottom = needH - h - top;
+  const padRight = needW - w - left;
+  let source = x;
+  const owned: TensorInfo[] = [];
+  if (padBottom < 0 || padRight < 0) {
+    source = run("Slice", backend, { x }, {
+      begin: [0, 0, 0, 0],
+      size: [-1, Math.min(h, h + padBottom), Math.min(w, w + padRight), -1],
+    });
+    owned.push(source);
+  }
+  let padded = source;
+  if (top || bottom || left || right || padBottom > 0 || padRight > 0) {
+    const paddings: ExplicitPad = [[0, 0], [top, Math.max(0, padBottom)], [
+      left,
+      Math.max(0, padRight),
+    ], [0, 0]];
+    padded = run("PadV2", backend, { x: source }, { paddings, constantValue: 0 });
+    owned.push(padded);
+  }
+  const xT = run("Transpose", backend, { x: padded }, { perm: [3, 1, 2, 0] }); // [ci,H,W,B]
+  const dyT = run("Transpose", backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [OH,OW,B,co]
+  const conv = run("Conv2D", backend, { x: xT, filter: dyT }, {
+    strides: 1,
+    pad: "valid",
+    dataFormat: "NHWC",
+    dilations: [strideH, strideW],
+  }); // [ci,kh,kw,co]
+  const dW = run("Transpose", backend, { x: conv }, { perm: [1, 2, 0, 3] });
+  dispose(backend, ...owned, xT, dyT, conv);
+  return dW;
+}
+
+/**
+ * dx is the "full" convolution of dy with the filter rotated 180 degrees and its
+ * channels swapped. Stride 1 only (all our models); larger strides fall back to
+ * the backend's own kernel.
+ */
+export function conv2DBackpropInput(
+  args: KernelArgs,
+  fallback?: tf.KernelFunc,
+): TensorInfo {
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs as unknown as ConvGradAttrs & { inputShape: number[] };
+  const { backend } = args;
+  const [strideH, strideW] = pairOf(attrs.strides as number | [number, number]);
+  if ((strideH !== 1 || strideW !== 1) && fallback) return fallback(args) as TensorInfo;
+  const info = convInfo(attrs.inputShape, filter.shape, attrs);
+  const [kh, kw] = [info.filterHeight, info.filterWidth];
+  const [, h, w] = attrs.inputShape;
+  const padTop = kh - 1 - info.padInfo.top;
+  const padLeft = kw - 1 - info.padInfo.left;
+  const padBottom = h + kh - 1 - info.outHeight - padTop;
+  const padRight = w + kw - 1 - info.outWidth - padLeft;
+  const paddings: ExplicitPad = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
+  const padded = run("PadV2", backend, { x: dy }, { paddings, constantValue: 0 });
+  const flipped = run("Reverse", backend, { x: filter }, { dims: [0, 1] });
+  const swapped = run("Transpose", backend, { x: flipped }, { perm: [0, 1, 3, 2] });
+  const dx = run("Conv2D", backend, { x: padded, filter: swapped }, {
+    strides: 1,
+    pad: "valid",
+    dataFormat: "NHWC",
+    dilations: 1,
+  });
+  dispose(backend, padded, flipped, swapped);
+  return dx;
+}
+
+let registered = false;
+
+/** Registers both gradient kernels for the wasm backend (idempotent). */
+export function registerWasmConvGradients(): void {
+  if (registered) return;
+  registered = true;
+  const builtinInput = tf.getKernel("Conv2DBackpropInput", "wasm")?.kernelFunc;
+  if (tf.getKernel("Conv2DBackpropInput", "wasm")) tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+  if (tf.getKernel("Conv2DBackpropFilter", "wasm")) {
+    tf.unregisterKernel("Conv2DBackpropFilter", "wasm");
+  }
+  tf.registerKernel({
+    kernelName: "Conv2DBackpropFilter",
+    backendName: "wasm",
+    kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+  });
+  tf.registerKernel({
+    kernelName: "Conv2DBackpropInput",
+    backendName: "wasm",
+    kernelFunc: ((args: Parameters<typeof conv2DBackpropInput>[0]) =>
+      conv2DBackpropInput(args, builtinInput)) as unknown as tf.KernelFunc,
+  });
+}

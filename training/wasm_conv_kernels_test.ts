@@ -1,0 +1,70 @@
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { assert } from "../lib/assert.ts";
+import { registerWasmConvGradients } from "./wasm_conv_kernels.ts";
+
+interface Case {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number;
+  pad: "same" | "valid";
+}
+
+const cases: Case[] = [
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: "same" },
+  { x: [3, 7, 9, 2], filter: [3, 3, 2, 5], strides: 1, pad: "valid" },
+  { x: [2, 9, 9, 2], filter: [5, 5, 2, 3], strides: 1, pad: "same" },
+  { x: [2, 10, 11, 3], filter: [3, 3, 3, 2], strides: 2, pad: "same" },
+  { x: [1, 12, 12, 1], filter: [4, 4, 1, 2], strides: 2, pad: "valid" },
+];
+
+/** Gradients of sum(conv(x, w) * r) with respect to x and w. */
+function gradients(c: Case, x: Float32Array, w: Float32Array, r: Float32Array) {
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, c.x);
+    const wt = tf.tensor4d(w, c.filter);
+    const outShape = tf.conv2d(xt, wt, c.strides, c.pad).shape;
+    const rt = tf.tensor(r.subarray(0, outShape.reduce((a, b) => a * b)), outShape);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad), rt))
+    );
+    return g([xt, wt]).map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  let diff = 0, norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    norm = Math.max(norm, Math.abs(expected[i]));
+  }
+  return diff / Math.max(norm, 1e-12);
+}
+
+function random(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+Deno.test("wasm conv gradient kernels match the cpu backend", async () => {
+  const inputs = cases.map((c, i) => ({
+    c,
+    x: random(c.x.reduce((a, b) => a * b), 1 + i),
+    w: random(c.filter.reduce((a, b) => a * b), 100 + i),
+    r: random(4096, 200 + i),
+  }));
+  await tf.setBackend("cpu");
+  const expected = inputs.map(({ c, x, w, r }) => gradients(c, x, w, r));
+  assert(await tf.setBackend("wasm"), "wasm backend must start");
+  registerWasmConvGradients();
+  inputs.forEach(({ c, x, w, r }, i) => {
+    const [dx, dw] = gradients(c, x, w, r);
+    const errX = relativeError(dx, expected[i][0]);
+    const errW = relativeError(dw, expected[i][1]);
+    assert(errX <= 1e-4, `case ${i} dx relative error ${errX}`);
+    assert(errW <= 1e-4, `case ${i} dW relative error ${errW}`);
+  });
+});
