@@ -1,0 +1,96 @@
+/**
+ * onnxruntime-web (WASM) for the server and the evaluator: one place that starts the runtime,
+ * opens sessions from model bytes and runs batches of 28x28 digits.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-web";
+
+/** Pixels per digit: the models take NCHW [batch, 1, 28, 28]. */
+export const DIGIT_PIXELS = 28 * 28;
+
+/** Classes the models score (digits 0-9). */
+export const CLASS_COUNT = 10;
+
+/**
+ * The runtime's WebAssembly file. We read it ourselves and hand ort the bytes, so a
+ * `deno compile`d binary needs no file beside it: pass this path to `deno compile --include`.
+ * Resolved through the package, so it does not depend on the working directory.
+ */
+export const ORT_WASM_URL: URL = new URL(
+  import.meta.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"),
+);
+
+export interface RuntimeOptions {
+  /** WASM threads; ort's Deno support is reliable with 1, 2 works via worker_threads. */
+  numThreads?: number;
+}
+
+let started: Promise<void> | undefined;
+
+/**
+ * Configures ort once. ort reads `env.wasm` only when the first session is created, so later
+ * calls with other options are ignored; call this at start-up to choose `numThreads`.
+ */
+export function initOnnxRuntime(options: RuntimeOptions = {}): Promise<void> {
+  started ??= (async () => {
+    ort.env.wasm.numThreads = options.numThreads ?? 1;
+    ort.env.wasm.wasmBinary = await Deno.readFile(ORT_WASM_URL);
+  })();
+  return started;
+}
+
+/** Opens an inference session on a model's bytes (starting the runtime if needed). */
+export async function createSession(modelBytes: Uint8Array): Promise<ort.InferenceSession> {
+  await initOnnxRuntime();
+  return await ort.InferenceSession.create(modelBytes);
+}
+
+/** The model's two outputs for a batch, each [batch, 10] row-major. */
+export interface BatchOutputs {
+  logits: Float32Array;
+  probabilities: Float32Array;
+}
+
+/** Runs a batch (NCHW [batch,1,28,28], already normalised) and returns both outputs. */
+export async function runBatch(
+  session: ort.InferenceSession,
+  input: Float32Array,
+  batch: number,
+): Promise<BatchOutputs> {
+  const [logits, probabilities] = await run(session, input, batch, ["logits", "probabilities"]);
+  return { logits, probabilities };
+}
+
+/** Runs a batch (NCHW [batch,1,28,28], already normalised) and returns logits [batch,10]. */
+export async function runLogits(
+  session: ort.InferenceSession,
+  input: Float32Array,
+  batch: number,
+): Promise<Float32Array> {
+  const [logits] = await run(session, input, batch, ["logits"]);
+  return logits;
+}
+
+async function run(
+  session: ort.InferenceSession,
+  input: Float32Array,
+  batch: number,
+  names: string[],
+): Promise<Float32Array[]> {
+  if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * DIGIT_PIXELS) {
+    throw new RangeError(
+      `input has ${input.length} values; a batch of ${batch} needs ${batch * DIGIT_PIXELS}`,
+    );
+  }
+  const feed = new ort.Tensor("float32", input, [batch, 1, 28, 28]);
+  const results = await session.run({ input: feed }, names);
+  return names.map((name) => {
+    const tensor = results[name];
+    const data = tensor.data as Float32Array;
+    tensor.dispose();
+    return data;
+  });
+}
+
+export type { InferenceSession } from "onnxruntime-web";
