@@ -1,0 +1,79 @@
+/**
+ * Turns RGBA pixels into an ink map: one value per pixel in 0..1 where 1 is full ink and 0 is
+ * background, whatever the source looked like (a transparent canvas, black on white paper,
+ * white on black like MNIST, a grey photo).
+ *
+ * Pure TypeScript on typed arrays: the browser, the server and evaluation share it.
+ *
+ * @module
+ */
+
+/** Decoded pixels, four bytes (R, G, B, A) per pixel, row-major. */
+export interface RgbaImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
+/** An ink map and its size; values in 0..1, 1 = ink. */
+export interface InkMap {
+  width: number;
+  height: number;
+  ink: Float32Array;
+}
+
+/**
+ * Below this difference between the background and the strongest ink the image counts as
+ * blank: JPEG noise and paper texture stay under it, the faintest pencil stays over it.
+ */
+export const MIN_CONTRAST = 0.12;
+
+/**
+ * The ink of every pixel, stretched so the background is 0 and the strongest ink is 1.
+ * Returns null when the image is blank (no pixel stands out from the background).
+ *
+ * - Transparent background (most pixels see-through, as a canvas PNG): alpha is the ink,
+ *   whatever colour the strokes were drawn in.
+ * - Otherwise the luminance, inverted when the background is light (dark ink on paper).
+ * The background level is the median, since a digit covers far less than half an image.
+ */
+export function inkMap(image: RgbaImage): InkMap | null {
+  const { width, height, data } = image;
+  const count = width * height;
+  const raw = new Float32Array(count);
+  if (byteMedian(count, (i) => data[i * 4 + 3]) < 128) {
+    for (let i = 0; i < count; i++) raw[i] = data[i * 4 + 3] / 255;
+  } else {
+    for (let i = 0; i < count; i++) {
+      const p = i * 4;
+      raw[i] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255;
+    }
+    if (byteMedian(count, (i) => Math.round(raw[i] * 255)) >= 128) {
+      for (let i = 0; i < count; i++) raw[i] = 1 - raw[i];
+    }
+  }
+  // The top of the median's histogram bin, so the whole background maps to 0.
+  const background = (byteMedian(count, (i) => Math.round(raw[i] * 255)) + 0.5) / 255;
+  let peak = 0;
+  for (let i = 0; i < count; i++) if (raw[i] > peak) peak = raw[i];
+  if (peak - background < MIN_CONTRAST) return null;
+  const scale = 1 / (peak - background);
+  for (let i = 0; i < count; i++) {
+    const v = (raw[i] - background) * scale;
+    raw[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  return { width, height, ink: raw };
+}
+
+/** The median of `count` byte-valued samples, by histogram (linear time). */
+function byteMedian(count: number, sample: (index: number) => number): number {
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < count; i++) histogram[sample(i)]++;
+  const half = count / 2;
+  let seen = 0;
+  for (let value = 0; value < 256; value++) {
+    seen += histogram[value];
+    if (seen >= half) return value;
+  }
+  return 255;
+}

@@ -1,0 +1,53 @@
+/**
+ * MNIST's recipe for any picture of a digit, the single source of truth for the server, the
+ * browser and evaluation: ink map (alpha or polarity-corrected grey) -> ink bounding box ->
+ * longest side fitted into 20 px by area averaging -> placed in 28x28 by centre of mass.
+ *
+ * Pure TypeScript on typed arrays, no Deno APIs.
+ *
+ * @module
+ */
+import { areaResize } from "./area_resize.ts";
+import { placeByCentreOfMass } from "./centre_of_mass.ts";
+import { DigitlabError } from "./errors.ts";
+import { inkBoundingBox } from "./ink_box.ts";
+import { inkMap, type RgbaImage } from "./ink_map.ts";
+import type { Normalisation } from "./model_metadata.ts";
+
+export type { RgbaImage } from "./ink_map.ts";
+
+/** Side of the models' input field. */
+export const FIELD_SIZE = 28;
+
+/** Side of the box MNIST fitted each digit into before centring it in the field. */
+export const DIGIT_BOX = 20;
+
+/**
+ * The 28x28 field the model sees, row-major, 0..1 where 1 is ink (MNIST's white on black),
+ * before mean/std normalisation. Throws `no_digit_found` for a blank image.
+ *
+ * @example
+ * ```ts
+ * const field = mnistField({ width, height, data: context.getImageData(0, 0, width, height).data });
+ * const input = normalise(field, metadata.input.normalisation);
+ * ```
+ */
+export function mnistField(image: RgbaImage): Float32Array {
+  const map = inkMap(image);
+  const box = map && inkBoundingBox(map.ink, map.width, map.height);
+  if (map === null || box === null) {
+    throw new DigitlabError("no_digit_found", "no digit found: the image has no visible ink");
+  }
+  const scale = DIGIT_BOX / Math.max(box.width, box.height);
+  const width = Math.max(1, Math.round(box.width * scale));
+  const height = Math.max(1, Math.round(box.height * scale));
+  const digit = areaResize(map.ink, map.width, box, width, height);
+  return placeByCentreOfMass(digit, width, height, FIELD_SIZE);
+}
+
+/** (value - mean) / std for every pixel: the models' input scaling. */
+export function normalise(field: Float32Array, { mean, std }: Normalisation): Float32Array {
+  const out = new Float32Array(field.length);
+  for (let i = 0; i < field.length; i++) out[i] = (field[i] - mean) / std;
+  return out;
+}

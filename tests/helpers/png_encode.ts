@@ -1,0 +1,79 @@
+/**
+ * A minimal PNG encoder for tests (8-bit grey, grey+alpha or RGBA, no filtering): enough to
+ * send the server the images a browser canvas or the tutorial's client would send.
+ *
+ * @module
+ */
+
+export type PngColour = "grey" | "grey-alpha" | "rgba";
+
+const CHANNELS: Record<PngColour, number> = { "grey": 1, "grey-alpha": 2, "rgba": 4 };
+const COLOUR_TYPE: Record<PngColour, number> = { "grey": 0, "grey-alpha": 4, "rgba": 6 };
+
+/** Encodes `pixels` (row-major, `colour`'s channel count per pixel) as a PNG file. */
+export async function encodePng(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  colour: PngColour = "rgba",
+): Promise<Uint8Array> {
+  const stride = width * CHANNELS[colour];
+  if (pixels.length !== stride * height) throw new RangeError("pixel count does not match size");
+  const scanlines = new Uint8Array((stride + 1) * height); // filter byte 0 before each row
+  for (let y = 0; y < height; y++) {
+    scanlines.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  }
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header[8] = 8;
+  header[9] = COLOUR_TYPE[colour];
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return concat([
+    new Uint8Array(signature),
+    chunk("IHDR", header),
+    chunk("IDAT", await deflate(scanlines)),
+    chunk("IEND", new Uint8Array(0)),
+  ]);
+}
+
+/** zlib-wrapped deflate, which is what PNG's IDAT holds. */
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
+    new CompressionStream("deflate"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
