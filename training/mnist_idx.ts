@@ -34,7 +34,9 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 }
 
 function header(bytes: Uint8Array, words: number, what: string): number[] {
-  if (bytes.length < words * 4) throw new MnistFormatError(`${what}: file too short for its header`);
+  if (bytes.length < words * 4) {
+    throw new MnistFormatError(`${what}: file too short for its header`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return Array.from({ length: words }, (_, i) => view.getUint32(i * 4, false));
 }

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 // A bare import: a named import that goes unused is dropped and the backend never registers.
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmConvGradients } from "./wasm_conv_kernels.ts";
+import { registerWasmFastKernels } from "./wasm_fast_kernels.ts";
 
 /** Activates the fastest working backend and returns its name. */
 export async function initTrainingBackend(): Promise<string> {
@@ -19,6 +20,7 @@ export async function initTrainingBackend(): Promise<string> {
   }
   if (ready) {
     registerWasmConvGradients();
+    registerWasmFastKernels();
   } else {
     console.error(
       "WARNING: tfjs wasm backend unavailable; training on the cpu backend is ~100x slower.",

@@ -158,7 +158,9 @@ export function registerWasmConvGradients(): void {
   if (registered) return;
   registered = true;
   const builtinInput = tf.getKernel("Conv2DBackpropInput", "wasm")?.kernelFunc;
-  if (tf.getKernel("Conv2DBackpropInput", "wasm")) tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+  if (tf.getKernel("Conv2DBackpropInput", "wasm")) {
+    tf.unregisterKernel("Conv2DBackpropInput", "wasm");
+  }
   if (tf.getKernel("Conv2DBackpropFilter", "wasm")) {
     tf.unregisterKernel("Conv2DBackpropFilter", "wasm");
   }

@@ -1,0 +1,86 @@
+/**
+ * Assembles the metadata JSON written beside each exported model.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as ort from "onnxruntime-web";
+import {
+  MNIST_NORMALISATION,
+  type ModelMetadata,
+  type ModelName,
+} from "../lib/model_metadata.ts";
+import { describeLayers, usesAugmentation } from "./architectures.ts";
+import type { RunRecord } from "./checkpoint.ts";
+import type { Evaluation } from "./evaluate.ts";
+import { ONNX_OPSET } from "./onnx_export.ts";
+import type { TrainConfig } from "./train_options.ts";
+
+export interface MetadataInputs {
+  name: ModelName;
+  model: tf.LayersModel;
+  run: RunRecord;
+  evaluation: Evaluation;
+  config: TrainConfig;
+  dataSha256: Record<string, string>;
+  testCount: number;
+  augmentationSheet?: string;
+}
+
+const round = (value: number, digits = 6) => Number(value.toFixed(digits));
+
+/** A version string that changes whenever the model does: date plus accuracy. */
+function versionOf(date: Date, accuracy: number): string {
+  const stamp = date.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", ".");
+  return `${stamp}-${(accuracy * 100).toFixed(2)}`;
+}
+
+export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
+  const { name, model, run, evaluation, config } = inputs;
+  const date = new Date();
+  return {
+    name,
+    version: versionOf(date, evaluation.accuracy),
+    architecture: describeLayers(model),
+    parameters: model.countParams(),
+    input: {
+      name: "input",
+      shape: ["N", 1, 28, 28],
+      layout: "NCHW",
+      normalisation: MNIST_NORMALISATION,
+    },
+    outputs: [{ name: "logits", shape: ["N", 10] }, { name: "probabilities", shape: ["N", 10] }],
+    opset: ONNX_OPSET,
+    testAccuracy: round(evaluation.accuracy),
+    perClassAccuracy: evaluation.perClassAccuracy.map((a) => round(a)),
+    confusionMatrix: evaluation.confusionMatrix,
+    history: run.history.map((r) => ({
+      ...r,
+      loss: round(r.loss),
+      accuracy: round(r.accuracy),
+      seconds: round(r.seconds, 2),
+      learningRate: round(r.learningRate, 8),
+    })),
+    hyperParameters: {
+      epochs: run.history.length,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      schedule: config.schedule,
+      optimizer: "adam",
+      loss: "softmax cross-entropy",
+      augmentation: usesAugmentation(name),
+      limit: config.limit,
+    },
+    seed: config.seed,
+    trainingSeconds: round(run.trainingSeconds, 1),
+    date: date.toISOString(),
+    data: { trainCount: run.trainCount, testCount: inputs.testCount, sha256: inputs.dataSha256 },
+    tools: {
+      deno: Deno.version.deno,
+      tfjs: tf.version.tfjs,
+      tfjsBackend: run.backend,
+      onnxruntimeWeb: ort.env.versions.web ?? "unknown",
+    },
+    ...(inputs.augmentationSheet ? { augmentationSheet: inputs.augmentationSheet } : {}),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `deno task train`: trains the MLP, CNN and augmented CNN with TensorFlow.js,
+ * exports each to ONNX, scores it with onnxruntime-web on MNIST's test set and
+ * writes models/<name>.onnx + models/<name>.json atomically.
+ *
+ * @module
+ */
+import type { EpochRecord, ModelName } from "../lib/model_metadata.ts";
+import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
+import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { buildModel, usesAugmentation } from "./architectures.ts";
+import { Augmenter } from "./augment.ts";
+import { augmentationSheet } from "./augmentation_sheet.ts";
+import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
+import { evaluateOnnx } from "./evaluate.ts";
+import { buildMetadata } from "./metadata.ts";
+import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
+import type { DigitSet } from "./mnist_idx.ts";
+import { exportOnnx } from "./onnx_export.ts";
+import { Random } from "./random.ts";
+import { initTrainingBackend } from "./tf_backend.ts";
+import { train } from "./train_loop.ts";
+import { parseTrainArgs, TRAIN_USAGE, type TrainConfig, UsageError } from "./train_options.ts";
+
+const PROJECT = new URL("../", import.meta.url);
+const pathOf = (relative: string) => decodeURIComponent(new URL(relative, PROJECT).pathname);
+
+function firstImages(set: DigitSet, limit: number | null): DigitSet {
+  if (limit === null || limit >= set.count) return set;
+  return {
+    ...set,
+    count: limit,
+    images: set.images.subarray(0, limit * 784),
+    labels: set.labels.subarray(0, limit),
+  };
+}
+
+function epochLine(name: string, epochs: number, r: EpochRecord): string {
+  return `${name} epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, ` +
+    `test accuracy ${(r.accuracy * 100).toFixed(2)}%, ${r.seconds.toFixed(1)} s, ` +
+    `lr ${r.learningRate.toExponential(2)}`;
+}
+
+async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
+  const trainSet = firstImages(mnist.train, config.limit);
+  const model = buildModel(name, config.seed);
+  const started = performance.now();
+  const history = train(model, trainSet, mnist.test, {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    schedule: config.schedule,
+    augment: usesAugmentation(name),
+    seed: config.seed,
+    normalisation: MNIST_NORMALISATION,
+    label: name,
+    onEpoch: (record) => console.log(epochLine(name, config.epochs, record)),
+  });
+  const run: RunRecord = {
+    name,
+    history,
+    trainingSeconds: (performance.now() - started) / 1000,
+    trainCount: trainSet.count,
+    backend,
+  };
+  await saveCheckpoint(model, pathOf(`build/checkpoints/${name}`), run);
+  return { model, run };
+}
+
+async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
+  const { model, run } = config.fromCheckpoint
+    ? await loadCheckpoint(`${config.fromCheckpoint}/${name}`)
+    : await trainOne(name, config, mnist, backend);
+  const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
+  const evaluation = await evaluateOnnx(onnx, mnist.test, MNIST_NORMALISATION);
+  console.log(
+    `${name}: onnxruntime-web test accuracy ${(evaluation.accuracy * 100).toFixed(2)}% ` +
+      `(${evaluation.correct}/${evaluation.count})`,
+  );
+  let sheet: string | undefined;
+  if (usesAugmentation(name)) {
+    sheet = `${name}-augmentations.png`;
+    const png = augmentationSheet(mnist.train, new Augmenter(new Random(config.seed)));
+    await writeFileAtomic(`${config.outDir}/${sheet}`, png);
+  }
+  const metadata = buildMetadata({
+    name,
+    model,
+    run,
+    evaluation,
+    config,
+    dataSha256: mnist.sha256,
+    testCount: mnist.test.count,
+    augmentationSheet: sheet,
+  });
+  // The model first, then its metadata: a reader never sees metadata without its model.
+  await writeFileAtomic(`${config.outDir}/${name}.onnx`, onnx);
+  await writeFileAtomic(`${config.outDir}/${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
+  console.log(`${name}: wrote ${config.outDir}/${name}.onnx and ${name}.json`);
+  model.dispose();
+}
+
+async function main(args: string[]): Promise<void> {
+  const config = parseTrainArgs(args, Deno.env.toObject(), pathOf("models"));
+  if (config.help) {
+    console.log(TRAIN_USAGE);
+    return;
+  }
+  await Deno.mkdir(config.outDir, { recursive: true });
+  const mnist = await loadMnist({ dataDir: config.dataDir, cacheDir: config.cacheDir });
+  console.log(`data: ${mnist.source} (${mnist.train.count} train, ${mnist.test.count} test)`);
+  const backend = await initTrainingBackend();
+  console.log(`tfjs backend: ${backend}`);
+  for (const name of config.models) await exportOne(name, config, mnist, backend);
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}`);
+      Deno.exit(2);
+    }
+    if (error instanceof MnistDataError || error instanceof Deno.errors.NotFound) {
+      console.error(`error: ${(error as Error).message}`);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+import { assert, assertEquals } from "../lib/assert.ts";
+import { parseTrainArgs, UsageError } from "./train_options.ts";
+
+const parse = (args: string[], env = {}) => parseTrainArgs(args, env, "/out");
+
+function usageError(args: string[], fragment: string): void {
+  try {
+    parse(args);
+  } catch (error) {
+    assert(error instanceof UsageError, `not a UsageError: ${error}`);
+    assert(error.message.includes(fragment), `"${error.message}" lacks "${fragment}"`);
+    assert(!error.message.includes("\n"), "message should be one line");
+    return;
+  }
+  throw new Error(`expected a UsageError for ${args.join(" ")}`);
+}
+
+Deno.test("defaults follow the issue: Adam 1e-3, batch 64, 10 epochs, all models", () => {
+  const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
+  assertEquals(config.models, ["mlp", "cnn", "cnn-aug"]);
+  assertEquals([config.epochs, config.batchSize, config.learningRate], [10, 64, 1e-3]);
+  assertEquals([config.dataDir, config.cacheDir, config.outDir], [
+    "/data",
+    "/home/u/.cache/digitlab/mnist",
+    "/out",
+  ]);
+  assertEquals(config.limit, null);
+});
+
+Deno.test("flags override defaults", () => {
+  const config = parse([
+    "--model",
+    "cnn,mlp",
+    "--epochs=3",
+    "--batch-size",
+    "128",
+    "--lr",
+    "0.002",
+    "--seed",
+    "7",
+    "--limit",
+    "1000",
+    "--data",
+    "/d",
+    "--schedule",
+    "constant",
+  ]);
+  assertEquals(config.models, ["cnn", "mlp"]);
+  assertEquals([config.epochs, config.batchSize, config.learningRate, config.seed], [
+    3,
+    128,
+    0.002,
+    7,
+  ]);
+  assertEquals([config.limit, config.dataDir, config.schedule], [1000, "/d", "constant"]);
+});
+
+Deno.test("bad flags are one-line usage errors", () => {
+  usageError(["--model", "resnet"], 'unknown model "resnet"');
+  usageError(["--epochs", "0"], "--epochs wants a positive integer");
+  usageError(["--batch-size", "x"], "--batch-size");
+  usageError(["--lr", "-1"], "--lr");
+  usageError(["--schedule", "step"], "--schedule");
+  usageError(["--frobnicate"], "frobnicate");
+});
