@@ -133,18 +133,22 @@ export async function readNormalisation(onnxPath: string): Promise<Normalisation
     if (error instanceof Deno.errors.NotFound) return MNIST_NORMALISATION;
     throw error;
   }
+  let metadata;
   try {
-    const normalisation = JSON.parse(text)?.input?.normalisation;
-    if (normalisation === undefined) return MNIST_NORMALISATION;
-    const { mean, std } = normalisation;
-    if (typeof mean !== "number" || typeof std !== "number" || !(std > 0)) throw new Error();
-    return { mean, std };
-  } catch {
+    metadata = JSON.parse(text);
+  } catch (error) {
+    throw new EvaluationError("bad_file", `${jsonPath}: ${(error as Error).message}`);
+  }
+  const normalisation = metadata?.input?.normalisation;
+  if (normalisation === undefined) return MNIST_NORMALISATION;
+  const { mean, std } = normalisation;
+  if (typeof mean !== "number" || typeof std !== "number" || !(std > 0)) {
     throw new EvaluationError(
       "bad_file",
       `${jsonPath}: input.normalisation is not {mean, std > 0}`,
     );
   }
+  return { mean, std };
 }
 
 /** Reads a file, turning "not found" into a one-line EvaluationError. */

@@ -1,0 +1,122 @@
+/**
+ * `deno task eval [--data DIR] [--confusion] [model.onnx ...]`: MNIST test accuracy of ONNX
+ * models through onnxruntime-web. Without paths it scores every models/*.onnx.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  evaluateOnnx,
+  EvaluationError,
+  loadTestSet,
+  readFileOrFail,
+  readNormalisation,
+} from "./evaluate.ts";
+
+const USAGE = "usage: deno task eval [--data DIR] [--confusion] [model.onnx ...]\n" +
+  "  --data DIR    directory with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz\n" +
+  "                (default: $MNIST_DIR)\n" +
+  "  --confusion   also print each model's confusion matrix (rows: true digit)";
+
+const MODELS_DIR = new URL("../models/", import.meta.url);
+
+/** A one-line problem to report with exit code `exitCode`. */
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: "string" },
+        confusion: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    // node's messages run to several sentences; the first says what was wrong.
+    const reason = (error as Error).message.split(". ")[0];
+    throw new CliError(`${reason} (see --help)`, 2);
+  }
+}
+
+async function defaultModels(): Promise<string[]> {
+  const paths: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(MODELS_DIR)) {
+      if (entry.isFile && entry.name.endsWith(".onnx")) {
+        paths.push(decodeURIComponent(new URL(entry.name, MODELS_DIR).pathname));
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  if (paths.length === 0) {
+    throw new CliError("no models/*.onnx to evaluate: train them with `deno task train`");
+  }
+  return paths.sort();
+}
+
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(2)}%`;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(args: string[], mnistDir?: string): Promise<number> {
+  try {
+    const flags = parseFlags(args);
+    if (flags.values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const paths = flags.positionals.length > 0 ? flags.positionals : await defaultModels();
+    // Read every model first, so a typo fails before the data is decoded.
+    const models = await Promise.all(paths.map((path) => readFileOrFail(path, "model")));
+    const dataDir = flags.values.data ?? mnistDir;
+    if (!dataDir) {
+      throw new CliError("no MNIST test data: pass --data DIR or set MNIST_DIR");
+    }
+    const testSet = await loadTestSet(dataDir);
+    for (const [index, path] of paths.entries()) {
+      const started = performance.now();
+      const normalisation = await readNormalisation(path);
+      let result;
+      try {
+        result = await evaluateOnnx(models[index], testSet, normalisation);
+      } catch (error) {
+        const reason = String((error as Error).message ?? error).split("\n")[0];
+        throw new CliError(`${path}: onnxruntime could not run it (${reason})`);
+      }
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const worst = result.perClassAccuracy.indexOf(Math.min(...result.perClassAccuracy));
+      console.log(
+        `${path}: accuracy ${percent(result.accuracy)} (${result.correct}/${result.count}), ` +
+          `worst digit ${worst} ${percent(result.perClassAccuracy[worst])}, ${seconds} s`,
+      );
+      console.log(
+        `  per digit: ${result.perClassAccuracy.map((a, d) => `${d} ${percent(a)}`).join(", ")}`,
+      );
+      if (flags.values.confusion) {
+        for (const row of result.confusionMatrix) {
+          console.log("  " + row.map((n) => String(n).padStart(5)).join(""));
+        }
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError || error instanceof EvaluationError) {
+      console.error(`eval: ${error.message}`);
+      return error instanceof CliError ? error.exitCode : 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args, Deno.env.get("MNIST_DIR")));
+}
