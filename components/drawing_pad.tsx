@@ -1,0 +1,154 @@
+/**
+ * The drawing surface: a square canvas that takes mouse, touch and pen through Pointer
+ * Events. It does not own the drawing: the strokes array belongs to the caller, which this
+ * component appends to while a pointer is down and repaints whenever `version` changes.
+ */
+import { useEffect, useRef } from "preact/hooks";
+import {
+  appendPoint,
+  containRect,
+  type Stroke,
+  STROKE_WIDTH_FRACTION,
+  toUnitPoint,
+  traceStrokes,
+} from "../web/strokes.ts";
+
+/** What sits under the strokes: an uploaded picture, already decoded. */
+export type Backdrop = ImageBitmap;
+
+export interface DrawingPadProps {
+  strokes: Stroke[];
+  backdrop: Backdrop | null;
+  /** Changes whenever strokes or backdrop change from outside (clear, undo, upload). */
+  version: number;
+  onStrokeStart(): void;
+  /** A stroke grew; called at most once per animation frame. */
+  onDraw(): void;
+  onStrokeEnd(): void;
+}
+
+const PAPER = "#ffffff";
+const INK = "#111111";
+
+/** Paints paper, backdrop and strokes on a square context of side `size` pixels. */
+export function paintDrawing(
+  context: CanvasRenderingContext2D,
+  size: number,
+  strokes: Stroke[],
+  backdrop: Backdrop | null,
+): void {
+  context.fillStyle = PAPER;
+  context.fillRect(0, 0, size, size);
+  if (backdrop !== null) {
+    const fit = containRect(backdrop.width, backdrop.height, size);
+    context.drawImage(backdrop, fit.x, fit.y, fit.width, fit.height);
+  }
+  context.strokeStyle = INK;
+  context.fillStyle = INK;
+  context.lineWidth = size * STROKE_WIDTH_FRACTION;
+  context.lineCap = "round";
+  context.lineJoin = "round";
+  traceStrokes(context, strokes, size);
+}
+
+/** The drawing as a PNG of `size` x `size`, independent of the screen's pixel density. */
+export function drawingToPng(strokes: Stroke[], backdrop: Backdrop | null, size = 280) {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  paintDrawing(canvas.getContext("2d")!, size, strokes, backdrop);
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
+  );
+}
+
+export function DrawingPad(props: DrawingPadProps) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const activePointer = useRef<number | null>(null);
+  const frame = useRef(0);
+
+  const repaint = () => {
+    const canvas = canvasRef.current;
+    if (canvas === null) return;
+    const { strokes, backdrop } = propsRef.current;
+    paintDrawing(canvas.getContext("2d")!, canvas.width, strokes, backdrop);
+  };
+
+  // Keep the backing store at the displayed size times devicePixelRatio, so lines stay crisp.
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    const resize = () => {
+      const side = Math.round(canvas.clientWidth * (globalThis.devicePixelRatio || 1));
+      if (side > 0 && side !== canvas.width) {
+        canvas.width = canvas.height = side;
+        repaint();
+      }
+    };
+    resize();
+    const observer = new ResizeObserver(resize);
+    observer.observe(canvas);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame.current);
+    };
+  }, []);
+
+  useEffect(repaint, [props.version, props.backdrop]);
+
+  const pointAt = (event: PointerEvent) =>
+    toUnitPoint(event.clientX, event.clientY, canvasRef.current!.getBoundingClientRect());
+
+  const onPointerDown = (event: PointerEvent) => {
+    if (activePointer.current !== null) return; // a second finger does not start a stroke
+    if (event.pointerType === "mouse" && event.button !== 0) return;
+    event.preventDefault();
+    canvasRef.current!.setPointerCapture(event.pointerId);
+    activePointer.current = event.pointerId;
+    propsRef.current.strokes.push([pointAt(event)]);
+    propsRef.current.onStrokeStart();
+    repaint();
+  };
+
+  const onPointerMove = (event: PointerEvent) => {
+    if (event.pointerId !== activePointer.current) return;
+    const { strokes } = propsRef.current;
+    const stroke = strokes[strokes.length - 1];
+    // Coalesced events carry the samples between frames: smoother fast strokes.
+    const samples = event.getCoalescedEvents?.() ?? [];
+    let grew = false;
+    for (const sample of samples.length > 0 ? samples : [event]) {
+      grew = appendPoint(stroke, pointAt(sample)) || grew;
+    }
+    if (!grew || frame.current !== 0) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      repaint();
+      propsRef.current.onDraw();
+    });
+  };
+
+  const onPointerEnd = (event: PointerEvent) => {
+    if (event.pointerId !== activePointer.current) return;
+    activePointer.current = null;
+    cancelAnimationFrame(frame.current);
+    frame.current = 0;
+    repaint();
+    propsRef.current.onStrokeEnd();
+  };
+
+  return (
+    <canvas
+      ref={canvasRef}
+      class="pad"
+      width={280}
+      height={280}
+      role="img"
+      aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerEnd}
+      onPointerCancel={onPointerEnd}
+    />
+  );
+}

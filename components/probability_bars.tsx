@@ -1,0 +1,39 @@
+/**
+ * The ten class probabilities as a bar chart. Each row is readable on its own (digit and
+ * percentage as text, the bar is decoration), so screen readers get the numbers.
+ */
+export interface ProbabilityBarsProps {
+  /** Ten probabilities, or null before the first prediction. */
+  probabilities: number[] | null;
+  predicted: number | null;
+}
+
+const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+export function ProbabilityBars({ probabilities, predicted }: ProbabilityBarsProps) {
+  return (
+    <ol class="bars" aria-label="Probability of each digit">
+      {DIGITS.map((digit) => {
+        const p = probabilities?.[digit] ?? 0;
+        const percent = `${(p * 100).toFixed(1)}%`;
+        return (
+          <li
+            key={digit}
+            class={digit === predicted ? "bar bar-top" : "bar"}
+            aria-label={probabilities ? `${digit}: ${percent}` : `${digit}: no prediction`}
+          >
+            <span class="bar-digit" aria-hidden="true">{digit}</span>
+            <span class="bar-track" aria-hidden="true">
+              {/* No style in server HTML: the CSP forbids inline style attributes. */}
+              <span
+                class="bar-fill"
+                style={probabilities ? { transform: `scaleX(${p})` } : undefined}
+              />
+            </span>
+            <span class="bar-value" aria-hidden="true">{probabilities ? percent : "–"}</span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

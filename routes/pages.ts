@@ -1,0 +1,116 @@
+/**
+ * The HTML side of the server: the draw page, the model cards and the built assets they
+ * load. The API lives in routes/api/; both are mounted on one app by app.ts.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { h } from "preact";
+import type { ModelMetadata } from "../lib/model_metadata.ts";
+import { defaultBuildDir, joinPath, readManifest } from "../web/manifest.ts";
+import { summariseModel } from "../web/model_summary.ts";
+import { renderPage } from "../web/render_page.tsx";
+import { securityHeaders } from "../web/security_headers.ts";
+import { staticFiles } from "../web/static_files.ts";
+import { DrawPage } from "./index.tsx";
+import { ModelCardPage } from "./model_card.tsx";
+import { NotFoundPage } from "./not_found.tsx";
+
+export interface PageRoutesOptions {
+  /** The models being served, read on every request so reloads show up. */
+  listModels(): ModelMetadata[];
+  defaultModel: string;
+  /** Where models/<sheet>.png live; without it the model cards omit augmentation sheets. */
+  modelsDir?: string;
+  /** Where `deno task build` wrote its output; defaults to the project's build/. */
+  buildDir?: string;
+}
+
+/** An augmentation sheet is a plain file name in the models directory, never a path. */
+const SHEET_NAME = /^[\w.-]+\.png$/;
+
+/**
+ * Routes for `/`, `/models/:name` (+ its augmentation sheet) and `/static/*`.
+ *
+ * @example
+ * ```ts
+ * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
+ * ```
+ */
+export function pageRoutes(options: PageRoutesOptions): Hono {
+  const buildDir = options.buildDir ?? defaultBuildDir();
+  const manifest = readManifest(buildDir);
+  if (manifest === null) {
+    console.warn(
+      `No UI build in ${buildDir}: pages render without scripts or styles.` +
+        " Run `deno task build`.",
+    );
+  }
+  const app = new Hono();
+  const html = securityHeaders();
+  const sheetOf = (meta: ModelMetadata | undefined) =>
+    meta?.augmentationSheet && options.modelsDir && SHEET_NAME.test(meta.augmentationSheet)
+      ? meta.augmentationSheet
+      : null;
+
+  app.get("/static/*", staticFiles({ buildDir, manifest }));
+
+  app.get("/", html, (c) => {
+    const models = options.listModels().map(summariseModel);
+    const body = h(DrawPage, { models, defaultModel: options.defaultModel });
+    c.header("Cache-Control", "no-cache");
+    return c.html(renderPage({
+      title: "digitlab: draw a digit",
+      description: "Draw a digit and watch a neural network trained on MNIST recognise it.",
+      body,
+      manifest,
+    }));
+  });
+
+  app.get("/models/:name", html, (c) => {
+    const models = options.listModels();
+    const modelNames = models.map((m) => m.name);
+    const name = c.req.param("name");
+    const meta = models.find((m) => m.name === name);
+    if (meta === undefined) {
+      return c.html(
+        renderPage({
+          title: "Not found: digitlab",
+          body: h(NotFoundPage, { modelNames, what: `There is no model called "${name}".` }),
+          manifest,
+        }),
+        404,
+      );
+    }
+    const augmentationUrl = sheetOf(meta)
+      ? `/models/${encodeURIComponent(meta.name)}/augmentations.png`
+      : null;
+    c.header("Cache-Control", "no-cache");
+    return c.html(renderPage({
+      title: `${meta.name}: digitlab model card`,
+      description: `Accuracy, confusion matrix and training curves of the ${meta.name} model.`,
+      body: h(ModelCardPage, { meta, modelNames, augmentationUrl }),
+      manifest,
+    }));
+  });
+
+  app.get("/models/:name/augmentations.png", async (c) => {
+    const meta = options.listModels().find((m) => m.name === c.req.param("name"));
+    const sheet = sheetOf(meta);
+    if (sheet === null) return c.text("Not Found", 404);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(joinPath(options.modelsDir!, sheet));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return c.text("Not Found", 404);
+      throw error;
+    }
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": "image/png",
+      "Cache-Control": "public, max-age=3600",
+      "X-Content-Type-Options": "nosniff",
+    });
+  });
+
+  return app;
+}
