@@ -1,0 +1,62 @@
+import { assert, assertEquals } from "./lib/assert.ts";
+import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
+
+const parse = (args: string[], env: Record<string, string> = {}) =>
+  parseConfig(args, env, "/srv/work");
+
+function configError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    return error.message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+Deno.test("parseConfig: defaults serve the shipped models on port 8000", () => {
+  const config = parse([]);
+  assertEquals(config.command, "serve");
+  assertEquals(config.host, DEFAULTS.host);
+  assertEquals(config.port, 8000);
+  assertEquals(config.modelsDir.href, SHIPPED_MODELS_DIR.href);
+  assertEquals(config.model, { preferred: "cnn-aug", required: false });
+  assertEquals(config.maxBodyBytes, 2 * 1024 * 1024);
+  assert(SHIPPED_MODELS_DIR.href.endsWith("/models/"), SHIPPED_MODELS_DIR.href);
+});
+
+Deno.test("parseConfig: flags win over environment variables", () => {
+  const env = { HOST: "0.0.0.0", PORT: "9000", DIGITLAB_MODEL: "mlp", DIGITLAB_MAX_BODY: "4096" };
+  const fromEnv = parse([], env);
+  assertEquals([fromEnv.host, fromEnv.port, fromEnv.maxBodyBytes], ["0.0.0.0", 9000, 4096]);
+  assertEquals(fromEnv.model, { preferred: "mlp", required: true });
+  const fromFlags = parse(
+    ["--host", "::1", "--port=0", "--model", "cnn", "--max-body", "2048"],
+    env,
+  );
+  assertEquals([fromFlags.host, fromFlags.port, fromFlags.maxBodyBytes], ["::1", 0, 2048]);
+  assertEquals(fromFlags.model.preferred, "cnn");
+});
+
+Deno.test("parseConfig: --models resolves against the working directory", () => {
+  assertEquals(parse(["--models", "extra"]).modelsDir.href, "file:///srv/work/extra/");
+  assertEquals(parse(["--models", "/opt/m/"]).modelsDir.href, "file:///opt/m/");
+  assertEquals(parse([], { DIGITLAB_MODELS: "/a b" }).modelsDir.href, "file:///a%20b/");
+});
+
+Deno.test("parseConfig: commands", () => {
+  assertEquals(parse(["--help"]).command, "help");
+  assertEquals(parse(["-h"]).command, "help");
+  assertEquals(parse(["--version"]).command, "version");
+  const check = parse(["healthcheck", "--port", "8123"]);
+  assertEquals([check.command, check.port], ["healthcheck", 8123]);
+});
+
+Deno.test("parseConfig: bad flags and values are ConfigErrors that say what is wrong", () => {
+  assert(configError(() => parse(["--prot", "1"])).includes("--prot"));
+  assert(configError(() => parse(["--port", "http"])).includes("--port"));
+  assert(configError(() => parse(["--port", "70000"])).includes("65535"));
+  assert(configError(() => parse([], { PORT: "-1" })).includes("--port"));
+  assert(configError(() => parse(["--max-body", "10"])).includes("--max-body"));
+  assert(configError(() => parse(["serve-forever"])).includes("serve-forever"));
+});

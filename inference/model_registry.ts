@@ -1,0 +1,190 @@
+/**
+ * The models this process serves: every `<name>.onnx` in the models folder with its
+ * `<name>.json` metadata, each opened as an onnxruntime session and warmed up once so the first
+ * request does not pay for it. A model that fails to load is reported and skipped; the others
+ * still serve.
+ *
+ * @module
+ */
+import { DigitlabError } from "../lib/errors.ts";
+import type { ModelMetadata } from "../lib/model_metadata.ts";
+import { createSession, DIGIT_PIXELS, type InferenceSession, runBatch } from "./onnx_runtime.ts";
+
+/** A model ready to run. */
+export interface LoadedModel {
+  metadata: ModelMetadata;
+  session: InferenceSession;
+}
+
+/** Which model answers requests that name none. */
+export interface DefaultChoice {
+  /** The model asked for (`--model`, default `cnn-aug`). */
+  preferred: string;
+  /** True when the user named it: then its absence is an error, not a fallback. */
+  required: boolean;
+}
+
+/** Served models by name, plus the default. Read-only after start-up. */
+export class ModelRegistry {
+  readonly #models: Map<string, LoadedModel>;
+  readonly defaultName: string | null;
+
+  constructor(models: LoadedModel[], defaultName: string | null) {
+    this.#models = new Map(models.map((model) => [model.metadata.name, model]));
+    if (defaultName !== null && !this.#models.has(defaultName)) {
+      throw new RangeError(`default model ${defaultName} is not among the loaded models`);
+    }
+    this.defaultName = defaultName;
+  }
+
+  /** Metadata of every served model, the default first, then by name. */
+  list(): ModelMetadata[] {
+    return [...this.#models.values()]
+      .map((model) => model.metadata)
+      .sort((a, b) =>
+        Number(b.name === this.defaultName) - Number(a.name === this.defaultName) ||
+        a.name.localeCompare(b.name)
+      );
+  }
+
+  /** The named model, or the default. Throws `unknown_model` or `no_models`. */
+  get(name?: string | null): LoadedModel {
+    if (this.defaultName === null) {
+      throw new DigitlabError(
+        "no_models",
+        "no model is loaded: train one (deno task train) or start with --models DIR",
+      );
+    }
+    const model = this.#models.get(name ?? this.defaultName);
+    if (!model) {
+      throw new DigitlabError(
+        "unknown_model",
+        `unknown model "${name}": this server has ${[...this.#models.keys()].join(", ")}`,
+      );
+    }
+    return model;
+  }
+
+  /** Frees every session. */
+  async close(): Promise<void> {
+    for (const model of this.#models.values()) await model.session.release();
+  }
+}
+
+/** What loading found: the registry and a line for every problem worth telling the operator. */
+export interface LoadResult {
+  registry: ModelRegistry;
+  problems: string[];
+}
+
+/**
+ * Loads every model in `dir`. A missing or empty folder gives an empty registry and a problem
+ * saying what to do; a model without metadata, or one that does not open, is skipped with a
+ * problem. Throws only when `choice.required` and that model did not load.
+ */
+export async function loadModels(dir: URL, choice: DefaultChoice): Promise<LoadResult> {
+  const problems: string[] = [];
+  const names = await onnxNames(dir, problems);
+  const models: LoadedModel[] = [];
+  for (const name of names) {
+    try {
+      models.push(await loadModel(dir, name));
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}; skipped`);
+    }
+  }
+  if (names.length > 0 && models.length === 0) {
+    problems.push(`no model in ${dir.pathname} could be loaded`);
+  }
+  let defaultName: string | null = null;
+  if (models.some((model) => model.metadata.name === choice.preferred)) {
+    defaultName = choice.preferred;
+  } else if (choice.required) {
+    await Promise.all(models.map((model) => model.session.release()));
+    throw new Error(
+      `model "${choice.preferred}" is not in ${dir.pathname}` +
+        (models.length ? ` (found: ${models.map((m) => m.metadata.name).join(", ")})` : ""),
+    );
+  } else if (models.length > 0) {
+    // The most accurate model stands in for a missing preferred one.
+    defaultName = models.reduce((best, model) =>
+      model.metadata.testAccuracy > best.metadata.testAccuracy ? model : best
+    ).metadata.name;
+    problems.push(`model "${choice.preferred}" not found; serving "${defaultName}" by default`);
+  }
+  return { registry: new ModelRegistry(models, defaultName), problems };
+}
+
+async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".onnx")) names.push(entry.name.slice(0, -5));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    problems.push(
+      `models folder ${dir.pathname} does not exist: train models with "deno task train" ` +
+        `or pass --models DIR`,
+    );
+    return names;
+  }
+  if (names.length === 0) {
+    problems.push(
+      `models folder ${dir.pathname} holds no .onnx model: train with "deno task train" ` +
+        `or pass --models DIR`,
+    );
+  }
+  return names.sort();
+}
+
+async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(new URL(`${name}.json`, dir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`no metadata file ${name}.json`);
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`metadata file ${name}.json is not valid JSON`);
+  }
+  const metadata = checkMetadata(json, name);
+  const session = await createSession(await Deno.readFile(new URL(`${name}.onnx`, dir)));
+  try {
+    await warmUp(session);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  return { metadata, session };
+}
+
+/** One run, so the first request meets prepared kernels; also proves the graph's shapes. */
+async function warmUp(session: InferenceSession): Promise<void> {
+  const { probabilities } = await runBatch(session, new Float32Array(DIGIT_PIXELS), 1);
+  if (probabilities.length !== 10) {
+    throw new Error(`outputs ${probabilities.length} probabilities, expected 10`);
+  }
+}
+
+/** The fields the server relies on; the rest is passed through to clients as written. */
+export function checkMetadata(value: unknown, name: string): ModelMetadata {
+  const metadata = value as ModelMetadata;
+  const normalisation = metadata?.input?.normalisation;
+  const problems = [
+    typeof metadata?.name !== "string" && "name",
+    typeof metadata?.version !== "string" && "version",
+    typeof metadata?.testAccuracy !== "number" && "testAccuracy",
+    !(typeof normalisation?.mean === "number" && normalisation.std > 0) &&
+    "input.normalisation",
+  ].filter(Boolean);
+  if (problems.length > 0) throw new Error(`metadata lacks ${problems.join(", ")}`);
+  if (metadata.name !== name) {
+    throw new Error(`metadata names "${metadata.name}" but the file is ${name}.onnx`);
+  }
+  return metadata;
+}
