@@ -16,6 +16,9 @@ const cases: Case[] = [
   { x: [2, 9, 9, 2], filter: [5, 5, 2, 3], strides: 1, pad: "same" },
   { x: [2, 10, 11, 3], filter: [3, 3, 3, 2], strides: 2, pad: "same" },
   { x: [1, 12, 12, 1], filter: [4, 4, 1, 2], strides: 2, pad: "valid" },
+  // Few input channels take the im2col path.
+  { x: [4, 10, 10, 1], filter: [3, 3, 1, 6], strides: 1, pad: "same" },
+  { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: "valid" },
 ];
 
 /** Gradients of sum(conv(x, w) * r) with respect to x and w. */
