@@ -86,7 +86,10 @@ export function parseConfig(
       },
     });
   } catch (error) {
-    throw new ConfigError((error as Error).message);
+    // node:util's messages suggest "--" tricks; say just what is wrong.
+    const message = (error as Error).message;
+    const unknown = /^Unknown option '([^']+)'/.exec(message);
+    throw new ConfigError(unknown ? `unknown option ${unknown[1]}` : message);
   }
   const { values, positionals } = parsed;
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "healthcheck")) {

@@ -1,0 +1,116 @@
+/**
+ * The whole HTTP surface on one Hono app: the JSON API (routes/api/) and the web UI
+ * (routes/pages.ts), with security headers on every response and every error answered as
+ * `{"error": code, "message": text}` with the status from lib/errors.ts.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ModelRegistry } from "./inference/model_registry.ts";
+import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
+import { apiRoutes } from "./routes/api/mod.ts";
+import { pageRoutes } from "./routes/pages.ts";
+
+export interface AppOptions {
+  registry: ModelRegistry;
+  maxBodyBytes: number;
+  /** Passed to the UI for the model cards' augmentation sheets. */
+  modelsDir?: string;
+  /** The UI's build output; the UI's own default when absent. */
+  buildDir?: string;
+}
+
+/**
+ * Builds the app. Handlers throw DigitlabError for anything a client got wrong; this is the
+ * one place those become HTTP responses.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024 });
+ * Deno.serve({ port: 8000 }, app.fetch);
+ * ```
+ */
+export function createApp(options: AppOptions): Hono {
+  const { registry } = options;
+  const app = new Hono();
+  app.use(baseSecurityHeaders());
+  app.route("/", apiRoutes(options));
+  app.route(
+    "/",
+    pageRoutes({
+      listModels: () => registry.list(),
+      defaultModel: registry.defaultName ?? "",
+      modelsDir: options.modelsDir,
+      buildDir: options.buildDir,
+    }),
+  );
+  app.notFound(function notFound(c) {
+    return errorResponse(
+      c,
+      new DigitlabError("not_found", `no route for ${c.req.method} ${c.req.path}`),
+    );
+  });
+  app.onError(handleError);
+  return app;
+}
+
+const handleError: ErrorHandler = function handleError(error, c) {
+  if (error instanceof DigitlabError) return errorResponse(c, error);
+  if (error instanceof HTTPException && error.status < 500) {
+    return errorResponse(c, new DigitlabError(codeForStatus(error.status), error.message));
+  }
+  // Our fault: log the details, tell the client only that it happened.
+  console.error(`${c.req.method} ${c.req.path} failed:`, error);
+  return errorResponse(c, new DigitlabError("internal_error", "internal server error"));
+};
+
+function errorResponse(c: Context, error: DigitlabError): Response {
+  if (error.code === "method_not_allowed") c.header("Allow", "POST");
+  return c.json(error.toJSON(), error.status as 400);
+}
+
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    default:
+      return "bad_request";
+  }
+}
+
+/** A strict policy for what is not HTML (JSON, scripts, images): it loads nothing. */
+const NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'";
+
+/** HTML the UI did not cover (errors, /docs sets its own): same-origin scripts only. */
+const HTML_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * Headers every response gets unless its route set them (the UI sets its own policy on its
+ * pages; this fills in the rest).
+ */
+function baseSecurityHeaders(): MiddlewareHandler {
+  return async function setBaseSecurityHeaders(c, next) {
+    await next();
+    const headers = c.res.headers;
+    const isHtml = headers.get("content-type")?.startsWith("text/html") ?? false;
+    const defaults: [string, string][] = [
+      ["Content-Security-Policy", isHtml ? HTML_POLICY : NON_HTML_POLICY],
+      ["X-Content-Type-Options", "nosniff"],
+      ["Referrer-Policy", "no-referrer"],
+      ["X-Frame-Options", "DENY"],
+      ["Cross-Origin-Opener-Policy", "same-origin"],
+      ["Cross-Origin-Resource-Policy", "same-origin"],
+    ];
+    for (const [name, value] of defaults) if (!headers.has(name)) headers.set(name, value);
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * digitlab's entry point: `digitlab [--host H] [--port P] [--models DIR] [--model NAME]` serves
+ * the web UI and the JSON API from one process; `digitlab healthcheck` asks a running one.
+ *
+ * Needs only --allow-net, --allow-read and --allow-env: paths come from the module's location,
+ * never the working directory, so the compiled binary runs from anywhere.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
+import { initImageDecoders } from "./inference/image_decode.ts";
+import { loadModels } from "./inference/model_registry.ts";
+import { VERSION } from "./lib/version.ts";
+
+/** Runs the command line; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let config: Config;
+  try {
+    const env = Object.fromEntries(ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+    config = parseConfig(args, env, Deno.cwd());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`digitlab: ${error.message}\nRun "digitlab --help" for the options.`);
+    return 2;
+  }
+  switch (config.command) {
+    case "help":
+      console.log(USAGE);
+      return 0;
+    case "version":
+      console.log(`digitlab ${VERSION}`);
+      return 0;
+    case "healthcheck":
+      return await healthcheck(config);
+    case "serve":
+      return await serve(config);
+  }
+}
+
+/** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
+async function serve(config: Config): Promise<number> {
+  const [loaded] = await Promise.all([
+    loadModels(config.modelsDir, config.model).catch((error: Error) => error),
+    initImageDecoders(),
+  ]);
+  if (loaded instanceof Error) {
+    console.error(`digitlab: ${loaded.message}`);
+    return 1;
+  }
+  const { registry, problems } = loaded;
+  for (const problem of problems) console.warn(`digitlab: ${problem}`);
+  const app = createApp({
+    registry,
+    maxBodyBytes: config.maxBodyBytes,
+    modelsDir: fileURLToPath(config.modelsDir),
+  });
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen({ hostname, port }) {
+        const models = registry.list().map((m) => m.name).join(", ") || "none";
+        console.log(
+          `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
+            `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +
+            `ready in ${Math.round(performance.now())} ms)`,
+        );
+      },
+    }, app.fetch);
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
+      return 1;
+    }
+    throw error;
+  }
+
+  const stop = () => server.shutdown();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
+  await server.finished;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, stop);
+  await registry.close();
+  return 0;
+}
+
+/** Exit 0 when the server at --host/--port says it is healthy; for container health checks. */
+async function healthcheck(config: Config): Promise<number> {
+  // A server listening on every interface is reachable on loopback.
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host === "::" ? "::1" : config.host;
+  const url = `${httpUrl(host, config.port)}health`;
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = await response.json().catch(() => null);
+    if (response.ok && body?.status === "healthy") {
+      console.log(`healthy: ${url}`);
+      return 0;
+    }
+    console.error(`unhealthy: ${url} answered ${response.status} ${JSON.stringify(body)}`);
+  } catch (error) {
+    console.error(`unhealthy: ${url}: ${(error as Error).message}`);
+  }
+  return 1;
+}
+
+function httpUrl(hostname: string, port: number): string {
+  return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}/`;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

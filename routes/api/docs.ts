@@ -1,0 +1,91 @@
+/**
+ * `/openapi.json` and `/docs`: Swagger UI from the npm package, served by this process (no
+ * CDN), so the docs work offline and inside a compiled binary.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { OPENAPI_DOCUMENT } from "./openapi.ts";
+
+/** The Swagger UI files we serve: a compiled binary must `--include` them. */
+export const SWAGGER_UI_FILES: Record<string, { url: URL; type: string }> = {
+  "swagger-ui.css": {
+    url: new URL(import.meta.resolve("swagger-ui-dist/swagger-ui.css")),
+    type: "text/css; charset=utf-8",
+  },
+  "swagger-ui-bundle.js": {
+    url: new URL(import.meta.resolve("swagger-ui-dist/swagger-ui-bundle.js")),
+    type: "text/javascript; charset=utf-8",
+  },
+};
+
+/** Swagger UI's inline styles need 'unsafe-inline' for styles; scripts stay same-origin. */
+export const DOCS_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>digitlab API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body>
+</html>
+`;
+
+// An external file rather than an inline script, so the page keeps script-src 'self'.
+const INIT = `window.ui = SwaggerUIBundle({
+  url: "/openapi.json",
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout",
+});
+`;
+
+export function docsRoutes(): Hono {
+  const app = new Hono();
+  const files = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const openapi = JSON.stringify(OPENAPI_DOCUMENT);
+
+  app.get("/openapi.json", function openapiDocument(c) {
+    return c.body(openapi, 200, { "Content-Type": "application/json; charset=utf-8" });
+  });
+  app.get("/docs", function docsPage(c) {
+    c.header("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY);
+    return c.html(PAGE);
+  });
+  app.get("/docs/init.js", function docsInit(c) {
+    return c.body(INIT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
+  });
+  app.get("/docs/:file", async function docsAsset(c) {
+    const file = SWAGGER_UI_FILES[c.req.param("file")];
+    if (!file) return c.notFound();
+    // Read on first use (1.5 MB of script most processes never serve), then from memory.
+    let bytes = files.get(file.url.href);
+    if (!bytes) {
+      bytes = Deno.readFile(file.url);
+      files.set(file.url.href, bytes);
+      bytes.catch(() => files.delete(file.url.href));
+    }
+    return c.body(await bytes, 200, {
+      "Content-Type": file.type,
+      "Cache-Control": "public, max-age=3600",
+    });
+  });
+  return app;
+}

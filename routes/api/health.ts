@@ -1,0 +1,28 @@
+/**
+ * `GET /health`: healthy once at least one model is loaded and warmed up (the process only
+ * starts listening after that), with the served models' versions.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { ModelRegistry } from "../../inference/model_registry.ts";
+import { VERSION } from "../../lib/version.ts";
+
+export function healthRoutes(registry: ModelRegistry): Hono {
+  const app = new Hono();
+  app.get("/health", function health(c) {
+    const models = registry.list().map(({ name, version }) => ({ name, version }));
+    const healthy = registry.defaultName !== null;
+    return c.json(
+      {
+        status: healthy ? "healthy" : "unhealthy",
+        ...(healthy ? {} : { message: "no model is loaded; see the server's start-up log" }),
+        version: VERSION,
+        default: registry.defaultName,
+        models,
+      },
+      healthy ? 200 : 503,
+    );
+  });
+  return app;
+}

@@ -1,0 +1,217 @@
+/**
+ * The OpenAPI 3.1 description of the JSON API, served at `/openapi.json` and rendered by
+ * Swagger UI at `/docs`. Written by hand beside the routes: small enough to keep in step, and
+ * the end-to-end tests check every route here exists and answers as described.
+ *
+ * @module
+ */
+import { ERROR_STATUS } from "../../lib/errors.ts";
+import { VERSION } from "../../lib/version.ts";
+
+const errorCodes = Object.keys(ERROR_STATUS);
+
+const json = (schema: unknown, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const error = (description: string) => json({ $ref: "#/components/schemas/Error" }, description);
+
+const modelParameter = {
+  name: "model",
+  in: "query",
+  required: false,
+  description: "Model name (see GET /models); the server's default when absent.",
+  schema: { type: "string", examples: ["cnn-aug"] },
+};
+
+const probability = { type: "number", minimum: 0, maximum: 1 };
+
+/** The document; `servers` is left out so "try it out" calls the origin serving the docs. */
+export const OPENAPI_DOCUMENT = {
+  openapi: "3.1.0",
+  info: {
+    title: "digitlab",
+    version: VERSION,
+    description: "Handwritten digit recognition. Send a picture of one digit (a canvas PNG, " +
+      "a photo, a 28x28 MNIST image) and get the digit with its probabilities. Images are " +
+      "prepared the way MNIST's were: ink cropped, fitted into 20x20, centred by mass in 28x28.",
+  },
+  paths: {
+    "/predict": {
+      post: {
+        summary: "Predict the digit in an image",
+        description: "PNG or JPEG, at most 4096x4096 and the body limit (default 2 MiB). " +
+          "Send it as multipart field `img` (the tutorial's client), as the raw body with " +
+          'Content-Type image/png or image/jpeg, or as JSON {"image": "<base64 or data URL>"}.',
+        parameters: [modelParameter],
+        requestBody: {
+          required: true,
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                required: ["img"],
+                properties: { img: { type: "string", format: "binary" } },
+              },
+              encoding: { img: { contentType: "image/png, image/jpeg" } },
+            },
+            "image/png": { schema: { type: "string", format: "binary" } },
+            "image/jpeg": { schema: { type: "string", format: "binary" } },
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["image"],
+                properties: {
+                  image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": json({ $ref: "#/components/schemas/Prediction" }, "The prediction"),
+          "400": error("Malformed multipart, missing field, bad JSON or base64"),
+          "404": error("Unknown model"),
+          "413": error("Body over the limit"),
+          "415": error("Not a PNG or JPEG"),
+          "422": error("Undecodable image, no digit found, or dimensions over 4096x4096"),
+          "503": error("No model loaded"),
+        },
+      },
+    },
+    "/models": {
+      get: {
+        summary: "The models this server serves",
+        responses: {
+          "200": json({
+            type: "object",
+            required: ["default", "models"],
+            properties: {
+              default: { type: ["string", "null"] },
+              models: { type: "array", items: { $ref: "#/components/schemas/ModelSummary" } },
+            },
+          }, "Served models, the default first"),
+        },
+      },
+    },
+    "/model_info": {
+      get: {
+        summary: "Describe a model (the tutorial's keys plus the training metadata)",
+        parameters: [modelParameter],
+        responses: {
+          "200": json({
+            type: "object",
+            required: ["model_type", "input_shape", "output_classes", "metadata"],
+            properties: {
+              model_type: { type: "string" },
+              input_shape: { type: "array", items: { type: "integer" }, examples: [[1, 28, 28]] },
+              output_classes: { type: "integer", examples: [10] },
+              framework: { type: "string" },
+              parameters: { type: "integer" },
+              test_accuracy: probability,
+              normalisation: {
+                type: "object",
+                properties: { mean: { type: "number" }, std: { type: "number" } },
+              },
+              architecture: { type: "array", items: { type: "string" } },
+              name: { type: "string" },
+              version: { type: "string" },
+              metadata: {
+                type: "object",
+                description: "Everything training recorded: per-class accuracy, confusion " +
+                  "matrix, history, hyper-parameters, data checksums.",
+              },
+            },
+          }, "The model's description"),
+          "404": error("Unknown model"),
+          "503": error("No model loaded"),
+        },
+      },
+    },
+    "/health": {
+      get: {
+        summary: "Liveness and readiness",
+        responses: {
+          "200": json({ $ref: "#/components/schemas/Health" }, "Models loaded and warmed up"),
+          "503": json({ $ref: "#/components/schemas/Health" }, "No model loaded"),
+        },
+      },
+    },
+  },
+  components: {
+    schemas: {
+      Prediction: {
+        type: "object",
+        required: ["result", "probabilities", "model", "top3", "input", "timings"],
+        properties: {
+          result: { type: "integer", minimum: 0, maximum: 9 },
+          probabilities: {
+            type: "array",
+            items: probability,
+            minItems: 10,
+            maxItems: 10,
+            description: "Probability of each digit 0-9; they sum to 1.",
+          },
+          model: { type: "string" },
+          top3: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { digit: { type: "integer" }, probability },
+            },
+          },
+          input: {
+            type: "array",
+            items: probability,
+            minItems: 784,
+            maxItems: 784,
+            description: "The 28x28 image the model saw, row-major, 1 = ink (before mean/std).",
+          },
+          timings: {
+            type: "object",
+            properties: Object.fromEntries(
+              ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"].map((k) => [k, {
+                type: "number",
+              }]),
+            ),
+          },
+        },
+      },
+      ModelSummary: {
+        type: "object",
+        properties: {
+          name: { type: "string" },
+          version: { type: "string" },
+          testAccuracy: probability,
+          parameters: { type: "integer" },
+          architecture: { type: "array", items: { type: "string" } },
+        },
+      },
+      Health: {
+        type: "object",
+        required: ["status", "models"],
+        properties: {
+          status: { type: "string", enum: ["healthy", "unhealthy"] },
+          version: { type: "string" },
+          default: { type: ["string", "null"] },
+          models: {
+            type: "array",
+            items: {
+              type: "object",
+              properties: { name: { type: "string" }, version: { type: "string" } },
+            },
+          },
+        },
+      },
+      Error: {
+        type: "object",
+        required: ["error", "message"],
+        properties: {
+          error: { type: "string", enum: errorCodes },
+          message: { type: "string" },
+        },
+      },
+    },
+  },
+} as const;

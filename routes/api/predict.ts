@@ -1,0 +1,45 @@
+/**
+ * `POST /predict`: an image in, the digit and its probabilities out.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { DigitlabError } from "../../lib/errors.ts";
+import type { ModelRegistry } from "../../inference/model_registry.ts";
+import { predictDigit } from "../../inference/predict.ts";
+import { readImageUpload } from "./request_image.ts";
+
+export interface PredictRouteOptions {
+  registry: ModelRegistry;
+  /** Bodies over this many bytes get 413 before they are read further. */
+  maxBodyBytes: number;
+}
+
+export function predictRoutes({ registry, maxBodyBytes }: PredictRouteOptions): Hono {
+  const app = new Hono();
+  app.post(
+    "/predict",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError() {
+        throw new DigitlabError(
+          "payload_too_large",
+          `the body is over the ${maxBodyBytes} byte limit`,
+        );
+      },
+    }),
+    async function predict(c) {
+      const startedAt = performance.now();
+      const model = c.req.query("model") || null;
+      // Check the model before reading the body: an unknown name costs nothing.
+      registry.get(model);
+      const bytes = await readImageUpload(c.req.raw);
+      return c.json(await predictDigit(registry, bytes, { model, startedAt }));
+    },
+  );
+  app.all("/predict", function predictMethodNotAllowed() {
+    throw new DigitlabError("method_not_allowed", "use POST /predict with an image");
+  });
+  return app;
+}

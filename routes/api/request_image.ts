@@ -1,0 +1,91 @@
+/**
+ * Gets the image bytes out of a `/predict` request, in any of the three ways clients send it:
+ * multipart field `img` (the tutorial's client), a raw PNG/JPEG body, or JSON
+ * `{"image": "<base64 or data URL>"}`. Whether the bytes are really an image is decided later,
+ * by their first bytes, not by what the client declared.
+ *
+ * @module
+ */
+import { DigitlabError } from "../../lib/errors.ts";
+
+/** Content types whose body is the image itself (clients often say octet-stream or nothing). */
+const RAW_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "application/octet-stream", ""]);
+
+/** The multipart field the tutorial's client sends. */
+export const IMAGE_FIELD = "img";
+
+/** The image bytes of a request; throws DigitlabError (400/415) when there are none. */
+export async function readImageUpload(request: Request): Promise<Uint8Array> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  let bytes: Uint8Array;
+  if (type === "multipart/form-data") bytes = await fromMultipart(request);
+  else if (type === "application/json") bytes = await fromJson(request);
+  else if (RAW_TYPES.has(type)) bytes = new Uint8Array(await request.arrayBuffer());
+  else {
+    throw new DigitlabError(
+      "unsupported_media_type",
+      `cannot read a ${type} body: send multipart/form-data (field "img"), image/png, ` +
+        `image/jpeg or application/json {"image": "<base64>"}`,
+    );
+  }
+  if (bytes.length === 0) throw new DigitlabError("missing_field", "the image is empty");
+  return bytes;
+}
+
+async function fromMultipart(request: Request): Promise<Uint8Array> {
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    throw new DigitlabError("malformed_multipart", "the multipart/form-data body does not parse");
+  }
+  const values = form.getAll(IMAGE_FIELD);
+  if (values.length === 0) {
+    throw new DigitlabError("missing_field", `multipart field "${IMAGE_FIELD}" is missing`);
+  }
+  if (values.length > 1) {
+    throw new DigitlabError(
+      "missing_field",
+      `send one "${IMAGE_FIELD}" field, not ${values.length}`,
+    );
+  }
+  const [value] = values;
+  if (typeof value === "string") {
+    throw new DigitlabError("missing_field", `field "${IMAGE_FIELD}" must be a file upload`);
+  }
+  return new Uint8Array(await value.arrayBuffer());
+}
+
+async function fromJson(request: Request): Promise<Uint8Array> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    throw new DigitlabError("bad_json", "the JSON body does not parse");
+  }
+  const image = (body as { image?: unknown } | null)?.image;
+  if (typeof image !== "string") {
+    throw new DigitlabError("missing_field", 'JSON must be {"image": "<base64 or data URL>"}');
+  }
+  return decodeBase64Image(image);
+}
+
+/** Decodes base64 (standard or URL-safe, padding optional) or a `data:...;base64,` URL. */
+export function decodeBase64Image(text: string): Uint8Array {
+  let payload = text;
+  if (text.startsWith("data:")) {
+    const comma = text.indexOf(",");
+    if (comma < 0 || !text.slice(0, comma).endsWith(";base64")) {
+      throw new DigitlabError("bad_base64", "the data URL must be base64 encoded (;base64,)");
+    }
+    payload = text.slice(comma + 1);
+  }
+  const compact = payload.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 === 1) {
+    throw new DigitlabError("bad_base64", "the image is not valid base64");
+  }
+  const binary = atob(compact);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
