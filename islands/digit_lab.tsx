@@ -145,7 +145,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
 
   return (
     <div class="lab">
-      <section class="panel" aria-labelledby="draw-title">
+      <section class="panel lab-draw" aria-labelledby="draw-title">
         <h2 id="draw-title" class="panel-title">Draw</h2>
         <div
           class={dragging ? "pad-frame dragging" : "pad-frame"}
@@ -203,7 +203,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
         </p>
       </section>
 
-      <section class="panel" aria-labelledby="result-title">
+      <section class="panel lab-result" aria-labelledby="result-title">
         <h2 id="result-title" class="panel-title">Prediction</h2>
         <div class={pending ? "result pending" : "result"} aria-live="polite">
           {shown
@@ -232,6 +232,9 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
             {error.code !== "unreachable" && <small>({error.code})</small>}
           </div>
         )}
+      </section>
+
+      <section class="panel lab-details" aria-label="Details of the prediction">
         <ProbabilityBars
           probabilities={shown?.probabilities ?? null}
           predicted={shown?.result ?? null}

@@ -150,12 +150,7 @@ export async function isBuildStale(rootDir: string, manifest: AssetManifest | nu
   if (builtIslands.join() !== listIslandNames(rootDir).join()) return true;
   const sources = listStaticSources(rootDir).map((name) => `${STATIC_DIR}/${name}`);
   if (sources.some((path) => !manifest.inputs.includes(path))) return true;
-  try {
-    return await hashInputs(rootDir, manifest.inputs) !== manifest.inputsHash;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    throw error;
-  }
+  return await hashInputs(rootDir, manifest.inputs) !== manifest.inputsHash;
 }
 
 /** Island names: the .tsx files directly in islands/, minus tests. */
@@ -263,7 +258,7 @@ async function hashInputs(rootDir: string, inputs: string[]): Promise<string> {
   const parts: Uint8Array[] = [];
   const encoder = new TextEncoder();
   for (const path of inputs) {
-    parts.push(encoder.encode(`${path}\0`), await Deno.readFile(joinPath(rootDir, path)));
+    parts.push(encoder.encode(`${path}\0`), await readOrEmpty(joinPath(rootDir, path)));
   }
   const all = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
   let offset = 0;
@@ -272,6 +267,16 @@ async function hashInputs(rootDir: string, inputs: string[]): Promise<string> {
     offset += part.length;
   }
   return await sha256Hex(all);
+}
+
+/** A missing input hashes as empty: deleting a source then changes the hash like editing it. */
+async function readOrEmpty(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Uint8Array();
+    throw error;
+  }
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -38,9 +38,9 @@ export function summariseModel(meta: ModelMetadata): ModelSummary {
   };
 }
 
-/** "99.12 %" for 0.99123; accuracies in the metadata are fractions. */
+/** "99.12%" for 0.99123; accuracies in the metadata are fractions. */
 export function formatPercent(fraction: number, digits = 2): string {
-  return `${(fraction * 100).toFixed(digits)} %`;
+  return `${(fraction * 100).toFixed(digits)}%`;
 }
 
 /** "1,234,567" without pulling Intl formatting rules that vary between server and browser. */
