@@ -61,6 +61,12 @@ export function maxPoolGradValues(
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
   const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
+  const halving = strideHeight === 2 && strideWidth === 2 && filterHeight === 2 &&
+    filterWidth === 2 && top === 0 && left === 0;
+  if (halving) {
+    maxPool2x2Grad(x, dy, dx, info);
+    return dx;
+  }
   for (let b = 0; b < batchSize; b++) {
     const xBase = b * inHeight * inWidth * inChannels;
     for (let oh = 0; oh < outHeight; oh++) {
@@ -90,6 +96,33 @@ export function maxPoolGradValues(
     }
   }
   return dx;
+}
+
+/** The common 2x2, stride 2, unpadded case without per-tap bounds checks. */
+function maxPool2x2Grad(
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const rowStride = inWidth * c;
+  let g = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const p00 = ((b * inHeight + 2 * oh) * inWidth + 2 * ow) * c;
+        for (let k = 0; k < c; k++, g++) {
+          // First maximum in row-major window order, as the generic path picks.
+          let best = p00 + k;
+          if (x[p00 + c + k] > x[best]) best = p00 + c + k;
+          if (x[p00 + rowStride + k] > x[best]) best = p00 + rowStride + k;
+          if (x[p00 + rowStride + c + k] > x[best]) best = p00 + rowStride + c + k;
+          dx[best] += dy[g];
+        }
+      }
+    }
+  }
 }
 
 function maxPoolGrad(builtin: Kernel): Kernel {

@@ -31,6 +31,7 @@ const probes: Record<string, () => Float32Array[]> = {
     ].map((t) => t.dataSync() as Float32Array);
   },
   "maxPool gradient (2x2 valid, 3x3 stride 2 same)": () => {
+    // Odd sizes: the 2x2 pool drops the last row and column.
     const x = tf.tensor4d(random(2 * 9 * 9 * 3, 6), [2, 9, 9, 3]);
     const pools: [number, number, "valid" | "same"][] = [[2, 2, "valid"], [3, 2, "same"]];
     return pools.map(([size, stride, pad]) =>
