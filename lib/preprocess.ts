@@ -1,7 +1,8 @@
 /**
  * MNIST's recipe for any picture of a digit, the single source of truth for the server, the
  * browser and evaluation: ink map (alpha or polarity-corrected grey) -> ink bounding box ->
- * longest side fitted into 20 px by area averaging -> placed in 28x28 by centre of mass.
+ * longest side fitted into 20 px by area averaging (strongest ink scaled to 1) -> placed in
+ * 28x28 by centre of mass.
  *
  * Pure TypeScript on typed arrays, no Deno APIs.
  *
@@ -42,6 +43,10 @@ export function mnistField(image: RgbaImage): Float32Array {
   const width = Math.max(1, Math.round(box.width * scale));
   const height = Math.max(1, Math.round(box.height * scale));
   const digit = areaResize(map.ink, map.width, box, width, height);
+  // MNIST's digits all reach full ink; a thin pen averaged down would stay grey without this.
+  let peak = 0;
+  for (const v of digit) if (v > peak) peak = v;
+  for (let i = 0; i < digit.length; i++) digit[i] /= peak;
   return placeByCentreOfMass(digit, width, height, FIELD_SIZE);
 }
 

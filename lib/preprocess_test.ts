@@ -118,3 +118,8 @@ Deno.test("normalise applies (value - mean) / std", () => {
   const out = normalise(new Float32Array([0, 1]), { mean: 0.5, std: 0.25 });
   assertEquals(Array.from(out), [-2, 2]);
 });
+
+Deno.test("mnistField: a thin pen still reaches full ink, as MNIST's digits do", () => {
+  const field = drawn(DIGIT_STROKES["7"], [10, 10, 260], 4);
+  assertEquals(Math.max(...field), 1);
+});

@@ -16,7 +16,7 @@ export async function encodePng(
   width: number,
   height: number,
   colour: PngColour = "rgba",
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const stride = width * CHANNELS[colour];
   if (pixels.length !== stride * height) throw new RangeError("pixel count does not match size");
   const scanlines = new Uint8Array((stride + 1) * height); // filter byte 0 before each row
@@ -68,7 +68,7 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
