@@ -1,0 +1,87 @@
+import { assert, assertEquals } from "../lib/assert.ts";
+import { DigitlabError } from "../lib/errors.ts";
+import { testMetadata, writeTestModels } from "../tests/helpers/test_models.ts";
+import { loadModels } from "./model_registry.ts";
+
+const dirUrl = (dir: string) => new URL(`file://${dir}/`);
+
+Deno.test("loadModels loads every model and prefers the named default", async () => {
+  const dir = await writeTestModels(["mlp", "cnn-aug", "cnn"]);
+  const { registry, problems } = await loadModels(dirUrl(dir), {
+    preferred: "cnn-aug",
+    required: false,
+  });
+  try {
+    assertEquals(problems, []);
+    assertEquals(registry.defaultName, "cnn-aug");
+    assertEquals(registry.list().map((m) => m.name), ["cnn-aug", "cnn", "mlp"]);
+    assertEquals(registry.get().metadata.name, "cnn-aug");
+    assertEquals(registry.get("mlp").metadata.name, "mlp");
+  } finally {
+    await registry.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModels skips broken models, says why, and falls back to the most accurate", async () => {
+  const dir = await writeTestModels(["good", "better"], (name) => name === "better" ? 0.9 : 0.8);
+  await Deno.writeTextFile(`${dir}/corrupt.onnx`, "not a model");
+  await Deno.writeTextFile(`${dir}/corrupt.json`, JSON.stringify(testMetadata("corrupt")));
+  await Deno.copyFile(`${dir}/good.onnx`, `${dir}/orphan.onnx`); // no metadata
+  await Deno.copyFile(`${dir}/good.onnx`, `${dir}/renamed.onnx`);
+  await Deno.writeTextFile(`${dir}/renamed.json`, JSON.stringify(testMetadata("other")));
+  await Deno.copyFile(`${dir}/good.onnx`, `${dir}/badjson.onnx`);
+  await Deno.writeTextFile(`${dir}/badjson.json`, "{");
+  const { registry, problems } = await loadModels(dirUrl(dir), {
+    preferred: "cnn-aug",
+    required: false,
+  });
+  try {
+    assertEquals(registry.list().map((m) => m.name), ["better", "good"]);
+    assertEquals(registry.defaultName, "better");
+    const text = problems.join("\n");
+    for (
+      const expected of ["corrupt:", "orphan: no metadata file", "renamed:", "badjson:", "cnn-aug"]
+    ) {
+      assert(text.includes(expected), `problems lack "${expected}":\n${text}`);
+    }
+  } finally {
+    await registry.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModels: a required model that is absent is an error", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  try {
+    let message = "";
+    try {
+      await loadModels(dirUrl(dir), { preferred: "cnn", required: true });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert(message.includes('model "cnn"') && message.includes("mlp"), message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadModels: no folder or an empty one gives an empty registry and advice", async () => {
+  const empty = await Deno.makeTempDir();
+  try {
+    for (const dir of [dirUrl(empty), dirUrl(`${empty}/missing`)]) {
+      const { registry, problems } = await loadModels(dir, { preferred: "x", required: false });
+      assertEquals(registry.defaultName, null);
+      assert(problems.some((p) => p.includes("deno task train")), problems.join("\n"));
+      let error: unknown;
+      try {
+        registry.get();
+      } catch (caught) {
+        error = caught;
+      }
+      assert(error instanceof DigitlabError && error.code === "no_models", `${error}`);
+    }
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+});
