@@ -40,35 +40,41 @@ export const MIN_CONTRAST = 0.12;
 export function inkMap(image: RgbaImage): InkMap | null {
   const { width, height, data } = image;
   const count = width * height;
-  const raw = new Float32Array(count);
-  if (byteMedian(count, (i) => data[i * 4 + 3]) < 128) {
-    for (let i = 0; i < count; i++) raw[i] = data[i * 4 + 3] / 255;
+  // Work in bytes with one histogram per pass: this runs on every request, on every pixel.
+  const level = new Uint8Array(count);
+  const histogram = new Uint32Array(256);
+  for (let i = 0; i < count; i++) histogram[data[i * 4 + 3]]++;
+  if (histogramMedian(histogram, count) < 128) {
+    for (let i = 0; i < count; i++) level[i] = data[i * 4 + 3];
   } else {
+    histogram.fill(0);
     for (let i = 0; i < count; i++) {
       const p = i * 4;
-      raw[i] = (0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]) / 255;
+      const luminance = ((299 * data[p] + 587 * data[p + 1] + 114 * data[p + 2] + 500) / 1000) | 0;
+      level[i] = luminance;
+      histogram[luminance]++;
     }
-    if (byteMedian(count, (i) => Math.round(raw[i] * 255)) >= 128) {
-      for (let i = 0; i < count; i++) raw[i] = 1 - raw[i];
+    if (histogramMedian(histogram, count) >= 128) {
+      for (let i = 0; i < count; i++) level[i] = 255 - level[i];
+      histogram.reverse();
     }
   }
   // The top of the median's histogram bin, so the whole background maps to 0.
-  const background = (byteMedian(count, (i) => Math.round(raw[i] * 255)) + 0.5) / 255;
-  let peak = 0;
-  for (let i = 0; i < count; i++) if (raw[i] > peak) peak = raw[i];
-  if (peak - background < MIN_CONTRAST) return null;
+  const background = histogramMedian(histogram, count) + 0.5;
+  let peak = 255;
+  while (peak > 0 && histogram[peak] === 0) peak--;
+  if ((peak - background) / 255 < MIN_CONTRAST) return null;
   const scale = 1 / (peak - background);
+  const ink = new Float32Array(count);
   for (let i = 0; i < count; i++) {
-    const v = (raw[i] - background) * scale;
-    raw[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    const v = (level[i] - background) * scale;
+    ink[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
-  return { width, height, ink: raw };
+  return { width, height, ink };
 }
 
-/** The median of `count` byte-valued samples, by histogram (linear time). */
-function byteMedian(count: number, sample: (index: number) => number): number {
-  const histogram = new Uint32Array(256);
-  for (let i = 0; i < count; i++) histogram[sample(i)]++;
+/** The median of `count` byte values given their histogram. */
+function histogramMedian(histogram: Uint32Array, count: number): number {
   const half = count / 2;
   let seen = 0;
   for (let value = 0; value < 256; value++) {
