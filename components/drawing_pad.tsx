@@ -3,7 +3,7 @@
  * Events. It does not own the drawing: the strokes array belongs to the caller, which this
  * component appends to while a pointer is down and repaints whenever `version` changes.
  */
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import {
   appendPoint,
   containRect,
@@ -94,7 +94,8 @@ export function DrawingPad(props: DrawingPadProps) {
     };
   }, []);
 
-  useEffect(repaint, [props.version, props.backdrop]);
+  // Layout effect: the pad shows a Clear or Undo in the same frame as the buttons change.
+  useLayoutEffect(repaint, [props.version, props.backdrop]);
 
   const pointAt = (event: PointerEvent) =>
     toUnitPoint(event.clientX, event.clientY, canvasRef.current!.getBoundingClientRect());

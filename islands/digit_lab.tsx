@@ -182,7 +182,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
           </button>
           <button type="button" id="clear" onClick={clear} disabled={blank}>Clear</button>
           <button type="button" id="upload" onClick={() => fileInput.current?.click()}>
-            Upload image
+            Upload<span class="wide-only">{" "}image</span>
           </button>
           <input
             ref={fileInput}
@@ -211,8 +211,8 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
               <>
                 <span id="predicted-digit" class="digit">{shown.result}</span>
                 <span class="confidence">
-                  {formatPercent(shown.probabilities[shown.result], 1)} confident
-                  <small>model {shown.model}</small>
+                  {formatPercent(shown.probabilities[shown.result], 1)}
+                  <small>confidence, model {shown.model}</small>
                 </span>
               </>
             )

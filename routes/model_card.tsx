@@ -73,7 +73,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             formatY={(v) => v.toFixed(v < 0.1 ? 3 : 2)}
           />
           <LineChart
-            title="Training accuracy"
+            title="Test accuracy after each epoch"
             xLabel="epoch"
             tone="tone-2"
             points={history.map((r) => ({ x: r.epoch, y: r.accuracy }))}
