@@ -4,8 +4,14 @@
  * cnn-aug model must read at least 98% of 500 correctly. This measures the preprocessing as
  * much as the model: a naive whole-canvas resize fails most small or off-centre digits.
  */
-import { assert } from "../lib/assert.ts";
-import { placeMnistDigit, type Scheme, toRgba } from "./helpers/canvas.ts";
+import { assert, assertEquals } from "../lib/assert.ts";
+import {
+  DIGIT_STROKES,
+  drawStrokes,
+  placeMnistDigit,
+  type Scheme,
+  toRgba,
+} from "./helpers/canvas.ts";
 import { mnistDigit, mnistTestSet } from "./helpers/mnist.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { SHIPPED_MODELS, shippedModel, startTestServer } from "./helpers/test_server.ts";
@@ -73,4 +79,43 @@ Deno.test({
       await server.close();
     }
   },
+});
+
+Deno.test("a digit drawn small, large, shifted or with a thicker pen gets the same prediction", async () => {
+  const shipped = [];
+  for (const name of ["cnn-aug", "cnn", "mlp"]) if (await shippedModel(name)) shipped.push(name);
+  if (shipped.length === 0) {
+    if (Deno.env.get("CI") === "true") throw new Error("no shipped model under CI");
+    console.warn("skipping: no shipped model yet (deno task train)");
+    return;
+  }
+  const server = await startTestServer({ modelsDir: SHIPPED_MODELS, preferred: shipped[0] });
+  try {
+    const pen = CANVAS / 14;
+    const variants: Record<string, { box: [number, number, number]; penWidth: number }> = {
+      "centred": { box: [50, 50, 180], penWidth: pen },
+      "small in a corner": { box: [10, 190, 70], penWidth: pen * 70 / 180 },
+      "filling the canvas": { box: [2, 2, 276], penWidth: pen * 276 / 180 },
+      "shifted right": { box: [170, 60, 100], penWidth: pen * 100 / 180 },
+      "thicker pen": { box: [50, 50, 180], penWidth: pen * 1.6 },
+    };
+    for (const digit of ["0", "1", "4", "7"]) {
+      for (const [name, options] of Object.entries(variants)) {
+        const { data } = toRgba(
+          drawStrokes(DIGIT_STROKES[digit], { size: CANVAS, ...options }),
+          "transparent",
+        );
+        const png = await encodePng(data as Uint8Array, CANVAS, CANVAS, "rgba");
+        const response = await fetch(`${server.url}/predict`, {
+          method: "POST",
+          headers: { "Content-Type": "image/png" },
+          body: png,
+        });
+        const body = await response.json();
+        assertEquals(body.result, Number(digit), `${shipped[0]}: ${digit} ${name}`);
+      }
+    }
+  } finally {
+    await server.close();
+  }
 });
