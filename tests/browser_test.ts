@@ -7,7 +7,7 @@
  * Locally a missing browser or missing models skip these tests with a message; under CI=true
  * they fail instead.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../inference/model_registry.ts";
