@@ -182,7 +182,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
           </button>
           <button type="button" id="clear" onClick={clear} disabled={blank}>Clear</button>
           <button type="button" id="upload" onClick={() => fileInput.current?.click()}>
-            Upload<span class="wide-only">image</span>
+            Upload <span class="wide-only">image</span>
           </button>
           <input
             ref={fileInput}
