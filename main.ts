@@ -12,6 +12,7 @@ import { createApp } from "./app.ts";
 import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
 import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
+import { warmUpPreprocessing } from "./inference/predict.ts";
 import { VERSION } from "./lib/version.ts";
 
 /** Runs the command line; resolves to the exit code. */
@@ -50,6 +51,7 @@ async function serve(config: Config): Promise<number> {
     return 1;
   }
   const { registry, problems } = loaded;
+  warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const app = createApp({
     registry,
