@@ -204,6 +204,17 @@ Deno.test("without a build the pages still render, without scripts", async () =>
   }
 });
 
+Deno.test("with no models the draw page says so instead of offering a picker", async () => {
+  const html = await (await app({ listModels: () => [] }).request("/")).text();
+  assert(html.includes("The server has no models loaded."), "explains");
+  assert(!html.includes('<select id="model"'), "no empty picker");
+});
+
+Deno.test("the picker starts on the server's default model", async () => {
+  const html = await (await app().request("/")).text();
+  assert(html.includes('<option selected value="cnn-aug">'), "default selected");
+});
+
 Deno.test("cleanup: remove the temporary build and models", async () => {
   await Deno.remove(buildDir, { recursive: true });
   await Deno.remove(modelsDir, { recursive: true });
