@@ -26,7 +26,8 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <h1>{meta.name}</h1>
         <p>
           Version {meta.version}, trained {meta.date.slice(0, 10)} in{" "}
-          {(meta.trainingSeconds / 60).toFixed(1)} minutes. <a href="/">Try it on the draw page</a>
+          {(meta.trainingSeconds / 60).toFixed(1)} minutes.{" "}
+          <a href={`/?model=${encodeURIComponent(meta.name)}`}>Try it on the draw page</a>
         </p>
       </div>
 

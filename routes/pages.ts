@@ -57,7 +57,12 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
 
   app.get("/", html, (c) => {
     const models = options.listModels().map(summariseModel);
-    const body = h(DrawPage, { models, defaultModel: options.defaultModel });
+    // A model card links here with ?model=NAME to try that model.
+    const requested = c.req.query("model");
+    const defaultModel = models.some((m) => m.name === requested)
+      ? requested!
+      : options.defaultModel;
+    const body = h(DrawPage, { models, defaultModel });
     c.header("Cache-Control", "no-cache");
     return c.html(renderPage({
       title: "digitlab: draw a digit",

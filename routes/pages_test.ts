@@ -215,6 +215,13 @@ Deno.test("the picker starts on the server's default model", async () => {
   assert(html.includes('<option selected value="cnn-aug">'), "default selected");
 });
 
+Deno.test("/?model=NAME preselects that model; an unknown name falls back", async () => {
+  const chosen = await (await app().request("/?model=mlp")).text();
+  assert(chosen.includes('<option selected value="mlp">'), "requested model selected");
+  const unknown = await (await app().request("/?model=nope")).text();
+  assert(unknown.includes('<option selected value="cnn-aug">'), "default selected");
+});
+
 Deno.test("cleanup: remove the temporary build and models", async () => {
   await Deno.remove(buildDir, { recursive: true });
   await Deno.remove(modelsDir, { recursive: true });
