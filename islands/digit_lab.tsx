@@ -67,6 +67,8 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
       setError(null);
     } catch (problem) {
       if (isAbort(problem)) return;
+      // A stale answer beside an error would claim something about a drawing it never saw.
+      setPrediction(null);
       setError(
         problem instanceof PredictError
           ? problem
@@ -219,7 +221,9 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
             : (
               <>
                 <span class="digit digit-empty" aria-hidden="true">?</span>
-                <span class="confidence">{blank ? "Draw a digit" : "Reading your digit…"}</span>
+                <span class="confidence">
+                  {blank ? "Draw a digit" : error ? "No prediction" : "Reading your digit…"}
+                </span>
               </>
             )}
         </div>
