@@ -40,9 +40,9 @@ export const STATIC_DIR = "static";
 /** URL prefix under which `build/static/` is served. */
 export const STATIC_URL_PREFIX = "/static/";
 
-/** The project's default build directory, next to this module's parent. */
+/** The project's build/ directory, found from this module (never the working directory). */
 export function defaultBuildDir(): string {
-  return new URL("../build/", import.meta.url).pathname;
+  return decodeURIComponent(new URL("../build/", import.meta.url).pathname);
 }
 
 /** Reads `manifest.json` from `buildDir`; `null` when there is no build yet. */
