@@ -61,7 +61,9 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
           Rows are the true digit, columns what the model answered. Blue: correct, shaded by the
           share of that digit; orange: mistakes, shaded against the most common mistake.
         </p>
-        <ConfusionMatrix matrix={meta.confusionMatrix} />
+        <div class="scroll-x">
+          <ConfusionMatrix matrix={meta.confusionMatrix} />
+        </div>
       </section>
 
       <section class="panel" aria-labelledby="curves-title">
@@ -153,7 +155,7 @@ function PerClassTable({ meta }: { meta: ModelMetadata }) {
           <th scope="col">Digit</th>
           <th scope="col">Accuracy</th>
           <th scope="col">Wrong</th>
-          <th scope="col">Error rate, relative to the worst digit</th>
+          <th scope="col">Errors, against the worst digit</th>
         </tr>
       </thead>
       <tbody>
