@@ -150,6 +150,8 @@ export function DrawingPad(props: DrawingPadProps) {
       onPointerMove={onPointerMove}
       onPointerUp={onPointerEnd}
       onPointerCancel={onPointerEnd}
+      // A long press on a touch screen would otherwise open a menu mid-stroke.
+      onContextMenu={(event) => event.preventDefault()}
     />
   );
 }

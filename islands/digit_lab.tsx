@@ -207,7 +207,11 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
 
       <section class="panel lab-result" aria-labelledby="result-title">
         <h2 id="result-title" class="panel-title">Prediction</h2>
-        <div class={pending ? "result pending" : "result"} aria-live="polite">
+        <div
+          class={pending ? "result pending" : "result"}
+          aria-live="polite"
+          aria-busy={pending}
+        >
           {shown
             ? (
               <>
