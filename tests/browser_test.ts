@@ -49,7 +49,12 @@ function missingPrerequisite(): string | null {
   } catch {
     return `no browser at ${CHROMIUM} (apt-get install -y chromium)`;
   }
-  const models = [...Deno.readDirSync(modelsDir)].filter((e) => e.name.endsWith(".onnx"));
+  let models: string[] = [];
+  try {
+    models = [...Deno.readDirSync(modelsDir)].map((e) => e.name).filter((n) => n.endsWith(".onnx"));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
   if (models.length === 0) return `no models in ${modelsDir} (deno task train)`;
   return null;
 }
