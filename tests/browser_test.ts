@@ -221,6 +221,16 @@ Deno.test({
         const mobile = await openPage(phone, server.url, consoleErrors);
         const width = await mobile.evaluate(() => document.documentElement.scrollWidth);
         assert(width <= 360, `no sideways scrolling at 360 px (page is ${width} px wide)`);
+        const pad = await mobile.$eval("canvas.pad", (canvas) => {
+          const c = canvas as HTMLCanvasElement;
+          return {
+            touchAction: getComputedStyle(c).touchAction,
+            width: c.width,
+            css: c.clientWidth,
+          };
+        });
+        assertEquals(pad.touchAction, "none");
+        assertEquals(pad.width, Math.round(pad.css * 2), "backing store at devicePixelRatio 2");
         const scrollBefore = await mobile.evaluate(() => scrollY);
         const prediction = await drawWithTouch(mobile, phone, DIGITS[7]);
         assertEquals(prediction.result, 7);
