@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
+import { fastBatchNormalization } from "./fast_batch_norm.ts";
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 
@@ -41,7 +42,7 @@ function cnn(seed: number): tf.Sequential {
 function convBlock(filters: number, seed: number, first = false): tf.layers.Layer[] {
   return [
     conv(filters, seed, first ? { inputShape: INPUT_SHAPE, useBias: false } : { useBias: false }),
-    tf.layers.batchNormalization({ axis: -1 }),
+    fastBatchNormalization({ axis: -1 }),
     tf.layers.activation({ activation: "relu" }),
   ];
 }
