@@ -5,11 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-web";
-import {
-  MNIST_NORMALISATION,
-  type ModelMetadata,
-  type ModelName,
-} from "../lib/model_metadata.ts";
+import { MNIST_NORMALISATION, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
 import { describeLayers, usesAugmentation } from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
