@@ -73,7 +73,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             title="Training loss"
             xLabel="epoch"
             points={history.map((r) => ({ x: r.epoch, y: r.loss }))}
-            formatY={(v) => v.toFixed(v < 0.1 ? 3 : 2)}
+            formatY={(v) => String(Number(v.toPrecision(3)))}
           />
           <LineChart
             title="Test accuracy after each epoch"
