@@ -10,6 +10,7 @@ import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
+import { DEFAULT_LIMITS, type RequestLimits, requestLimits } from "./middleware/mod.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
 
@@ -20,6 +21,8 @@ export interface AppOptions {
   modelsDir?: string;
   /** The UI's build output; the UI's own default when absent. */
   buildDir?: string;
+  /** Concurrency cap, deadline, rate limit, CORS; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
 }
 
 /**
@@ -36,6 +39,8 @@ export function createApp(options: AppOptions): Hono {
   const { registry } = options;
   const app = new Hono();
   app.use(baseSecurityHeaders());
+  // Limits (middleware/): before any route, so refusals cost nothing.
+  app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS));
   app.route("/", apiRoutes(options));
   app.route(
     "/",

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_LIMITS, type RequestLimits } from "./middleware/mod.ts";
 
 export type Command = "serve" | "healthcheck" | "help" | "version";
 
@@ -21,6 +22,8 @@ export interface Config {
   model: { preferred: string; required: boolean };
   /** Request bodies over this many bytes get 413. */
   maxBodyBytes: number;
+  /** Concurrency cap, request deadline, rate limit and CORS (middleware/). */
+  limits: RequestLimits;
 }
 
 /** The models shipped beside this file: found from the module, never the working directory. */
@@ -52,12 +55,37 @@ Options:
   --model NAME       default model (env DIGITLAB_MODEL; default ${DEFAULTS.model}, or the most
                      accurate one present)
   --max-body BYTES   largest accepted request body (env DIGITLAB_MAX_BODY; default 2 MiB)
+  --max-concurrent N predictions in progress at once; more get 503 + Retry-After
+                     (env DIGITLAB_MAX_CONCURRENT; default ${DEFAULT_LIMITS.maxConcurrent})
+  --request-timeout MS
+                     deadline for a prediction, upload included: 408 for a body still
+                     arriving, 503 for work still running (env DIGITLAB_REQUEST_TIMEOUT;
+                     default ${DEFAULT_LIMITS.requestTimeoutMs})
+  --rate-limit N     requests per second per client IP, 0 = off (env DIGITLAB_RATE_LIMIT;
+                     default off); past it 429 + Retry-After
+  --rate-burst N     requests a client may send at once (env DIGITLAB_RATE_BURST;
+                     default twice --rate-limit)
+  --cors-origins LIST
+                     comma-separated origins (https://host[:port], or *) allowed to call the
+                     API from browsers (env DIGITLAB_CORS_ORIGINS; default none: CORS off)
   --help             show this help
   --version          print the version
 `;
 
 /** The environment variables this program reads (the only ones `--allow-env` needs). */
-export const ENV_NAMES = ["HOST", "PORT", "DIGITLAB_MODELS", "DIGITLAB_MODEL", "DIGITLAB_MAX_BODY"];
+export const ENV_NAMES = [
+  "HOST",
+  "PORT",
+  "DIGITLAB_MODELS",
+  "DIGITLAB_MODEL",
+  "DIGITLAB_MAX_BODY",
+  // Limits (middleware/).
+  "DIGITLAB_MAX_CONCURRENT",
+  "DIGITLAB_REQUEST_TIMEOUT",
+  "DIGITLAB_RATE_LIMIT",
+  "DIGITLAB_RATE_BURST",
+  "DIGITLAB_CORS_ORIGINS",
+];
 
 /**
  * Builds the configuration from `args` and `env` (flags win over variables). Throws ConfigError
@@ -81,6 +109,11 @@ export function parseConfig(
         models: { type: "string" },
         model: { type: "string" },
         "max-body": { type: "string" },
+        "max-concurrent": { type: "string" },
+        "request-timeout": { type: "string" },
+        "rate-limit": { type: "string" },
+        "rate-burst": { type: "string" },
+        "cors-origins": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -117,7 +150,61 @@ export function parseConfig(
       1024,
       256 * 1024 * 1024,
     ),
+    limits: parseLimits(values, env),
   };
+}
+
+function parseLimits(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): RequestLimits {
+  const text = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) ?? env[variable];
+  const rate = integer(text("rate-limit", "DIGITLAB_RATE_LIMIT"), 0, "rate-limit", 0, 1_000_000);
+  const burst = integer(
+    text("rate-burst", "DIGITLAB_RATE_BURST"),
+    Math.max(1, 2 * rate),
+    "rate-burst",
+    1,
+    1_000_000,
+  );
+  return {
+    maxConcurrent: integer(
+      text("max-concurrent", "DIGITLAB_MAX_CONCURRENT"),
+      DEFAULT_LIMITS.maxConcurrent,
+      "max-concurrent",
+      1,
+      100_000,
+    ),
+    requestTimeoutMs: integer(
+      text("request-timeout", "DIGITLAB_REQUEST_TIMEOUT"),
+      DEFAULT_LIMITS.requestTimeoutMs,
+      "request-timeout",
+      100,
+      3_600_000,
+    ),
+    rateLimit: rate === 0 ? null : { ratePerSecond: rate, burst },
+    corsOrigins: origins(text("cors-origins", "DIGITLAB_CORS_ORIGINS")),
+  };
+}
+
+/** A comma-separated allow-list; each entry exactly an origin as browsers send it, or `*`. */
+function origins(text: string | undefined): string[] {
+  const list = (text ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of list) {
+    let exact = origin === "*";
+    try {
+      exact ||= new URL(origin).origin === origin;
+    } catch {
+      // not a URL at all: reported below
+    }
+    if (!exact) {
+      throw new ConfigError(
+        `--cors-origins: "${origin}" is not an origin like https://example.org or *`,
+      );
+    }
+  }
+  return list;
 }
 
 function integer(

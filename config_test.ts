@@ -60,3 +60,44 @@ Deno.test("parseConfig: bad flags and values are ConfigErrors that say what is w
   assert(configError(() => parse(["--max-body", "10"])).includes("--max-body"));
   assert(configError(() => parse(["serve-forever"])).includes("serve-forever"));
 });
+
+Deno.test("parseConfig: limits default to a cap and a deadline, no rate limit, no CORS", () => {
+  const { limits } = parse([]);
+  assertEquals(limits, {
+    maxConcurrent: 128,
+    requestTimeoutMs: 10_000,
+    rateLimit: null,
+    corsOrigins: [],
+  });
+});
+
+Deno.test("parseConfig: limits from flags and environment", () => {
+  const env = {
+    DIGITLAB_MAX_CONCURRENT: "8",
+    DIGITLAB_REQUEST_TIMEOUT: "2500",
+    DIGITLAB_RATE_LIMIT: "5",
+    DIGITLAB_CORS_ORIGINS: "https://a.example, http://localhost:5173",
+  };
+  assertEquals(parse([], env).limits, {
+    maxConcurrent: 8,
+    requestTimeoutMs: 2500,
+    rateLimit: { ratePerSecond: 5, burst: 10 },
+    corsOrigins: ["https://a.example", "http://localhost:5173"],
+  });
+  const flags = parse(
+    ["--max-concurrent=2", "--rate-limit", "1", "--rate-burst", "3", "--cors-origins", "*"],
+    env,
+  );
+  assertEquals(flags.limits.maxConcurrent, 2);
+  assertEquals(flags.limits.rateLimit, { ratePerSecond: 1, burst: 3 });
+  assertEquals(flags.limits.corsOrigins, ["*"]);
+});
+
+Deno.test("parseConfig: bad limits are refused with the flag's name", () => {
+  assert(configError(() => parse(["--max-concurrent", "0"])).includes("--max-concurrent"));
+  assert(configError(() => parse(["--request-timeout", "5"])).includes("--request-timeout"));
+  assert(configError(() => parse(["--rate-limit", "-1"])).includes("--rate-limit"));
+  const cors = configError(() => parse(["--cors-origins", "https://a.example/path"]));
+  assert(cors.includes("https://a.example/path"), cors);
+  assert(configError(() => parse(["--cors-origins", "a.example"])).includes("a.example"));
+});

@@ -56,6 +56,7 @@ async function serve(config: Config): Promise<number> {
   const app = createApp({
     registry,
     maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
     modelsDir: fileURLToPath(config.modelsDir),
   });
 

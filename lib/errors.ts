@@ -26,6 +26,8 @@ export const ERROR_STATUS = {
   unknown_model: 404,
   /** The route exists but not for this method. */
   method_not_allowed: 405,
+  /** The body did not arrive within the request timeout (a client too slow, or stalled). */
+  request_timeout: 408,
   /** The body is larger than the configured limit. */
   payload_too_large: 413,
   /** Neither a PNG nor a JPEG (by content type and by the file's first bytes). */
@@ -36,8 +38,12 @@ export const ERROR_STATUS = {
   image_too_large: 422,
   /** The image decodes but holds no ink. */
   no_digit_found: 422,
+  /** This client sent more requests than its rate limit allows; see Retry-After. */
+  rate_limited: 429,
   /** The server has no model loaded yet. */
   no_models: 503,
+  /** Too much work in progress, or the work took too long: try again (see Retry-After). */
+  overloaded: 503,
   /** A fault of ours, never of the request; the message hides the details. */
   internal_error: 500,
 } as const;

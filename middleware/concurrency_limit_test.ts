@@ -1,0 +1,53 @@
+import { Hono } from "hono";
+import { assert, assertEquals } from "../lib/assert.ts";
+import { concurrencyLimit } from "./concurrency_limit.ts";
+
+/** An app whose handler waits until the test lets it go. */
+function gatedApp(maxConcurrent: number) {
+  const gates: (() => void)[] = [];
+  const limit = concurrencyLimit({ maxConcurrent, retryAfterSeconds: 2 });
+  const app = new Hono();
+  app.use(limit);
+  app.get("/", async (c) => {
+    await new Promise<void>((resolve) => gates.push(resolve));
+    return c.text("done");
+  });
+  return { app, limit, gates };
+}
+
+async function until(condition: () => boolean) {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert(condition(), "condition never became true");
+}
+
+Deno.test("concurrencyLimit: past the cap answers 503 with Retry-After at once", async () => {
+  const { app, limit, gates } = gatedApp(2);
+  const first = app.request("/");
+  const second = app.request("/");
+  await until(() => gates.length === 2);
+  assertEquals(limit.inFlight(), 2);
+
+  const refused = await app.request("/");
+  assertEquals(refused.status, 503);
+  assertEquals(refused.headers.get("retry-after"), "2");
+  assertEquals((await refused.json()).error, "overloaded");
+
+  gates.forEach((open) => open());
+  assertEquals(await (await first).text(), "done");
+  assertEquals(await (await second).text(), "done");
+  assertEquals(limit.inFlight(), 0);
+});
+
+Deno.test("concurrencyLimit: a slot frees when its request ends, even when it throws", async () => {
+  const limit = concurrencyLimit({ maxConcurrent: 1 });
+  const app = new Hono();
+  app.use(limit);
+  app.get("/boom", () => {
+    throw new Error("boom");
+  });
+  app.get("/ok", (c) => c.text("ok"));
+  app.onError((_error, c) => c.text("handled", 500));
+  assertEquals((await app.request("/boom")).status, 500);
+  assertEquals(limit.inFlight(), 0);
+  assertEquals((await app.request("/ok")).status, 200);
+});

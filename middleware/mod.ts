@@ -1,0 +1,72 @@
+/**
+ * Limits that keep the service answering under floods, slow clients and bad neighbours:
+ * CORS (off unless an allow-list is set), a per-client rate limit (off unless set), a request
+ * deadline and a cap on concurrent work. app.ts mounts them all with one `app.use`.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { concurrencyLimit } from "./concurrency_limit.ts";
+import { corsAllowList } from "./cors.ts";
+import { rateLimit } from "./rate_limit.ts";
+import { requestTimeout } from "./request_timeout.ts";
+
+export { concurrencyLimit } from "./concurrency_limit.ts";
+export { corsAllowList } from "./cors.ts";
+export { peerAddress, rateLimit } from "./rate_limit.ts";
+export { requestTimeout } from "./request_timeout.ts";
+
+export interface RequestLimits {
+  /** Inference requests in progress at once; more get 503 + Retry-After. */
+  maxConcurrent: number;
+  /** Deadline for an inference request, body upload included (408 / 503 past it). */
+  requestTimeoutMs: number;
+  /** Per-client token bucket; null turns it off. */
+  rateLimit: { ratePerSecond: number; burst: number } | null;
+  /** Origins allowed to call the API from browsers; empty turns CORS off. */
+  corsOrigins: string[];
+}
+
+export const DEFAULT_LIMITS: RequestLimits = {
+  maxConcurrent: 128,
+  requestTimeoutMs: 10_000,
+  rateLimit: null,
+  corsOrigins: [],
+};
+
+/** POSTs that run a model: the ones that cost CPU and memory and so are capped and timed. */
+const WORK_PATH = /^\/(?:predict|v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer)\/?$/;
+
+/** Probes that orchestrators and Prometheus poll from one address: never rate limited. */
+const PROBE_PATH = /^\/(?:health|metrics|v2\/health\/(?:live|ready))\/?$/;
+
+export function isWorkRequest(c: Context): boolean {
+  return c.req.method === "POST" && WORK_PATH.test(c.req.path);
+}
+
+/**
+ * The middleware for `limits`, in the order they must run: CORS first (preflights need no
+ * quota), then the rate limit, the deadline (outside the cap, so a timed-out request keeps
+ * its slot until its work really ends) and the cap.
+ *
+ * @example
+ * ```ts
+ * app.use(...requestLimits(DEFAULT_LIMITS));
+ * ```
+ */
+export function requestLimits(limits: RequestLimits): MiddlewareHandler[] {
+  const chain: MiddlewareHandler[] = [];
+  if (limits.corsOrigins.length > 0) chain.push(corsAllowList(limits.corsOrigins));
+  if (limits.rateLimit) {
+    chain.push(when((c) => !PROBE_PATH.test(c.req.path), rateLimit(limits.rateLimit)));
+  }
+  chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs })));
+  chain.push(when(isWorkRequest, concurrencyLimit({ maxConcurrent: limits.maxConcurrent })));
+  return chain;
+}
+
+function when(applies: (c: Context) => boolean, middleware: MiddlewareHandler): MiddlewareHandler {
+  return function onlyWhenApplicable(c, next) {
+    return applies(c) ? middleware(c, next) : next();
+  };
+}
