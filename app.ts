@@ -10,7 +10,12 @@ import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
-import { DEFAULT_LIMITS, type RequestLimits, requestLimits } from "./middleware/mod.ts";
+import {
+  DEFAULT_LIMITS,
+  type RequestLimits,
+  requestLimits,
+  type UploadsInProgress,
+} from "./middleware/mod.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
 
@@ -23,6 +28,8 @@ export interface AppOptions {
   buildDir?: string;
   /** Concurrency cap, deadline, rate limit, CORS; DEFAULT_LIMITS when absent. */
   limits?: RequestLimits;
+  /** Counts bodies still arriving, for main.ts's graceful shutdown. */
+  uploads?: UploadsInProgress;
 }
 
 /**
@@ -40,7 +47,7 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   app.use(baseSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
-  app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS));
+  app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
   app.route("/", apiRoutes(options));
   app.route(
     "/",

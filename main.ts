@@ -13,7 +13,9 @@ import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./confi
 import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
+import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
 import { VERSION } from "./lib/version.ts";
+import { UploadsInProgress } from "./middleware/mod.ts";
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -53,10 +55,12 @@ async function serve(config: Config): Promise<number> {
   const { registry, problems } = loaded;
   warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
+  const uploads = new UploadsInProgress();
   const app = createApp({
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
+    uploads,
     modelsDir: fileURLToPath(config.modelsDir),
   });
 
@@ -82,11 +86,12 @@ async function serve(config: Config): Promise<number> {
     throw error;
   }
 
-  const stop = () => server.shutdown();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
-  await server.finished;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(signal, stop);
-  await registry.close();
+  const { drained } = await serveUntilSignalled(server, {
+    allUploadsArrived: (timeoutMs) => uploads.allArrived(timeoutMs),
+    graceMs: SHUTDOWN_GRACE_MS,
+  });
+  // Requests abandoned after the grace period may still hold sessions: exit without closing.
+  if (drained) await registry.close();
   return 0;
 }
 

@@ -10,11 +10,13 @@ import { concurrencyLimit } from "./concurrency_limit.ts";
 import { corsAllowList } from "./cors.ts";
 import { rateLimit } from "./rate_limit.ts";
 import { requestTimeout } from "./request_timeout.ts";
+import type { UploadsInProgress } from "./uploads.ts";
 
 export { concurrencyLimit } from "./concurrency_limit.ts";
 export { corsAllowList } from "./cors.ts";
 export { peerAddress, rateLimit } from "./rate_limit.ts";
 export { requestTimeout } from "./request_timeout.ts";
+export { UploadsInProgress } from "./uploads.ts";
 
 export interface RequestLimits {
   /** Inference requests in progress at once; more get 503 + Retry-After. */
@@ -47,20 +49,24 @@ export function isWorkRequest(c: Context): boolean {
 /**
  * The middleware for `limits`, in the order they must run: CORS first (preflights need no
  * quota), then the rate limit, the deadline (outside the cap, so a timed-out request keeps
- * its slot until its work really ends) and the cap.
+ * its slot until its work really ends) and the cap. Bodies still arriving are counted in
+ * `uploads`, for a graceful shutdown to wait on.
  *
  * @example
  * ```ts
  * app.use(...requestLimits(DEFAULT_LIMITS));
  * ```
  */
-export function requestLimits(limits: RequestLimits): MiddlewareHandler[] {
+export function requestLimits(
+  limits: RequestLimits,
+  uploads?: UploadsInProgress,
+): MiddlewareHandler[] {
   const chain: MiddlewareHandler[] = [];
   if (limits.corsOrigins.length > 0) chain.push(corsAllowList(limits.corsOrigins));
   if (limits.rateLimit) {
     chain.push(when((c) => !PROBE_PATH.test(c.req.path), rateLimit(limits.rateLimit)));
   }
-  chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs })));
+  chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs, uploads })));
   chain.push(when(isWorkRequest, concurrencyLimit({ maxConcurrent: limits.maxConcurrent })));
   return chain;
 }

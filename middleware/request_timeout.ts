@@ -8,10 +8,14 @@
 import type { MiddlewareHandler } from "hono";
 import { DigitlabError } from "../lib/errors.ts";
 import { errorWithHeaders } from "./error_response.ts";
+import type { UploadsInProgress } from "./uploads.ts";
+import { watchBody } from "./watched_body.ts";
 
 export interface RequestTimeoutOptions {
   /** Milliseconds from the request reaching the app to its answer. */
   timeoutMs: number;
+  /** Where bodies still arriving are counted, for a graceful shutdown to wait on. */
+  uploads?: UploadsInProgress;
 }
 
 /**
@@ -20,23 +24,12 @@ export interface RequestTimeoutOptions {
  * app.use("/predict", requestTimeout({ timeoutMs: 10_000 }));
  * ```
  */
-export function requestTimeout({ timeoutMs }: RequestTimeoutOptions): MiddlewareHandler {
+export function requestTimeout({ timeoutMs, uploads }: RequestTimeoutOptions): MiddlewareHandler {
   if (!(timeoutMs > 0)) throw new RangeError("timeoutMs must be positive");
   return async function limitRequestTime(c, next) {
-    const cutOff = new AbortController();
-    let bodyReceived = c.req.raw.body === null;
-    if (!bodyReceived) {
-      // Route the body through a stream we can abort: aborting errors the handler's read with
-      // our error (mapped to 408 should anything still see it) and cancels the upload.
-      const watch = new TransformStream<Uint8Array, Uint8Array>({
-        flush() {
-          bodyReceived = true;
-        },
-      });
-      c.req.raw = new Request(c.req.raw, {
-        body: c.req.raw.body!.pipeThrough(watch, { signal: cutOff.signal }),
-      });
-    }
+    const body = watchBody(c.req.raw);
+    c.req.raw = body.request;
+    uploads?.track(body.arrived);
 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<"expired">((resolve) => {
@@ -47,16 +40,13 @@ export function requestTimeout({ timeoutMs }: RequestTimeoutOptions): Middleware
     clearTimeout(timer);
     if (outcome === "done") return;
 
-    const error = bodyReceived
+    const error = body.complete()
       ? new DigitlabError("overloaded", `the request took longer than ${timeoutMs} ms`)
-      : new DigitlabError(
-        "request_timeout",
-        `the body did not arrive within ${timeoutMs} ms`,
-      );
-    cutOff.abort(error);
-    // The handler finishes in the background (it sees the aborted body at once); its answer
+      : new DigitlabError("request_timeout", `the body did not arrive within ${timeoutMs} ms`);
+    body.cutOff(error);
+    // The handler finishes in the background (it sees the cut-off body at once); its answer
     // is dropped and any error it throws has already been turned into a response by Hono.
     work.catch(() => {});
-    return errorWithHeaders(c, error, bodyReceived ? { "Retry-After": "1" } : {});
+    return errorWithHeaders(c, error, body.complete() ? { "Retry-After": "1" } : {});
   };
 }

@@ -1,0 +1,100 @@
+/**
+ * main.ts in its own process with the release permission flags (read from the compile task),
+ * for tests that need what only a real process shows: signals, exit codes, resident memory,
+ * the permission sandbox.
+ *
+ * @module
+ */
+import { readCompileTask } from "../compile_task.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const READY_TIMEOUT_MS = 30_000;
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number>;
+  /** Resident set size now, from /proc (Linux). */
+  rssBytes(): Promise<number>;
+  /** SIGTERM, then the exit code; a no-op if it already ended. */
+  stop(): Promise<number>;
+}
+
+export interface StartOptions {
+  /** Arguments after `main.ts` (`--port 0` is added). */
+  args?: string[];
+  /** Permission flags; the compile task's when absent. */
+  permissions?: string[];
+  /** Flags for `deno run` itself, before the permissions (e.g. `--v8-flags=...`). */
+  runtimeFlags?: string[];
+  env?: Record<string, string>;
+  /** Working directory; the file system root by default, like a service. */
+  cwd?: string;
+  entry?: string;
+}
+
+/** Starts the server on a loopback port chosen by the OS and waits for its start-up line. */
+export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
+  const permissions = options.permissions ?? (await readCompileTask()).permissions;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...(options.runtimeFlags ?? []),
+      ...permissions,
+      options.entry ?? MAIN,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      ...(options.args ?? []),
+    ],
+    cwd: options.cwd ?? "/",
+    env: options.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const decoder = new TextDecoder();
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) log += decoder.decode(chunk, { stream: true });
+  };
+  const collecting = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  let ended = false;
+  const exited = child.status.then(async (status) => {
+    ended = true;
+    await collecting;
+    return status.code;
+  });
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let match: RegExpExecArray | null;
+  while (!(match = /listening on (http:\/\/\S+?)\/ /.exec(log))) {
+    if (ended || Date.now() > deadline) {
+      if (!ended) child.kill("SIGKILL");
+      await exited;
+      throw new Error(`the server did not start:\n${log}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+
+  return {
+    url: match[1],
+    pid: child.pid,
+    output: () => log,
+    exited,
+    async rssBytes() {
+      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+      const kib = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (!kib) throw new Error("no VmRSS in /proc/<pid>/status");
+      return Number(kib[1]) * 1024;
+    },
+    async stop() {
+      if (!ended) child.kill("SIGTERM");
+      return await exited;
+    },
+  };
+}
