@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
 import {
@@ -16,6 +17,8 @@ import {
   requestLimits,
   type UploadsInProgress,
 } from "./middleware/mod.ts";
+import { type LogFormat, observeRequests } from "./metrics/observe.ts";
+import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
 
@@ -30,6 +33,12 @@ export interface AppOptions {
   limits?: RequestLimits;
   /** Counts bodies still arriving, for main.ts's graceful shutdown. */
   uploads?: UploadsInProgress;
+  /** Where predictions run (workers, batching); the main thread without waiting when absent. */
+  engine?: InferenceEngine;
+  /** Served at /metrics; a fresh set when absent. */
+  metrics?: ServiceMetrics;
+  /** One line per request on stdout; none when absent. */
+  logFormat?: LogFormat;
 }
 
 /**
@@ -44,11 +53,16 @@ export interface AppOptions {
  */
 export function createApp(options: AppOptions): Hono {
   const { registry } = options;
+  const engine = options.engine ?? InferenceEngine.inProcess();
+  const metrics = options.metrics ??
+    new ServiceMetrics({ models: () => registry.list(), queued: () => engine.queued });
   const app = new Hono();
+  // Observation first, so refusals by the limits are counted and logged too.
+  app.use(observeRequests({ metrics, logFormat: options.logFormat ?? "none" }));
   app.use(baseSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
-  app.route("/", apiRoutes(options));
+  app.route("/", apiRoutes({ ...options, engine, metrics }));
   app.route(
     "/",
     pageRoutes({

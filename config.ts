@@ -8,6 +8,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS, type RequestLimits } from "./middleware/mod.ts";
+import { DEFAULT_ENGINE, type EngineOptions } from "./inference/engine.ts";
+import { LOG_FORMATS, type LogFormat } from "./metrics/observe.ts";
 
 export type Command = "serve" | "healthcheck" | "help" | "version";
 
@@ -24,6 +26,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Concurrency cap, request deadline, rate limit and CORS (middleware/). */
   limits: RequestLimits;
+  /** Inference workers, onnxruntime threads and dynamic batching (inference/engine.ts). */
+  engine: EngineOptions;
+  /** The per-request log line on stdout. */
+  logFormat: LogFormat;
 }
 
 /** The models shipped beside this file: found from the module, never the working directory. */
@@ -68,6 +74,16 @@ Options:
   --cors-origins LIST
                      comma-separated origins (https://host[:port], or *) allowed to call the
                      API from browsers (env DIGITLAB_CORS_ORIGINS; default none: CORS off)
+  --workers N        inference workers (decode, preprocessing, model) beside the HTTP thread;
+                     0 runs them on it (env DIGITLAB_WORKERS; default ${DEFAULT_ENGINE.workers})
+  --ort-threads N    onnxruntime WASM threads per worker, or on the main thread with
+                     --workers 0 (env DIGITLAB_ORT_THREADS; default ${DEFAULT_ENGINE.ortThreads})
+  --max-batch N      most digits run as one batch (env DIGITLAB_MAX_BATCH; default
+                     ${DEFAULT_ENGINE.maxBatch})
+  --batch-wait MS    how long a batch may wait for more requests when a worker is free;
+                     0 never waits (env DIGITLAB_BATCH_WAIT; default ${DEFAULT_ENGINE.maxWaitMs})
+  --log-format F     one line per request on stdout: json, text or none
+                     (env DIGITLAB_LOG_FORMAT; default json)
   --help             show this help
   --version          print the version
 `;
@@ -85,6 +101,12 @@ export const ENV_NAMES = [
   "DIGITLAB_RATE_LIMIT",
   "DIGITLAB_RATE_BURST",
   "DIGITLAB_CORS_ORIGINS",
+  // Serving (inference/engine.ts, metrics/observe.ts).
+  "DIGITLAB_WORKERS",
+  "DIGITLAB_ORT_THREADS",
+  "DIGITLAB_MAX_BATCH",
+  "DIGITLAB_BATCH_WAIT",
+  "DIGITLAB_LOG_FORMAT",
 ];
 
 /**
@@ -114,6 +136,11 @@ export function parseConfig(
         "rate-limit": { type: "string" },
         "rate-burst": { type: "string" },
         "cors-origins": { type: "string" },
+        workers: { type: "string" },
+        "ort-threads": { type: "string" },
+        "max-batch": { type: "string" },
+        "batch-wait": { type: "string" },
+        "log-format": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -151,7 +178,49 @@ export function parseConfig(
       256 * 1024 * 1024,
     ),
     limits: parseLimits(values, env),
+    engine: parseEngine(values, env),
+    logFormat: logFormat(values["log-format"] ?? env.DIGITLAB_LOG_FORMAT),
   };
+}
+
+function parseEngine(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): EngineOptions {
+  const text = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) ?? env[variable];
+  const wait = text("batch-wait", "DIGITLAB_BATCH_WAIT");
+  const maxWaitMs = wait === undefined || wait === "" ? DEFAULT_ENGINE.maxWaitMs : Number(wait);
+  if (!/^\d+(\.\d+)?$/.test(wait?.trim() ?? "0") || !(maxWaitMs <= 100)) {
+    throw new ConfigError(`--batch-wait must be milliseconds from 0 to 100, not "${wait}"`);
+  }
+  const defaults = DEFAULT_ENGINE;
+  return {
+    workers: integer(text("workers", "DIGITLAB_WORKERS"), defaults.workers, "workers", 0, 64),
+    ortThreads: integer(
+      text("ort-threads", "DIGITLAB_ORT_THREADS"),
+      defaults.ortThreads,
+      "ort-threads",
+      1,
+      64,
+    ),
+    maxBatch: integer(
+      text("max-batch", "DIGITLAB_MAX_BATCH"),
+      defaults.maxBatch,
+      "max-batch",
+      1,
+      1024,
+    ),
+    maxWaitMs,
+  };
+}
+
+function logFormat(text: string | undefined): LogFormat {
+  if (text === undefined || text === "") return "json";
+  if (!LOG_FORMATS.includes(text as LogFormat)) {
+    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(", ")}, not "${text}"`);
+  }
+  return text as LogFormat;
 }
 
 function parseLimits(

@@ -10,12 +10,16 @@
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
+import { InferenceEngine } from "./inference/engine.ts";
+import { watchModels } from "./inference/hot_reload.ts";
 import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
+import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
+import { ServiceMetrics } from "./metrics/service_metrics.ts";
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -44,25 +48,38 @@ export async function main(args: string[]): Promise<number> {
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 async function serve(config: Config): Promise<number> {
-  const [loaded] = await Promise.all([
+  // ORT threads on the main thread only matter when it runs the models itself.
+  initOnnxRuntime({ numThreads: config.engine.workers === 0 ? config.engine.ortThreads : 1 });
+  const [loaded, engine] = await Promise.all([
     loadModels(config.modelsDir, config.model).catch((error: Error) => error),
+    InferenceEngine.start(config.engine),
     initImageDecoders(),
   ]);
   if (loaded instanceof Error) {
     console.error(`digitlab: ${loaded.message}`);
+    engine.close();
     return 1;
   }
   const { registry, problems } = loaded;
+  await Promise.all(registry.models().map((model) => engine.prepare(model)));
   warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();
+  const metrics = new ServiceMetrics({
+    models: () => registry.list(),
+    queued: () => engine.queued,
+  });
   const app = createApp({
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
     uploads,
     modelsDir: fileURLToPath(config.modelsDir),
+    engine,
+    metrics,
+    logFormat: config.logFormat,
   });
+  const reloader = watchModels({ dir: config.modelsDir, registry, engine, metrics });
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -90,8 +107,10 @@ async function serve(config: Config): Promise<number> {
     allUploadsArrived: (timeoutMs) => uploads.allArrived(timeoutMs),
     graceMs: SHUTDOWN_GRACE_MS,
   });
+  reloader.close();
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
   if (drained) await registry.close();
+  engine.close();
   return 0;
 }
 

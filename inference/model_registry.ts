@@ -14,6 +14,8 @@ import { createSession, DIGIT_PIXELS, type InferenceSession, runBatch } from "./
 export interface LoadedModel {
   metadata: ModelMetadata;
   session: InferenceSession;
+  /** The ONNX file, for inference workers to open their own sessions from. */
+  bytes: Uint8Array;
 }
 
 /** Which model answers requests that name none. */
@@ -24,17 +26,25 @@ export interface DefaultChoice {
   required: boolean;
 }
 
-/** Served models by name, plus the default. Read-only after start-up. */
+/**
+ * Served models by name, plus the default. Hot reload swaps a model with `replace`: requests
+ * that already hold the old one finish with it.
+ */
 export class ModelRegistry {
   readonly #models: Map<string, LoadedModel>;
-  readonly defaultName: string | null;
+  #defaultName: string | null;
 
   constructor(models: LoadedModel[], defaultName: string | null) {
     this.#models = new Map(models.map((model) => [model.metadata.name, model]));
     if (defaultName !== null && !this.#models.has(defaultName)) {
       throw new RangeError(`default model ${defaultName} is not among the loaded models`);
     }
-    this.defaultName = defaultName;
+    this.#defaultName = defaultName;
+  }
+
+  /** The model that answers requests naming none; null while no model is loaded. */
+  get defaultName(): string | null {
+    return this.#defaultName;
   }
 
   /** Metadata of every served model, the default first, then by name. */
@@ -63,6 +73,27 @@ export class ModelRegistry {
       );
     }
     return model;
+  }
+
+  /** The model now served under `name`, if any. */
+  find(name: string): LoadedModel | undefined {
+    return this.#models.get(name);
+  }
+
+  /**
+   * Serves `model` under its name from now on (one synchronous swap: no request sees half of
+   * it) and returns the one it replaced, for the caller to retire.
+   */
+  replace(model: LoadedModel): LoadedModel | undefined {
+    const old = this.#models.get(model.metadata.name);
+    this.#models.set(model.metadata.name, model);
+    this.#defaultName ??= model.metadata.name; // the first model to arrive in an empty folder
+    return old;
+  }
+
+  /** Every model now served. */
+  models(): LoadedModel[] {
+    return [...this.#models.values()];
   }
 
   /** Frees every session. */
@@ -138,7 +169,11 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
   return names.sort();
 }
 
-async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
+/**
+ * Loads `<name>.onnx` and its metadata from `dir`, opens a session and checks it on a test
+ * input. Throws with a one-line reason when any of that fails.
+ */
+export async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
   let text: string;
   try {
     text = await Deno.readTextFile(new URL(`${name}.json`, dir));
@@ -153,14 +188,15 @@ async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
     throw new Error(`metadata file ${name}.json is not valid JSON`);
   }
   const metadata = checkMetadata(json, name);
-  const session = await createSession(await Deno.readFile(new URL(`${name}.onnx`, dir)));
+  const bytes = await Deno.readFile(new URL(`${name}.onnx`, dir));
+  const session = await createSession(bytes);
   try {
     await warmUp(session);
   } catch (error) {
     await session.release();
     throw error;
   }
-  return { metadata, session };
+  return { metadata, session, bytes };
 }
 
 /** One run, so the first request meets prepared kernels; also proves the graph's shapes. */

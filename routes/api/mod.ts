@@ -1,24 +1,33 @@
 /**
- * The JSON API: `/predict`, `/models`, `/model_info`, `/health`, `/openapi.json` and `/docs`.
+ * The JSON API: `/predict`, `/models`, `/model_info`, `/health`, `/metrics`, the Open Inference
+ * Protocol v2 routes under `/v2`, `/openapi.json` and `/docs`.
  *
  * @module
  */
 import { Hono } from "hono";
+import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
+import type { ServiceMetrics } from "../../metrics/service_metrics.ts";
 import { docsRoutes } from "./docs.ts";
 import { healthRoutes } from "./health.ts";
+import { metricsRoutes } from "./metrics.ts";
 import { modelRoutes } from "./models.ts";
 import { predictRoutes } from "./predict.ts";
+import { v2Routes } from "./v2.ts";
 
 export interface ApiOptions {
   registry: ModelRegistry;
+  engine: InferenceEngine;
+  metrics: ServiceMetrics;
   maxBodyBytes: number;
 }
 
-export function apiRoutes({ registry, maxBodyBytes }: ApiOptions): Hono {
+export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
   return new Hono()
-    .route("/", predictRoutes({ registry, maxBodyBytes }))
+    .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", v2Routes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry))
+    .route("/", metricsRoutes(metrics))
     .route("/", docsRoutes());
 }

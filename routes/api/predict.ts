@@ -6,17 +6,20 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { DigitlabError } from "../../lib/errors.ts";
+import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
+import { noteModel } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
 
 export interface PredictRouteOptions {
   registry: ModelRegistry;
+  engine: InferenceEngine;
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
 }
 
-export function predictRoutes({ registry, maxBodyBytes }: PredictRouteOptions): Hono {
+export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOptions): Hono {
   const app = new Hono();
   app.post(
     "/predict",
@@ -33,9 +36,9 @@ export function predictRoutes({ registry, maxBodyBytes }: PredictRouteOptions): 
       const startedAt = performance.now();
       const model = c.req.query("model") || null;
       // Check the model before reading the body: an unknown name costs nothing.
-      registry.get(model);
+      noteModel(c.req.raw, registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
-      return c.json(await predictDigit(registry, bytes, { model, startedAt }));
+      return c.json(await predictDigit(engine, registry, bytes, { model, startedAt }));
     },
   );
   app.all("/predict", function predictMethodNotAllowed() {

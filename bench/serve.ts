@@ -1,0 +1,185 @@
+/**
+ * Serving benchmark (`deno task bench:serve`): starts digitlab on a loopback port, drives
+ * `POST /predict` with wrk (Debian's `wrk`) at several connection counts with a 28x28 and a
+ * 280x280 PNG sent as the tutorial's multipart upload, samples the server's RSS while it runs,
+ * and prints a Markdown table (req/s, p50, p99, errors, peak RSS) plus the start-to-ready time.
+ *
+ * Bounded: every run lasts --duration seconds (default 10) and the whole benchmark stops the
+ * server at the end. Loopback only.
+ *
+ *   deno task bench:serve [--duration S] [--connections 1,8,32,64] [--payloads 28,280]
+ *                         [--json FILE] [-- SERVER FLAGS...]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const BENCH_DIR = new URL("./", import.meta.url);
+const ROOT = new URL("../", import.meta.url);
+const SHARED_PAYLOADS = "/work/shared/bench/";
+
+interface RunResult {
+  payload: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  errors: number;
+  peakRssMb: number;
+}
+
+const separator = Deno.args.indexOf("--");
+const ownArgs = separator < 0 ? Deno.args : Deno.args.slice(0, separator);
+const serverArgs = separator < 0 ? [] : Deno.args.slice(separator + 1);
+const { values } = parseArgs({
+  args: ownArgs,
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "1,8,32,64" },
+    payloads: { type: "string", default: "28,280" },
+    json: { type: "string" },
+  },
+});
+const duration = Number(values.duration);
+const connectionCounts = values.connections.split(",").map(Number);
+const payloadSizes = values.payloads.split(",").map(Number);
+
+/** The benchmark PNGs: the shared ones when present, else copies kept in bench/payloads. */
+async function payloadPath(side: number): Promise<string> {
+  const shared = `${SHARED_PAYLOADS}digit-${side}.png`;
+  try {
+    await Deno.stat(shared);
+    return shared;
+  } catch {
+    return new URL(`payloads/digit-${side}.png`, BENCH_DIR).pathname;
+  }
+}
+
+/** Starts the server on a free port; resolves once it prints its start-up line. */
+async function startServer() {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      "--allow-read",
+      "--allow-env",
+      "main.ts",
+      "--port",
+      "0",
+      "--log-format",
+      "none",
+      ...serverArgs,
+    ],
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await lines.read();
+    if (done) throw new Error(`server exited before listening:\n${text}`);
+    text += value;
+  }
+  const url = /listening on (\S+)/.exec(text)![1];
+  const readyMs = Number(/ready in (\d+) ms/.exec(text)?.[1] ?? NaN);
+  // Keep draining stdout so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await lines.read()).done) { /* discard */ }
+  })();
+  return { child, url, readyMs, wallMs: performance.now() - started };
+}
+
+/** The server's resident set in MB (ps: Deno asks --allow-all to read another /proc/PID). */
+async function rssMb(pid: number): Promise<number> {
+  const { stdout, success } = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", `${pid}`] })
+    .output();
+  return success ? Number(new TextDecoder().decode(stdout).trim()) / 1024 : 0;
+}
+
+/** wrk prints latencies as 812.00us, 1.20ms or 1.02s. */
+function milliseconds(text: string): number {
+  const [, value, unit] = /([\d.]+)(us|ms|s|m)/.exec(text) ?? [];
+  const scale = { us: 0.001, ms: 1, s: 1000, m: 60000 }[unit] ?? NaN;
+  return Number(value) * scale;
+}
+
+async function runWrk(
+  url: string,
+  pid: number,
+  payload: string,
+  connections: number,
+): Promise<RunResult> {
+  let peak = await rssMb(pid);
+  const sampler = setInterval(async () => peak = Math.max(peak, await rssMb(pid)), 250);
+  const output = await new Deno.Command("wrk", {
+    args: [
+      `-t${Math.min(2, connections)}`,
+      `-c${connections}`,
+      `-d${duration}s`,
+      "--latency",
+      "-s",
+      new URL("predict_multipart.lua", BENCH_DIR).pathname,
+      `${url}predict`,
+      "--",
+      payload,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  clearInterval(sampler);
+  const text = new TextDecoder().decode(output.stdout);
+  if (!output.success) throw new Error(`wrk failed:\n${new TextDecoder().decode(output.stderr)}`);
+  const number = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/
+    .exec(text)?.slice(1).reduce((sum, n) => sum + Number(n), 0) ?? 0;
+  return {
+    payload: payload.replace(/.*\//, ""),
+    connections,
+    requestsPerSecond: Math.round(number(/Requests\/sec:\s+([\d.]+)/)),
+    p50Ms: milliseconds(/\s50%\s+(\S+)/.exec(text)?.[1] ?? ""),
+    p99Ms: milliseconds(/\s99%\s+(\S+)/.exec(text)?.[1] ?? ""),
+    requests: number(/(\d+) requests in/),
+    errors: number(/Non-2xx or 3xx responses: (\d+)/) + socketErrors,
+    peakRssMb: Math.round(peak),
+  };
+}
+
+const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+const server = await startServer();
+const results: RunResult[] = [];
+try {
+  for (const side of payloadSizes) {
+    const payload = await payloadPath(side);
+    // A short warm-up so the JIT and the decoders' memory settle before measuring.
+    await runWrk(server.url, server.child.pid, payload, 8).catch(() => {});
+    for (const connections of connectionCounts) {
+      results.push(await runWrk(server.url, server.child.pid, payload, connections));
+    }
+  }
+} finally {
+  server.child.kill("SIGTERM");
+  await server.child.status;
+}
+
+console.log(
+  `digitlab serving benchmark: ${duration} s per run, server flags: ` +
+    `${serverArgs.join(" ") || "(defaults)"}; load average before: ${load}; ` +
+    `start to ready ${server.readyMs} ms (server's own clock)\n`,
+);
+console.log("| payload | connections | req/s | p50 ms | p99 ms | errors | peak RSS MB |");
+console.log("|---|---:|---:|---:|---:|---:|---:|");
+for (const r of results) {
+  console.log(
+    `| ${r.payload} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(2)} | ` +
+      `${r.p99Ms.toFixed(2)} | ${r.errors} | ${r.peakRssMb} |`,
+  );
+}
+if (values.json) {
+  await Deno.writeTextFile(
+    values.json,
+    JSON.stringify({ serverArgs, load, readyMs: server.readyMs, results }, null, 2),
+  );
+}

@@ -1,0 +1,148 @@
+/**
+ * A pool of inference workers (inference_worker.ts), each with its own onnxruntime instance and
+ * image decoders: a BatchExecutor whose batches run beside the main thread, one per worker.
+ *
+ * @module
+ */
+import type { Job, JobResult } from "./batch_jobs.ts";
+import type { BatchExecutor } from "./batcher.ts";
+import type { LoadedModel } from "./model_registry.ts";
+import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
+
+interface Call {
+  resolve(reply: WorkerReply & { ok: true }): void;
+  reject(error: Error): void;
+}
+
+class PoolWorker {
+  readonly #worker: Worker;
+  readonly #calls = new Map<number, Call>();
+  #nextId = 1;
+  busy = false;
+
+  constructor(onCrash: (error: Error) => void) {
+    this.#worker = new Worker(new URL("./inference_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+      const reply = event.data;
+      const call = this.#calls.get(reply.id);
+      this.#calls.delete(reply.id);
+      if (reply.ok) call?.resolve(reply);
+      else call?.reject(new Error(reply.message));
+    };
+    this.#worker.onerror = (event) => {
+      event.preventDefault();
+      const error = new Error(`inference worker failed: ${event.message}`);
+      for (const call of this.#calls.values()) call.reject(error);
+      this.#calls.clear();
+      onCrash(error);
+    };
+  }
+
+  call(request: DistributiveOmit<WorkerRequest, "id">): Promise<WorkerReply & { ok: true }> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...request, id });
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    for (const call of this.#calls.values()) call.reject(new Error("inference worker stopped"));
+    this.#calls.clear();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface WorkerPoolOptions {
+  workers: number;
+  /** onnxruntime threads inside each worker. */
+  ortThreads: number;
+  /** Told when a worker dies (the process should be restarted: its batches fail). */
+  onCrash?(error: Error): void;
+}
+
+/**
+ * Inference workers sharing the load. Models are loaded into every worker (`load`) before
+ * their first batch, and released (`unload`) once retired.
+ *
+ * @example
+ * ```ts
+ * const pool = await WorkerPool.start({ workers: 2, ortThreads: 1 });
+ * await pool.load(model);
+ * const [result] = await pool.run(model, [{ kind: "image", bytes }]);
+ * ```
+ */
+export class WorkerPool implements BatchExecutor<LoadedModel> {
+  readonly #workers: PoolWorker[];
+  readonly #keys = new WeakMap<LoadedModel, number>();
+  #nextKey = 1;
+
+  private constructor(workers: PoolWorker[]) {
+    this.#workers = workers;
+  }
+
+  static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const onCrash = options.onCrash ?? ((error) => console.error(`digitlab: ${error.message}`));
+    const workers = Array.from({ length: options.workers }, () => new PoolWorker(onCrash));
+    try {
+      await Promise.all(
+        workers.map((w) => w.call({ type: "init", ortThreads: options.ortThreads })),
+      );
+    } catch (error) {
+      for (const worker of workers) worker.terminate();
+      throw error;
+    }
+    return new WorkerPool(workers);
+  }
+
+  get slots(): number {
+    return this.#workers.length;
+  }
+
+  /** Opens `model` in every worker and checks it there; throws when any worker refuses it. */
+  async load(model: LoadedModel): Promise<void> {
+    if (this.#keys.has(model)) return;
+    const key = this.#nextKey++;
+    const { bytes, metadata } = model;
+    const loads = this.#workers.map((worker) =>
+      worker.call({ type: "load", key, bytes, normalisation: metadata.input.normalisation })
+    );
+    const outcomes = await Promise.allSettled(loads);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) {
+      for (const worker of this.#workers) worker.call({ type: "unload", key }).catch(() => {});
+      throw failed.reason;
+    }
+    this.#keys.set(model, key);
+  }
+
+  /** Releases `model` in every worker; call once no batch for it is queued or running. */
+  async unload(model: LoadedModel): Promise<void> {
+    const key = this.#keys.get(model);
+    if (key === undefined) return;
+    this.#keys.delete(model);
+    await Promise.all(this.#workers.map((worker) => worker.call({ type: "unload", key })));
+  }
+
+  async run(model: LoadedModel, jobs: Job[]): Promise<JobResult[]> {
+    const key = this.#keys.get(model);
+    if (key === undefined) throw new Error(`model ${model.metadata.name} is not loaded`);
+    const worker = this.#workers.find((w) => !w.busy);
+    if (!worker) throw new Error("no free inference worker: the batcher overbooked the pool");
+    worker.busy = true;
+    try {
+      const reply = await worker.call({ type: "run", key, jobs });
+      return reply.results ?? [];
+    } finally {
+      worker.busy = false;
+    }
+  }
+
+  close(): void {
+    for (const worker of this.#workers) worker.terminate();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One middleware for what every request leaves behind: a request id (the client's
+ * `X-Request-Id` when it is sane, else a new one, echoed in the response), a Prometheus
+ * observation and one log line (`--log-format json|text|none`).
+ *
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import type { ServiceMetrics } from "./service_metrics.ts";
+
+export type LogFormat = "json" | "text" | "none";
+
+export const LOG_FORMATS: readonly LogFormat[] = ["json", "text", "none"];
+
+/** The model that answered each request, noted by the routes for the log line. */
+const models = new WeakMap<Request, string>();
+
+/** Routes call this once they know which model answers `request`. */
+export function noteModel(request: Request, name: string): void {
+  models.set(request, name);
+}
+
+/** A line of the request log. */
+export interface RequestLogEntry {
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  model: string | null;
+  requestId: string;
+}
+
+export function formatLogLine(entry: RequestLogEntry, format: "json" | "text"): string {
+  if (format === "json") return JSON.stringify(entry);
+  const model = entry.model ? ` model=${entry.model}` : "";
+  return `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms}ms${model} ` +
+    `id=${entry.requestId}`;
+}
+
+/**
+ * Paths as metric labels: parameters replaced by their names, so a client cannot create a
+ * series per URL it invents.
+ */
+export function routeLabel(path: string): string {
+  const known = ROUTES.find(([pattern]) => pattern.test(path));
+  return known ? known[1] : "other";
+}
+
+const ROUTES: [RegExp, string][] = [
+  [
+    /^\/(?:predict|health|models|model_info|metrics|openapi\.json|docs|v2|v2\/health\/live|v2\/health\/ready)?\/?$/,
+    "",
+  ],
+  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer\/?$/, "/v2/models/{name}/infer"],
+  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/ready\/?$/, "/v2/models/{name}/ready"],
+  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/?$/, "/v2/models/{name}"],
+  [/^\/models\/[^/]+\/?$/, "/models/{name}"],
+  [/^\/models\/[^/]+\/augmentations\.png$/, "/models/{name}/augmentations.png"],
+  [/^\/docs\//, "/docs/{file}"],
+  [/^\/static\//, "/static/{file}"],
+];
+
+/** Ids we pass on as they came: short, printable, no spaces or quotes. */
+const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ObserveOptions {
+  metrics: ServiceMetrics;
+  logFormat: LogFormat;
+  /** Where log lines go; stdout (the journal) by default. */
+  write?(line: string): void;
+}
+
+/**
+ * @example
+ * ```ts
+ * app.use(observeRequests({ metrics, logFormat: "json" }));
+ * ```
+ */
+export function observeRequests(options: ObserveOptions): MiddlewareHandler {
+  const { metrics, logFormat, write = console.log } = options;
+  return async function observeRequest(c, next) {
+    const started = performance.now();
+    const given = c.req.header("x-request-id");
+    const requestId = given && SANE_ID.test(given) ? given : crypto.randomUUID();
+    try {
+      await next();
+    } finally {
+      // On an exception Hono's error handler has not set c.res yet: count it as the 500 it is.
+      const status = c.res?.status ?? 500;
+      c.res?.headers.set("X-Request-Id", requestId);
+      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      const path = c.req.path;
+      const label = routeLabel(path);
+      metrics.observeRequest(
+        label === "" ? path.replace(/(.)\/$/, "$1") : label,
+        c.req.method,
+        status,
+        ms,
+      );
+      if (logFormat !== "none") {
+        const entry: RequestLogEntry = {
+          time: new Date().toISOString(),
+          method: c.req.method,
+          path,
+          status,
+          ms,
+          model: models.get(c.req.raw) ?? null,
+          requestId,
+        };
+        write(formatLogLine(entry, logFormat));
+      }
+    }
+  };
+}
