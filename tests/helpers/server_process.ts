@@ -17,7 +17,7 @@ export interface ServerProcess {
   output(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number>;
-  /** Resident set size now, from /proc (Linux). */
+  /** Resident set size now, from `ps` (Deno reads /proc only with --allow-all). */
   rssBytes(): Promise<number>;
   /** SIGTERM, then the exit code; a no-op if it already ended. */
   stop(): Promise<number>;
@@ -87,10 +87,14 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     output: () => log,
     exited,
     async rssBytes() {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      const kib = /VmRSS:\s+(\d+) kB/.exec(status);
-      if (!kib) throw new Error("no VmRSS in /proc/<pid>/status");
-      return Number(kib[1]) * 1024;
+      const { stdout } = await new Deno.Command("ps", {
+        args: ["-o", "rss=", "-p", String(child.pid)],
+        stdout: "piped",
+        stderr: "null",
+      }).output();
+      const kib = Number(new TextDecoder().decode(stdout).trim());
+      if (!(kib > 0)) throw new Error(`no RSS for process ${child.pid}`);
+      return kib * 1024;
     },
     async stop() {
       if (!ended) child.kill("SIGTERM");
