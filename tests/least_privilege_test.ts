@@ -112,7 +112,12 @@ Deno.test("with the release flags, no route reads outside the project and models
       assertEquals(asked, [], `the server asked for ${kind}`);
     }
     const reads = [
-      ...new Set(entries.filter((e) => e.permission === "read").map((e) => e.value ?? "(all)")),
+      ...new Set(
+        entries.filter((e) => e.permission === "read")
+          // Workers load their modules by file: URL.
+          .map((e) => e.value?.startsWith("file://") ? new URL(e.value).pathname : e.value)
+          .map((path) => path ?? "(all)"),
+      ),
     ];
     // The project (its node_modules and build may be links elsewhere) and the models folder.
     const allowedRoots = [
