@@ -50,18 +50,18 @@ export async function main(args: string[]): Promise<number> {
 async function serve(config: Config): Promise<number> {
   // ORT threads on the main thread only matter when it runs the models itself.
   initOnnxRuntime({ numThreads: config.engine.workers === 0 ? config.engine.ortThreads : 1 });
-  const [loaded, engine] = await Promise.all([
-    loadModels(config.modelsDir, config.model).catch((error: Error) => error),
-    InferenceEngine.start(config.engine),
-    initImageDecoders(),
-  ]);
+  const [engine] = await Promise.all([InferenceEngine.start(config.engine), initImageDecoders()]);
+  // With workers, only they run onnxruntime (each instance costs ~110 MB); they check each model.
+  const loaded = await loadModels(config.modelsDir, config.model, {
+    mainSession: engine.needsMainSession,
+    prepare: (model) => engine.prepare(model),
+  }).catch((error: Error) => error);
   if (loaded instanceof Error) {
     console.error(`digitlab: ${loaded.message}`);
     engine.close();
     return 1;
   }
   const { registry, problems } = loaded;
-  await Promise.all(registry.models().map((model) => engine.prepare(model)));
   warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();

@@ -24,7 +24,7 @@ export interface EngineOptions {
 
 /** Serving defaults, measured on a 2-core machine: see docs/performance.md. */
 export const DEFAULT_ENGINE: EngineOptions = {
-  workers: 2,
+  workers: 1,
   ortThreads: 1,
   maxBatch: 32,
   maxWaitMs: 0,
@@ -33,7 +33,10 @@ export const DEFAULT_ENGINE: EngineOptions = {
 /** Runs batches on the main thread, one at a time. */
 const mainThread: BatchExecutor<LoadedModel> = {
   slots: 1,
-  run: (model, jobs) => runJobs(model.session, model.metadata.input.normalisation, jobs),
+  run(model, jobs) {
+    if (!model.session) throw new Error(`model ${model.metadata.name} has no session`);
+    return runJobs(model.session, model.metadata.input.normalisation, jobs);
+  },
 };
 
 /**
@@ -67,6 +70,11 @@ export class InferenceEngine {
     return new InferenceEngine({ ...DEFAULT_ENGINE, workers: 0 }, null);
   }
 
+  /** Whether models need a main-thread session (only when there are no workers). */
+  get needsMainSession(): boolean {
+    return this.#pool === null;
+  }
+
   /** Jobs waiting for a free executor. */
   get queued(): number {
     return this.#batcher.queued;
@@ -86,7 +94,7 @@ export class InferenceEngine {
   async retire(model: LoadedModel): Promise<void> {
     await this.#batcher.unused(model);
     await this.#pool?.unload(model);
-    await model.session.release();
+    await model.session?.release();
   }
 
   close(): void {

@@ -68,18 +68,18 @@ export function watchModels(options: ReloadOptions): ModelReloader {
     const old = registry.find(name);
     let fresh: LoadedModel;
     try {
-      fresh = await loadModel(dir, name);
+      fresh = await loadModel(dir, name, { mainSession: engine.needsMainSession });
     } catch (cause) {
       return failed(name, old, cause);
     }
     if (old && sameModel(old, fresh)) {
-      await fresh.session.release();
+      await fresh.session?.release();
       return "unchanged";
     }
     try {
       await engine.prepare(fresh);
     } catch (cause) {
-      await fresh.session.release();
+      await fresh.session?.release();
       return failed(name, old, cause);
     }
     registry.replace(fresh);

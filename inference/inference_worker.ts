@@ -24,7 +24,10 @@ const sessions = new Map<number, { session: InferenceSession; normalisation: Nor
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   switch (request.type) {
     case "init":
-      await Promise.all([initOnnxRuntime({ numThreads: request.ortThreads }), initImageDecoders()]);
+      await Promise.all([
+        initOnnxRuntime({ numThreads: request.ortThreads, module: request.module }),
+        initImageDecoders(),
+      ]);
       warmUpPreprocessing();
       return { id: request.id, ok: true };
     case "load": {

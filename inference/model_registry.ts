@@ -13,7 +13,8 @@ import { createSession, DIGIT_PIXELS, type InferenceSession, runBatch } from "./
 /** A model ready to run. */
 export interface LoadedModel {
   metadata: ModelMetadata;
-  session: InferenceSession;
+  /** The main thread's session; null when inference workers hold the sessions instead. */
+  session: InferenceSession | null;
   /** The ONNX file, for inference workers to open their own sessions from. */
   bytes: Uint8Array;
 }
@@ -98,8 +99,19 @@ export class ModelRegistry {
 
   /** Frees every session. */
   async close(): Promise<void> {
-    for (const model of this.#models.values()) await model.session.release();
+    for (const model of this.#models.values()) await model.session?.release();
   }
+}
+
+export interface LoadOptions {
+  /**
+   * Open a session on the main thread (default true). Without one, `prepare` must check the
+   * model (inference workers open and test their own sessions): onnxruntime costs ~110 MB of
+   * memory per thread that runs it.
+   */
+  mainSession?: boolean;
+  /** Makes a loaded model runnable elsewhere (the engine's workers); throwing skips it. */
+  prepare?(model: LoadedModel): Promise<void>;
 }
 
 /** What loading found: the registry and a line for every problem worth telling the operator. */
@@ -113,14 +125,22 @@ export interface LoadResult {
  * saying what to do; a model without metadata, or one that does not open, is skipped with a
  * problem. Throws only when `choice.required` and that model did not load.
  */
-export async function loadModels(dir: URL, choice: DefaultChoice): Promise<LoadResult> {
+export async function loadModels(
+  dir: URL,
+  choice: DefaultChoice,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const problems: string[] = [];
   const names = await onnxNames(dir, problems);
   const models: LoadedModel[] = [];
   for (const name of names) {
+    let model: LoadedModel | undefined;
     try {
-      models.push(await loadModel(dir, name));
+      model = await loadModel(dir, name, options);
+      await options.prepare?.(model);
+      models.push(model);
     } catch (error) {
+      await model?.session?.release();
       problems.push(`${name}: ${(error as Error).message}; skipped`);
     }
   }
@@ -131,7 +151,7 @@ export async function loadModels(dir: URL, choice: DefaultChoice): Promise<LoadR
   if (models.some((model) => model.metadata.name === choice.preferred)) {
     defaultName = choice.preferred;
   } else if (choice.required) {
-    await Promise.all(models.map((model) => model.session.release()));
+    await Promise.all(models.map((model) => model.session?.release()));
     throw new Error(
       `model "${choice.preferred}" is not in ${dir.pathname}` +
         (models.length ? ` (found: ${models.map((m) => m.metadata.name).join(", ")})` : ""),
@@ -173,7 +193,11 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
  * Loads `<name>.onnx` and its metadata from `dir`, opens a session and checks it on a test
  * input. Throws with a one-line reason when any of that fails.
  */
-export async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
+export async function loadModel(
+  dir: URL,
+  name: string,
+  options: { mainSession?: boolean } = {},
+): Promise<LoadedModel> {
   let text: string;
   try {
     text = await Deno.readTextFile(new URL(`${name}.json`, dir));
@@ -189,6 +213,7 @@ export async function loadModel(dir: URL, name: string): Promise<LoadedModel> {
   }
   const metadata = checkMetadata(json, name);
   const bytes = await Deno.readFile(new URL(`${name}.onnx`, dir));
+  if (options.mainSession === false) return { metadata, session: null, bytes };
   const session = await createSession(bytes);
   try {
     await warmUp(session);

@@ -7,6 +7,7 @@
 import type { Job, JobResult } from "./batch_jobs.ts";
 import type { BatchExecutor } from "./batcher.ts";
 import type { LoadedModel } from "./model_registry.ts";
+import { compileOnnxRuntime } from "./onnx_runtime.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
 interface Call {
@@ -89,9 +90,10 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
     const onCrash = options.onCrash ?? ((error) => console.error(`digitlab: ${error.message}`));
     const workers = Array.from({ length: options.workers }, () => new PoolWorker(onCrash));
     try {
-      await Promise.all(
-        workers.map((w) => w.call({ type: "init", ortThreads: options.ortThreads })),
-      );
+      // Compiled once here and shared: V8 keeps one copy of the machine code for all workers.
+      const module = await compileOnnxRuntime();
+      const { ortThreads } = options;
+      await Promise.all(workers.map((w) => w.call({ type: "init", ortThreads, module })));
     } catch (error) {
       for (const worker of workers) worker.terminate();
       throw error;
