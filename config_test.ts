@@ -1,18 +1,10 @@
-import { assert, assertEquals } from "./lib/assert.ts";
+import { assert, assertEquals, assertThrows } from "./lib/assert.ts";
 import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
   parseConfig(args, env, "/srv/work");
 
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.message;
-  }
-  throw new Error("expected a ConfigError");
-}
+const configError = (fn: () => unknown) => assertThrows(fn, ConfigError).message;
 
 Deno.test("parseConfig: defaults serve the shipped models on port 8000", () => {
   const config = parse([]);

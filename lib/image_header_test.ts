@@ -1,17 +1,9 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assertEquals, assertThrows } from "./assert.ts";
 import { DigitlabError } from "./errors.ts";
 import { readImageHeader, sniffImageFormat } from "./image_header.ts";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert(error instanceof DigitlabError, `expected a DigitlabError, got ${error}`);
-    return error.code;
-  }
-  throw new Error("expected an error");
-}
+const codeOf = (fn: () => unknown) => assertThrows(fn, DigitlabError).code;
 
 /** A JPEG's markers up to SOF0 (the header reader stops there; no scan data needed). */
 function jpegHeader(width: number, height: number, withApp0 = true): Uint8Array {

@@ -1,19 +1,11 @@
-import { assert, assertEquals } from "../../lib/assert.ts";
+import { assertEquals, assertThrows } from "../../lib/assert.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { decodeBase64Image, readImageUpload } from "./request_image.ts";
 
 const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 250]);
 const b64 = btoa(String.fromCharCode(...bytes));
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert(error instanceof DigitlabError, `expected a DigitlabError, got ${error}`);
-    return error.code;
-  }
-  throw new Error("expected an error");
-}
+const codeOf = (fn: () => unknown) => assertThrows(fn, DigitlabError).code;
 
 Deno.test("decodeBase64Image reads base64, URL-safe base64, data URLs and line breaks", () => {
   assertEquals(Array.from(decodeBase64Image(b64)), Array.from(bytes));
