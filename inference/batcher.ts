@@ -47,6 +47,8 @@ export class Batcher<M> {
   readonly #queue: Waiting<M>[] = [];
   #free: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Told about every batch that ran (for metrics). */
+  onBatch: ((rows: number, ms: number) => void) | undefined;
   /** Jobs queued or running per model, so a retired model is released only when unused. */
   readonly #pending = new Map<M, number>();
   readonly #drained = new Map<M, (() => void)[]>();
@@ -55,6 +57,7 @@ export class Batcher<M> {
     this.#executor = executor;
     this.#options = options;
     this.#free = executor.slots;
+    this.onBatch = options.onBatch;
   }
 
   /** Jobs waiting for an executor. */
@@ -150,7 +153,7 @@ export class Batcher<M> {
     this.#executor.run(batch[0].model, batch.map((waiting) => waiting.job)).then(
       (results) => {
         const rows = batch.reduce((sum, waiting) => sum + waiting.rows, 0);
-        this.#options.onBatch?.(rows, performance.now() - started);
+        this.onBatch?.(rows, performance.now() - started);
         batch.forEach((waiting, i) => waiting.resolve(results[i]));
       },
       (error) => batch.forEach((waiting) => waiting.reject(error)),

@@ -75,6 +75,11 @@ export class InferenceEngine {
     return this.#pool === null;
   }
 
+  /** Tells `listener` about every batch run from now on (replacing any earlier one). */
+  observeBatches(listener: (rows: number, ms: number) => void): void {
+    this.#batcher.onBatch = listener;
+  }
+
   /** Jobs waiting for a free executor. */
   get queued(): number {
     return this.#batcher.queued;

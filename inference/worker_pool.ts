@@ -10,6 +10,13 @@ import type { LoadedModel } from "./model_registry.ts";
 import { compileOnnxRuntime } from "./onnx_runtime.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
 
+/**
+ * Deno's Web Worker, kept before onnxruntime starts: its emscripten glue replaces
+ * `globalThis.Worker` with node:worker_threads' (whose workers have no `self`) when it runs on
+ * the main thread.
+ */
+const WebWorker = globalThis.Worker;
+
 interface Call {
   resolve(reply: WorkerReply & { ok: true }): void;
   reject(error: Error): void;
@@ -22,7 +29,7 @@ class PoolWorker {
   busy = false;
 
   constructor(onCrash: (error: Error) => void) {
-    this.#worker = new Worker(new URL("./inference_worker.ts", import.meta.url), {
+    this.#worker = new WebWorker(new URL("./inference_worker.ts", import.meta.url), {
       type: "module",
     });
     this.#worker.onmessage = (event: MessageEvent<WorkerReply>) => {

@@ -1,0 +1,88 @@
+import { assert, assertEquals } from "../lib/assert.ts";
+import { encodePng } from "../tests/helpers/png_encode.ts";
+import { DIGIT_STROKES, drawStrokes, toRgba } from "../tests/helpers/canvas.ts";
+import { writeTestModels } from "../tests/helpers/test_models.ts";
+import { InferenceEngine } from "./engine.ts";
+import { loadModels } from "./model_registry.ts";
+
+const seven = await (async () => {
+  const { data } = toRgba(
+    drawStrokes(DIGIT_STROKES["7"], { size: 120, penWidth: 9, box: [20, 20, 80] }),
+    "transparent",
+  );
+  return await encodePng(data as Uint8Array, 120, 120, "rgba");
+})();
+
+Deno.test("InferenceEngine: a worker gives the main thread's answers, errors included", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  const url = new URL(`file://${dir}/`);
+  const choice = { preferred: "mlp", required: true };
+  const local = await loadModels(url, choice);
+  const engine = await InferenceEngine.start({
+    workers: 1,
+    ortThreads: 1,
+    maxBatch: 8,
+    maxWaitMs: 0,
+  });
+  try {
+    // With workers no main-thread session is opened: the worker checks the model instead.
+    const remote = await loadModels(url, choice, {
+      mainSession: false,
+      prepare: (model) => engine.prepare(model),
+    });
+    const model = remote.registry.get();
+    assertEquals(model.session, null);
+    const inProcess = InferenceEngine.inProcess();
+    const jobs = [
+      { kind: "image" as const, bytes: seven },
+      { kind: "image" as const, bytes: seven.slice(0, 40) }, // truncated
+      { kind: "tensor" as const, input: new Float32Array(784 * 2).fill(0.5), count: 2 },
+    ];
+    const [fromWorker, fromMain] = await Promise.all([
+      Promise.all(jobs.map((job) => engine.submit(model, job))),
+      Promise.all(jobs.map((job) => inProcess.submit(local.registry.get(), job))),
+    ]);
+    for (const [i, result] of fromWorker.entries()) {
+      const expected = fromMain[i];
+      assertEquals(result.ok, expected.ok, `job ${i}`);
+      if (result.ok && expected.ok) {
+        assertEquals(
+          Array.from(result.output.probabilities),
+          Array.from(expected.output.probabilities),
+        );
+        assertEquals(result.output.field?.length, expected.output.field?.length);
+      }
+      if (!result.ok && !expected.ok) assertEquals(result.code, expected.code);
+    }
+    assert(!fromWorker[1].ok && fromWorker[1].code === "undecodable_image", "truncated PNG");
+    await engine.retire(model);
+    await remote.registry.close();
+  } finally {
+    engine.close();
+    await local.registry.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("InferenceEngine: a model the worker cannot open is refused by prepare", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  await Deno.writeTextFile(`${dir}/mlp.onnx`, "not a model");
+  const engine = await InferenceEngine.start({
+    workers: 1,
+    ortThreads: 1,
+    maxBatch: 8,
+    maxWaitMs: 0,
+  });
+  try {
+    const { registry, problems } = await loadModels(
+      new URL(`file://${dir}/`),
+      { preferred: "mlp", required: false },
+      { mainSession: false, prepare: (model) => engine.prepare(model) },
+    );
+    assertEquals(registry.defaultName, null);
+    assert(problems.some((p) => p.startsWith("mlp: ") && p.endsWith("skipped")), `${problems}`);
+  } finally {
+    engine.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,79 @@
+import { Hono } from "hono";
+import { assert, assertEquals } from "../lib/assert.ts";
+import { noteModel, observeRequests, routeLabel } from "./observe.ts";
+import { ServiceMetrics } from "./service_metrics.ts";
+
+function app(logFormat: "json" | "text" | "none") {
+  const lines: string[] = [];
+  const metrics = new ServiceMetrics({ models: () => [], queued: () => 0 });
+  const hono = new Hono();
+  hono.use(observeRequests({ metrics, logFormat, write: (line) => lines.push(line) }));
+  hono.post("/predict", (c) => {
+    noteModel(c.req.raw, "cnn-aug");
+    return c.json({ ok: true });
+  });
+  hono.get("/boom", () => {
+    throw new Error("boom");
+  });
+  hono.onError((_error, c) => c.json({ error: "internal_error" }, 500));
+  return { hono, lines, metrics };
+}
+
+Deno.test("observeRequests: one JSON line per request with the model and a request id", async () => {
+  const { hono, lines, metrics } = app("json");
+  const response = await hono.request("/predict", {
+    method: "POST",
+    headers: { "x-request-id": "client-42" },
+  });
+  assertEquals(response.status, 200);
+  assertEquals(response.headers.get("x-request-id"), "client-42");
+  assertEquals(lines.length, 1);
+  const entry = JSON.parse(lines[0]);
+  assertEquals(Object.keys(entry).sort(), [
+    "method",
+    "model",
+    "ms",
+    "path",
+    "requestId",
+    "status",
+    "time",
+  ]);
+  assertEquals([entry.method, entry.path, entry.status, entry.model], [
+    "POST",
+    "/predict",
+    200,
+    "cnn-aug",
+  ]);
+  assertEquals(entry.requestId, "client-42");
+  assert(entry.ms >= 0 && !Number.isNaN(Date.parse(entry.time)), "ms and time");
+  assertEquals(metrics.requests.get({ route: "/predict", method: "POST", status: "200" }), 1);
+});
+
+Deno.test("observeRequests: text lines, fresh ids for insane ones, errors counted as 500", async () => {
+  const { hono, lines, metrics } = app("text");
+  const response = await hono.request("/boom", { headers: { "x-request-id": 'bad "id"' } });
+  assertEquals(response.status, 500);
+  const id = response.headers.get("x-request-id")!;
+  assert(/^[0-9a-f-]{36}$/.test(id), `a fresh UUID, not the client's: ${id}`);
+  assertEquals(lines.length, 1);
+  assert(/^\S+Z GET \/boom 500 [\d.]+ms id=[0-9a-f-]{36}$/.test(lines[0]), lines[0]);
+  assertEquals(metrics.requests.get({ route: "other", method: "GET", status: "500" }), 1);
+});
+
+Deno.test("observeRequests: none logs nothing but still counts", async () => {
+  const { hono, lines, metrics } = app("none");
+  await hono.request("/predict", { method: "POST" });
+  assertEquals(lines, []);
+  assertEquals(metrics.requestSeconds.count({ route: "/predict" }), 1);
+});
+
+Deno.test("routeLabel: parameters become names, unknown paths one label", () => {
+  assertEquals(routeLabel("/v2/models/cnn-aug/infer"), "/v2/models/{name}/infer");
+  assertEquals(routeLabel("/v2/models/x/versions/3/ready"), "/v2/models/{name}/ready");
+  assertEquals(routeLabel("/v2/models/x"), "/v2/models/{name}");
+  assertEquals(routeLabel("/models/cnn"), "/models/{name}");
+  assertEquals(routeLabel("/static/app-1234.js"), "/static/{file}");
+  assertEquals(routeLabel("/predict"), "");
+  assertEquals(routeLabel("/../../etc/passwd"), "other");
+  assertEquals(routeLabel("/anything-else"), "other");
+});
