@@ -23,7 +23,27 @@ const task = await readCompileTask();
 const includedDirs = task.includes.map((path) => `${ROOT_DIR}/${path}`);
 const ready = await modelsPresent("compile_includes_test");
 
+/**
+ * Modules `deno compile` embeds: the entry's graph and the graphs of --include'd modules (the
+ * inference worker). A Worker loading its modules asks for read permission on each of them.
+ */
+const embeddedModules = new Set(
+  (await Promise.all(
+    task.includes.filter((path) => path.endsWith(".ts")).map(async (path) => {
+      const { stdout } = await new Deno.Command(Deno.execPath(), {
+        args: ["info", "--json", `${ROOT_DIR}/${path}`],
+        stdout: "piped",
+      }).output();
+      const graph = JSON.parse(new TextDecoder().decode(stdout)) as {
+        modules: { specifier: string }[];
+      };
+      return graph.modules.map((module) => module.specifier);
+    }),
+  )).flat(),
+);
+
 function isIncluded(path: string): boolean {
+  if (embeddedModules.has(path)) return true;
   return includedDirs.some((dir) => path === dir || path.startsWith(`${dir}/`));
 }
 
