@@ -7,6 +7,7 @@
  * @module
  */
 import { DigitlabError } from "../../lib/errors.ts";
+import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 
 /** Content types whose body is the image itself (clients often say octet-stream or nothing). */
 const RAW_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "application/octet-stream", ""]);
@@ -33,27 +34,27 @@ export async function readImageUpload(request: Request): Promise<Uint8Array> {
 }
 
 async function fromMultipart(request: Request): Promise<Uint8Array> {
-  let form: FormData;
+  let parts: FormPart[];
   try {
-    form = await request.formData();
-  } catch {
+    const boundary = multipartBoundary(request.headers.get("content-type") ?? "");
+    parts = formParts(new Uint8Array(await request.arrayBuffer()), boundary, IMAGE_FIELD);
+  } catch (error) {
+    if (error instanceof DigitlabError) throw error;
     throw new DigitlabError("malformed_multipart", "the multipart/form-data body does not parse");
   }
-  const values = form.getAll(IMAGE_FIELD);
-  if (values.length === 0) {
+  if (parts.length === 0) {
     throw new DigitlabError("missing_field", `multipart field "${IMAGE_FIELD}" is missing`);
   }
-  if (values.length > 1) {
+  if (parts.length > 1) {
     throw new DigitlabError(
       "missing_field",
-      `send one "${IMAGE_FIELD}" field, not ${values.length}`,
+      `send one "${IMAGE_FIELD}" field, not ${parts.length}`,
     );
   }
-  const [value] = values;
-  if (typeof value === "string") {
+  if (!parts[0].isFile) {
     throw new DigitlabError("missing_field", `field "${IMAGE_FIELD}" must be a file upload`);
   }
-  return new Uint8Array(await value.arrayBuffer());
+  return parts[0].bytes;
 }
 
 async function fromJson(request: Request): Promise<Uint8Array> {
