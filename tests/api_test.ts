@@ -369,13 +369,26 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
     }
     const spec = await (await fetch(`${server.url}/openapi.json`)).json();
     assertEquals(spec.openapi, "3.1.0");
-    assertEquals(Object.keys(spec.paths).sort(), ["/health", "/model_info", "/models", "/predict"]);
+    assertEquals(Object.keys(spec.paths).sort(), [
+      "/health",
+      "/metrics",
+      "/model_info",
+      "/models",
+      "/predict",
+      "/v2",
+      "/v2/health/live",
+      "/v2/health/ready",
+      "/v2/models/{name}",
+      "/v2/models/{name}/infer",
+      "/v2/models/{name}/ready",
+    ]);
     // "Try it out" with a file upload needs a multipart schema with a binary img field.
     const upload = spec.paths["/predict"].post.requestBody.content["multipart/form-data"];
     assertEquals(upload.schema.properties.img, { type: "string", format: "binary" });
     for (const [path, methods] of Object.entries(spec.paths)) {
       for (const method of Object.keys(methods as object)) {
-        const response = await fetch(`${server.url}${path}`, { method: method.toUpperCase() });
+        const url = `${server.url}${path.replace("{name}", "mlp")}`;
+        const response = await fetch(url, { method: method.toUpperCase() });
         await response.body?.cancel();
         assert(response.status !== 404, `${method} ${path} is documented but not served`);
       }

@@ -27,6 +27,14 @@ const modelParameter = {
 
 const probability = { type: "number", minimum: 0, maximum: 1 };
 
+const v2ModelName = {
+  name: "name",
+  in: "path",
+  required: true,
+  description: "Model name (see GET /models).",
+  schema: { type: "string", examples: ["cnn-aug"] },
+};
+
 /** The document; `servers` is left out so "try it out" calls the origin serving the docs. */
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
@@ -138,6 +146,124 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/metrics": {
+      get: {
+        summary: "Prometheus metrics (text format 0.0.4)",
+        description: "Requests by route and status, request latency, batch inference time " +
+          "and size, queue length, models loaded (name, version), process memory.",
+        responses: {
+          "200": {
+            description: "Metrics",
+            content: { "text/plain": { schema: { type: "string" } } },
+          },
+        },
+      },
+    },
+    "/v2": {
+      get: {
+        summary: "Open Inference Protocol v2: server metadata",
+        tags: ["Open Inference Protocol v2"],
+        responses: {
+          "200": json({
+            type: "object",
+            required: ["name", "version", "extensions"],
+            properties: {
+              name: { type: "string" },
+              version: { type: "string" },
+              extensions: { type: "array", items: { type: "string" } },
+            },
+          }, "Server metadata"),
+        },
+      },
+    },
+    "/v2/health/live": {
+      get: {
+        summary: "v2: liveness",
+        tags: ["Open Inference Protocol v2"],
+        responses: { "200": json({ type: "object" }, '{"live": true}') },
+      },
+    },
+    "/v2/health/ready": {
+      get: {
+        summary: "v2: readiness (models loaded and warmed up)",
+        tags: ["Open Inference Protocol v2"],
+        responses: {
+          "200": json({ type: "object" }, '{"ready": true}'),
+          "503": json({ type: "object" }, '{"ready": false}'),
+        },
+      },
+    },
+    "/v2/models/{name}": {
+      get: {
+        summary: "v2: model metadata (inputs, outputs, versions)",
+        tags: ["Open Inference Protocol v2"],
+        parameters: [v2ModelName],
+        responses: {
+          "200": json({ type: "object" }, "name, versions, platform, inputs, outputs"),
+          "404": error("Unknown model"),
+        },
+      },
+    },
+    "/v2/models/{name}/ready": {
+      get: {
+        summary: "v2: model readiness",
+        tags: ["Open Inference Protocol v2"],
+        parameters: [v2ModelName],
+        responses: {
+          "200": json({ type: "object" }, '{"name": ..., "ready": true}'),
+          "404": error("Unknown model"),
+        },
+      },
+    },
+    "/v2/models/{name}/infer": {
+      post: {
+        summary: "v2: run the model on FP32 tensors",
+        description: "One input named `input`, datatype FP32, shape [N,1,28,28] or [N,784] " +
+          "(N up to 256), data flat or nested, already normalised as the model expects: " +
+          "(pixel/255 - mean) / std with white ink on black (see GET /model_info). " +
+          "Answers outputs `logits` and `probabilities`, each [N,10]. Also under " +
+          "/v2/models/{name}/versions/{version}/... .",
+        tags: ["Open Inference Protocol v2"],
+        parameters: [v2ModelName],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["inputs"],
+                properties: {
+                  id: { type: "string" },
+                  inputs: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      required: ["name", "shape", "datatype", "data"],
+                      properties: {
+                        name: { type: "string", const: "input" },
+                        shape: { type: "array", items: { type: "integer" } },
+                        datatype: { type: "string", const: "FP32" },
+                        data: { type: "array" },
+                      },
+                    },
+                  },
+                  outputs: {
+                    type: "array",
+                    items: { type: "object", properties: { name: { type: "string" } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": json({ type: "object" }, "model_name, model_version, id, outputs"),
+          "400": error("Not a valid infer request (shape, datatype, data)"),
+          "404": error("Unknown model"),
+          "413": error("Body over the limit"),
+        },
+      },
+    },
   },
   components: {
     schemas: {
@@ -167,6 +293,10 @@ export const OPENAPI_DOCUMENT = {
             minItems: 784,
             maxItems: 784,
             description: "The 28x28 image the model saw, row-major, 1 = ink (before mean/std).",
+          },
+          batchSize: {
+            type: "integer",
+            description: "Digits in the batch this request ran in (dynamic batching).",
           },
           timings: {
             type: "object",
