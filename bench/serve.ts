@@ -5,7 +5,8 @@
  * and prints a Markdown table (req/s, p50, p99, errors, peak RSS) plus the start-to-ready time.
  *
  * Bounded: every run lasts --duration seconds (default 10) and the whole benchmark stops the
- * server at the end. Loopback only.
+ * server at the end. Loopback only. Server flags after `--` (e.g. `-- --workers 2`); the
+ * request log is on (JSON to a pipe this script drains), as in production.
  *
  *   deno task bench:serve [--duration S] [--connections 1,8,32,64] [--payloads 28,280]
  *                         [--json FILE] [-- SERVER FLAGS...]
@@ -68,8 +69,7 @@ async function startServer() {
       "main.ts",
       "--port",
       "0",
-      "--log-format",
-      "none",
+      // The default JSON request log stays on (drained below), as in production.
       ...serverArgs,
     ],
     cwd: ROOT.pathname,
