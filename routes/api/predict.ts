@@ -10,7 +10,6 @@ import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
 import { noteModel } from "../../metrics/observe.ts";
-import { predictionJson } from "./prediction_json.ts";
 import { readImageUpload } from "./request_image.ts";
 
 export interface PredictRouteOptions {
@@ -39,8 +38,7 @@ export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOp
       // Check the model before reading the body: an unknown name costs nothing.
       noteModel(c.req.raw, registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
-      const prediction = await predictDigit(engine, registry, bytes, { model, startedAt });
-      return c.body(predictionJson(prediction), 200, { "Content-Type": "application/json" });
+      return c.json(await predictDigit(engine, registry, bytes, { model, startedAt }));
     },
   );
   app.all("/predict", function predictMethodNotAllowed() {
