@@ -1,0 +1,83 @@
+/**
+ * Where a `/predict` request's time goes, stage by stage, in one thread: multipart parsing,
+ * PNG decode, preprocessing (MNIST's recipe), inference at several batch sizes, and writing
+ * the JSON answer. Run: `deno task bench:path` (a few seconds; no server, no network).
+ *
+ * @module
+ */
+import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
+import { createSession, runBatch } from "../inference/onnx_runtime.ts";
+import type { Prediction } from "../inference/predict.ts";
+import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
+import { mnistField, normalise } from "../lib/preprocess.ts";
+import { readImageUpload } from "../routes/api/request_image.ts";
+
+const model = Deno.args[0] ?? "cnn-aug";
+const payloads = new URL("payloads/", import.meta.url);
+
+await initImageDecoders();
+const session = await createSession(
+  await Deno.readFile(new URL(`../models/${model}.onnx`, import.meta.url)),
+);
+
+/** Mean microseconds per call after a warm-up. */
+async function time(calls: number, fn: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(50, calls); i++) await fn();
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) await fn();
+  return (performance.now() - started) / calls * 1000;
+}
+
+const rows: [string, string, number][] = [];
+for (const side of [28, 280]) {
+  const png = await Deno.readFile(new URL(`digit-${side}.png`, payloads));
+  const form = new FormData();
+  form.append("img", new Blob([png], { type: "image/png" }), "image.png");
+  const encoded = new Response(form);
+  const type = encoded.headers.get("content-type")!;
+  const body = new Uint8Array(await encoded.arrayBuffer());
+  const payload = `${side}x${side} PNG (${png.length} B)`;
+  rows.push([
+    payload,
+    "multipart parse",
+    await time(3000, () =>
+      readImageUpload(
+        new Request("http://localhost/predict", {
+          method: "POST",
+          body,
+          headers: { "content-type": type },
+        }),
+      )),
+  ]);
+  rows.push([payload, "PNG decode", await time(1000, () => decodeImage(png))]);
+  const { image } = await decodeImage(png);
+  rows.push([
+    payload,
+    "preprocess (ink, box, resize, centre)",
+    await time(1000, () => normalise(mnistField(image), MNIST_NORMALISATION)),
+  ]);
+  const field = mnistField(image);
+  const prediction: Prediction = {
+    result: 7,
+    probabilities: Array.from({ length: 10 }, (_, i) => i / 45),
+    model,
+    top3: [{ digit: 7, probability: 0.99 }],
+    input: Array.from(field, (v) => Math.round(v * 1000) / 1000),
+    batchSize: 1,
+    timings: { decodeMs: 0.05, preprocessMs: 0.05, inferenceMs: 0.3, totalMs: 0.5 },
+  };
+  rows.push([payload, "JSON answer", await time(3000, () => JSON.stringify(prediction))]);
+}
+for (const batch of [1, 8, 32]) {
+  const input = new Float32Array(784 * batch).fill(0.2);
+  const perBatch = await time(Math.max(20, 400 / batch), () => runBatch(session, input, batch));
+  rows.push(["-", `${model} inference, batch ${batch}, per image`, perBatch / batch]);
+}
+
+const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
+console.log(`request path, one thread (load average ${load}):\n`);
+console.log("| payload | stage | us |");
+console.log("|---|---|---:|");
+for (const [payload, stage, us] of rows) {
+  console.log(`| ${payload} | ${stage} | ${us.toFixed(1)} |`);
+}
