@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "./lib/assert.ts";
 import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
+import { DEFAULT_ENGINE } from "./inference/engine.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
   parseConfig(args, env, "/srv/work");
@@ -92,4 +93,35 @@ Deno.test("parseConfig: bad limits are refused with the flag's name", () => {
   const cors = configError(() => parse(["--cors-origins", "https://a.example/path"]));
   assert(cors.includes("https://a.example/path"), cors);
   assert(configError(() => parse(["--cors-origins", "a.example"])).includes("a.example"));
+});
+
+Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log format)", () => {
+  const defaults = parse([]);
+  assertEquals(defaults.engine, DEFAULT_ENGINE);
+  assertEquals(defaults.logFormat, "json");
+  const env = {
+    DIGITLAB_WORKERS: "2",
+    DIGITLAB_ORT_THREADS: "2",
+    DIGITLAB_MAX_BATCH: "16",
+    DIGITLAB_BATCH_WAIT: "1.5",
+    DIGITLAB_LOG_FORMAT: "text",
+  };
+  const fromEnv = parse([], env);
+  assertEquals(fromEnv.engine, { workers: 2, ortThreads: 2, maxBatch: 16, maxWaitMs: 1.5 });
+  assertEquals(fromEnv.logFormat, "text");
+  const fromFlags = parse(["--workers", "0", "--batch-wait", "0", "--log-format", "none"], env);
+  assertEquals([fromFlags.engine.workers, fromFlags.engine.maxWaitMs], [0, 0]);
+  assertEquals(fromFlags.logFormat, "none");
+  for (
+    const args of [
+      ["--workers", "-1"],
+      ["--ort-threads", "0"],
+      ["--max-batch", "0"],
+      ["--batch-wait", "abc"],
+      ["--batch-wait", "500"],
+      ["--log-format", "xml"],
+    ]
+  ) {
+    assert(configError(() => parse(args)).includes(args[0]), args.join(" "));
+  }
 });
