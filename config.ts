@@ -78,6 +78,9 @@ Options:
                      0 runs them on it (env DIGITLAB_WORKERS; default ${DEFAULT_ENGINE.workers})
   --ort-threads N    onnxruntime WASM threads per worker, or on the main thread with
                      --workers 0 (env DIGITLAB_ORT_THREADS; default ${DEFAULT_ENGINE.ortThreads})
+  --preprocess-in W  where images are decoded and preprocessed: workers (beside the model) or
+                     main (the HTTP thread, pipelined with the workers' inference)
+                     (env DIGITLAB_PREPROCESS_IN; default ${DEFAULT_ENGINE.preprocessIn})
   --max-batch N      most digits run as one batch (env DIGITLAB_MAX_BATCH; default
                      ${DEFAULT_ENGINE.maxBatch})
   --batch-wait MS    how long a batch may wait for more requests when a worker is free;
@@ -104,6 +107,7 @@ export const ENV_NAMES = [
   // Serving (inference/engine.ts, metrics/observe.ts).
   "DIGITLAB_WORKERS",
   "DIGITLAB_ORT_THREADS",
+  "DIGITLAB_PREPROCESS_IN",
   "DIGITLAB_MAX_BATCH",
   "DIGITLAB_BATCH_WAIT",
   "DIGITLAB_LOG_FORMAT",
@@ -138,6 +142,7 @@ export function parseConfig(
         "cors-origins": { type: "string" },
         workers: { type: "string" },
         "ort-threads": { type: "string" },
+        "preprocess-in": { type: "string" },
         "max-batch": { type: "string" },
         "batch-wait": { type: "string" },
         "log-format": { type: "string" },
@@ -204,6 +209,7 @@ function parseEngine(
       1,
       64,
     ),
+    preprocessIn: preprocessIn(text("preprocess-in", "DIGITLAB_PREPROCESS_IN")),
     maxBatch: integer(
       text("max-batch", "DIGITLAB_MAX_BATCH"),
       defaults.maxBatch,
@@ -213,6 +219,14 @@ function parseEngine(
     ),
     maxWaitMs,
   };
+}
+
+function preprocessIn(text: string | undefined): EngineOptions["preprocessIn"] {
+  if (text === undefined || text === "") return DEFAULT_ENGINE.preprocessIn;
+  if (text !== "workers" && text !== "main") {
+    throw new ConfigError(`--preprocess-in must be workers or main, not "${text}"`);
+  }
+  return text;
 }
 
 function logFormat(text: string | undefined): LogFormat {

@@ -105,9 +105,16 @@ Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log forma
     DIGITLAB_MAX_BATCH: "16",
     DIGITLAB_BATCH_WAIT: "1.5",
     DIGITLAB_LOG_FORMAT: "text",
+    DIGITLAB_PREPROCESS_IN: "main",
   };
   const fromEnv = parse([], env);
-  assertEquals(fromEnv.engine, { workers: 2, ortThreads: 2, maxBatch: 16, maxWaitMs: 1.5 });
+  assertEquals(fromEnv.engine, {
+    workers: 2,
+    ortThreads: 2,
+    preprocessIn: "main",
+    maxBatch: 16,
+    maxWaitMs: 1.5,
+  });
   assertEquals(fromEnv.logFormat, "text");
   const fromFlags = parse(["--workers", "0", "--batch-wait", "0", "--log-format", "none"], env);
   assertEquals([fromFlags.engine.workers, fromFlags.engine.maxWaitMs], [0, 0]);
@@ -120,6 +127,7 @@ Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log forma
       ["--batch-wait", "abc"],
       ["--batch-wait", "500"],
       ["--log-format", "xml"],
+      ["--preprocess-in", "gpu"],
     ]
   ) {
     assert(configError(() => parse(args)).includes(args[0]), args.join(" "));

@@ -15,6 +15,12 @@ export interface EngineOptions {
   workers: number;
   /** onnxruntime WASM threads per session (per worker, or on the main thread). */
   ortThreads: number;
+  /**
+   * Where images are decoded and preprocessed: in the inference workers beside the model, or
+   * on the HTTP thread, which then hands the workers ready tensors (a pipeline: the HTTP
+   * thread prepares the next images while a worker runs the model). No effect without workers.
+   */
+  preprocessIn: "workers" | "main";
   /** Most digits per batch. */
   maxBatch: number;
   /** How long a batch may wait for company when an executor is free (0 = never). */
@@ -26,6 +32,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE: EngineOptions = {
   workers: 1,
   ortThreads: 1,
+  preprocessIn: "workers",
   maxBatch: 32,
   maxWaitMs: 0,
 };

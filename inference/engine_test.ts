@@ -2,8 +2,9 @@ import { assert, assertEquals } from "../lib/assert.ts";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "../tests/helpers/canvas.ts";
 import { writeTestModels } from "../tests/helpers/test_models.ts";
-import { InferenceEngine } from "./engine.ts";
+import { DEFAULT_ENGINE, InferenceEngine } from "./engine.ts";
 import { loadModels } from "./model_registry.ts";
+import { predictDigit } from "./predict.ts";
 
 const seven = await (async () => {
   const { data } = toRgba(
@@ -18,12 +19,7 @@ Deno.test("InferenceEngine: a worker gives the main thread's answers, errors inc
   const url = new URL(`file://${dir}/`);
   const choice = { preferred: "mlp", required: true };
   const local = await loadModels(url, choice);
-  const engine = await InferenceEngine.start({
-    workers: 1,
-    ortThreads: 1,
-    maxBatch: 8,
-    maxWaitMs: 0,
-  });
+  const engine = await InferenceEngine.start({ ...DEFAULT_ENGINE, workers: 1, maxBatch: 8 });
   try {
     // With workers no main-thread session is opened: the worker checks the model instead.
     const remote = await loadModels(url, choice, {
@@ -67,12 +63,7 @@ Deno.test("InferenceEngine: a worker gives the main thread's answers, errors inc
 Deno.test("InferenceEngine: a model the worker cannot open is refused by prepare", async () => {
   const dir = await writeTestModels(["mlp"]);
   await Deno.writeTextFile(`${dir}/mlp.onnx`, "not a model");
-  const engine = await InferenceEngine.start({
-    workers: 1,
-    ortThreads: 1,
-    maxBatch: 8,
-    maxWaitMs: 0,
-  });
+  const engine = await InferenceEngine.start({ ...DEFAULT_ENGINE, workers: 1, maxBatch: 8 });
   try {
     const { registry, problems } = await loadModels(
       new URL(`file://${dir}/`),
@@ -83,6 +74,32 @@ Deno.test("InferenceEngine: a model the worker cannot open is refused by prepare
     assert(problems.some((p) => p.startsWith("mlp: ") && p.endsWith("skipped")), `${problems}`);
   } finally {
     engine.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predictDigit: preprocessing on the HTTP thread or in the worker, same answer", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  const url = new URL(`file://${dir}/`);
+  const engines = await Promise.all(
+    (["workers", "main"] as const).map((preprocessIn) =>
+      InferenceEngine.start({ ...DEFAULT_ENGINE, workers: 1, preprocessIn })
+    ),
+  );
+  try {
+    const answers = [];
+    for (const engine of engines) {
+      const { registry } = await loadModels(url, { preferred: "mlp", required: true }, {
+        mainSession: false,
+        prepare: (model) => engine.prepare(model),
+      });
+      const { result, probabilities, input } = await predictDigit(engine, registry, seven);
+      answers.push({ result, probabilities, input });
+    }
+    assertEquals(answers[0], answers[1]);
+    assertEquals(answers[0].input.length, 784);
+  } finally {
+    for (const engine of engines) engine.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -64,7 +64,9 @@ export async function predictDigit(
   const header = readImageHeader(bytes, options.maxImageSide);
   let job: Job = { kind: "image", bytes, maxSide: options.maxImageSide };
   let here: { field: Float32Array; decodeMs: number; preprocessMs: number } | undefined;
-  if (header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS) {
+  const decodeHere = engine.options.preprocessIn === "main" ||
+    header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
+  if (decodeHere) {
     const started = performance.now();
     const { image } = await decodeImage(bytes, options.maxImageSide);
     const decoded = performance.now();
