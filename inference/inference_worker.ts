@@ -45,6 +45,11 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       await sessions.get(request.key)?.session.release();
       sessions.delete(request.key);
       return { id: request.id, ok: true };
+    case "crash":
+      setTimeout(() => {
+        throw new Error("crashed on request (test)");
+      });
+      return { id: request.id, ok: true };
     case "run": {
       const model = sessions.get(request.key);
       if (!model) throw new Error(`model ${request.key} is not loaded in this worker`);

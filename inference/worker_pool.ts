@@ -6,6 +6,7 @@
  */
 import type { Job, JobResult } from "./batch_jobs.ts";
 import type { BatchExecutor } from "./batcher.ts";
+import type { Normalisation } from "../lib/model_metadata.ts";
 import type { LoadedModel } from "./model_registry.ts";
 import { compileOnnxRuntime } from "./onnx_runtime.ts";
 import type { WorkerReply, WorkerRequest } from "./worker_protocol.ts";
@@ -27,6 +28,8 @@ class PoolWorker {
   readonly #calls = new Map<number, Call>();
   #nextId = 1;
   busy = false;
+  /** Settles once the worker has started and loaded every model. */
+  ready: Promise<void> = Promise.resolve();
 
   constructor(onCrash: (error: Error) => void) {
     this.#worker = new WebWorker(new URL("./inference_worker.ts", import.meta.url), {
@@ -69,13 +72,14 @@ export interface WorkerPoolOptions {
   workers: number;
   /** onnxruntime threads inside each worker. */
   ortThreads: number;
-  /** Told when a worker dies (the process should be restarted: its batches fail). */
+  /** Told when a worker dies (its batch fails; a fresh worker takes its place). */
   onCrash?(error: Error): void;
 }
 
 /**
  * Inference workers sharing the load. Models are loaded into every worker (`load`) before
- * their first batch, and released (`unload`) once retired.
+ * their first batch, and released (`unload`) once retired. A worker that dies is replaced by a
+ * fresh one with the same models; only the batch it was running fails.
  *
  * @example
  * ```ts
@@ -85,27 +89,53 @@ export interface WorkerPoolOptions {
  * ```
  */
 export class WorkerPool implements BatchExecutor<LoadedModel> {
-  readonly #workers: PoolWorker[];
+  readonly #workers: PoolWorker[] = [];
   readonly #keys = new WeakMap<LoadedModel, number>();
+  /** What every worker must hold, so a replacement can load the same. */
+  readonly #loaded = new Map<number, { bytes: Uint8Array; normalisation: Normalisation }>();
+  readonly #module: WebAssembly.Module;
+  readonly #options: WorkerPoolOptions;
   #nextKey = 1;
+  #closed = false;
 
-  private constructor(workers: PoolWorker[]) {
-    this.#workers = workers;
+  private constructor(module: WebAssembly.Module, options: WorkerPoolOptions) {
+    this.#module = module;
+    this.#options = options;
+    for (let i = 0; i < options.workers; i++) this.#workers.push(this.#spawn());
   }
 
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
-    const onCrash = options.onCrash ?? ((error) => console.error(`digitlab: ${error.message}`));
-    const workers = Array.from({ length: options.workers }, () => new PoolWorker(onCrash));
+    // Compiled once here and shared: V8 keeps one copy of the machine code for all workers.
+    const pool = new WorkerPool(await compileOnnxRuntime(), options);
     try {
-      // Compiled once here and shared: V8 keeps one copy of the machine code for all workers.
-      const module = await compileOnnxRuntime();
-      const { ortThreads } = options;
-      await Promise.all(workers.map((w) => w.call({ type: "init", ortThreads, module })));
+      await Promise.all(pool.#workers.map((worker) => worker.ready));
     } catch (error) {
-      for (const worker of workers) worker.terminate();
+      pool.close();
       throw error;
     }
-    return new WorkerPool(workers);
+    return pool;
+  }
+
+  #spawn(): PoolWorker {
+    const worker: PoolWorker = new PoolWorker((error) => this.#crashed(worker, error));
+    const { ortThreads } = this.#options;
+    worker.ready = (async () => {
+      await worker.call({ type: "init", ortThreads, module: this.#module });
+      for (const [key, model] of this.#loaded) await worker.call({ type: "load", key, ...model });
+    })();
+    return worker;
+  }
+
+  #crashed(worker: PoolWorker, error: Error): void {
+    (this.#options.onCrash ?? ((e) => console.error(`digitlab: ${e.message}`)))(error);
+    const index = this.#workers.indexOf(worker);
+    if (this.#closed || index < 0) return;
+    worker.terminate();
+    const fresh = this.#spawn();
+    this.#workers[index] = fresh;
+    fresh.ready.catch((cause) =>
+      console.error(`digitlab: a replacement inference worker failed: ${cause.message}`)
+    );
   }
 
   get slots(): number {
@@ -116,16 +146,18 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
   async load(model: LoadedModel): Promise<void> {
     if (this.#keys.has(model)) return;
     const key = this.#nextKey++;
-    const { bytes, metadata } = model;
-    const loads = this.#workers.map((worker) =>
-      worker.call({ type: "load", key, bytes, normalisation: metadata.input.normalisation })
-    );
+    const entry = { bytes: model.bytes, normalisation: model.metadata.input.normalisation };
+    const loads = this.#workers.map(async (worker) => {
+      await worker.ready;
+      await worker.call({ type: "load", key, ...entry });
+    });
     const outcomes = await Promise.allSettled(loads);
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
     if (failed) {
       for (const worker of this.#workers) worker.call({ type: "unload", key }).catch(() => {});
       throw failed.reason;
     }
+    this.#loaded.set(key, entry);
     this.#keys.set(model, key);
   }
 
@@ -134,6 +166,7 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
     const key = this.#keys.get(model);
     if (key === undefined) return;
     this.#keys.delete(model);
+    this.#loaded.delete(key);
     await Promise.all(this.#workers.map((worker) => worker.call({ type: "unload", key })));
   }
 
@@ -144,6 +177,7 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
     if (!worker) throw new Error("no free inference worker: the batcher overbooked the pool");
     worker.busy = true;
     try {
+      await worker.ready;
       const reply = await worker.call({ type: "run", key, jobs });
       return reply.results ?? [];
     } finally {
@@ -151,7 +185,13 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
     }
   }
 
+  /** For tests: makes worker `index` die as an uncaught error would. */
+  crashForTest(index: number): void {
+    this.#workers[index].call({ type: "crash" }).catch(() => {});
+  }
+
   close(): void {
+    this.#closed = true;
     for (const worker of this.#workers) worker.terminate();
   }
 }

@@ -11,7 +11,9 @@ export type WorkerRequest =
   | { type: "init"; id: number; ortThreads: number; module: WebAssembly.Module }
   | { type: "load"; id: number; key: number; bytes: Uint8Array; normalisation: Normalisation }
   | { type: "unload"; id: number; key: number }
-  | { type: "run"; id: number; key: number; jobs: Job[] };
+  | { type: "run"; id: number; key: number; jobs: Job[] }
+  /** Tests only: die of an uncaught error, as a runtime fault would. */
+  | { type: "crash"; id: number };
 
 export type WorkerReply =
   | { id: number; ok: true; results?: JobResult[] }

@@ -1,0 +1,37 @@
+import { assert, assertEquals } from "../lib/assert.ts";
+import { writeTestModels } from "../tests/helpers/test_models.ts";
+import { loadModels } from "./model_registry.ts";
+import { WorkerPool } from "./worker_pool.ts";
+
+Deno.test("WorkerPool: a worker that dies is replaced, with the models it held", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  const crashes: string[] = [];
+  const pool = await WorkerPool.start({
+    workers: 1,
+    ortThreads: 1,
+    onCrash: (error) => crashes.push(error.message),
+  });
+  try {
+    const { registry } = await loadModels(
+      new URL(`file://${dir}/`),
+      { preferred: "mlp", required: true },
+      { mainSession: false, prepare: (model) => pool.load(model) },
+    );
+    const model = registry.get();
+    const job = { kind: "tensor" as const, input: new Float32Array(784).fill(0.3), count: 1 };
+    const [before] = await pool.run(model, [job]);
+    assert(before.ok, "runs before the crash");
+    pool.crashForTest(0);
+    for (let i = 0; i < 100 && crashes.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assertEquals(crashes.length, 1);
+    assert(crashes[0].includes("crashed on request"), crashes[0]);
+    const [after] = await pool.run(model, [job]);
+    assert(after.ok && before.ok, "the replacement runs the same model");
+    assertEquals(Array.from(after.output.probabilities), Array.from(before.output.probabilities));
+  } finally {
+    pool.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
