@@ -9,7 +9,7 @@
  * request log is on (JSON to a pipe this script drains), as in production.
  *
  *   deno task bench:serve [--duration S] [--connections 1,8,32,64] [--payloads 28,280]
- *                         [--json FILE] [-- SERVER FLAGS...]
+ *                         [--json FILE] [--v8-flags FLAGS] [-- SERVER FLAGS...]
  *
  * @module
  */
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "1,8,32,64" },
     payloads: { type: "string", default: "28,280" },
     json: { type: "string" },
+    "v8-flags": { type: "string" },
   },
 });
 const duration = Number(values.duration);
@@ -66,6 +67,7 @@ async function startServer() {
       "--allow-net=127.0.0.1",
       "--allow-read",
       "--allow-env",
+      ...(values["v8-flags"] ? [`--v8-flags=${values["v8-flags"]}`] : []),
       "main.ts",
       "--port",
       "0",
@@ -166,7 +168,9 @@ try {
 
 console.log(
   `digitlab serving benchmark: ${duration} s per run, server flags: ` +
-    `${serverArgs.join(" ") || "(defaults)"}; load average before: ${load}; ` +
+    `${serverArgs.join(" ") || "(defaults)"}` +
+    (values["v8-flags"] ? `, V8 flags ${values["v8-flags"]}` : "") +
+    `; load average before: ${load}; ` +
     `start to ready ${server.readyMs} ms (server's own clock)\n`,
 );
 console.log("| payload | connections | req/s | p50 ms | p99 ms | errors | peak RSS MB |");
