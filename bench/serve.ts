@@ -171,7 +171,8 @@ console.log(
     `${serverArgs.join(" ") || "(defaults)"}` +
     (values["v8-flags"] ? `, V8 flags ${values["v8-flags"]}` : "") +
     `; load average before: ${load}; ` +
-    `start to ready ${server.readyMs} ms (server's own clock)\n`,
+    `start to ready ${server.readyMs} ms by the server's clock, ` +
+    `${Math.round(server.wallMs)} ms from spawn to its listening line\n`,
 );
 console.log("| payload | connections | req/s | p50 ms | p99 ms | errors | peak RSS MB |");
 console.log("|---|---:|---:|---:|---:|---:|---:|");
@@ -184,6 +185,10 @@ for (const r of results) {
 if (values.json) {
   await Deno.writeTextFile(
     values.json,
-    JSON.stringify({ serverArgs, load, readyMs: server.readyMs, results }, null, 2),
+    JSON.stringify(
+      { serverArgs, load, readyMs: server.readyMs, wallMs: server.wallMs, results },
+      null,
+      2,
+    ),
   );
 }
