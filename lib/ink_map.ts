@@ -43,11 +43,16 @@ export function inkMap(image: RgbaImage): InkMap | null {
   // Work in bytes with one histogram per pass: this runs on every request, on every pixel.
   const level = new Uint8Array(count);
   const histogram = new Uint32Array(256);
-  for (let i = 0; i < count; i++) histogram[data[i * 4 + 3]]++;
-  if (histogramMedian(histogram, count) < 128) {
-    for (let i = 0; i < count; i++) level[i] = data[i * 4 + 3];
+  // The median alpha is under 128 exactly when half the pixels are: a count, not a histogram.
+  let seeThrough = 0;
+  for (let i = 3; i < count * 4; i += 4) if (data[i] < 128) seeThrough++;
+  if (seeThrough >= count / 2) {
+    for (let i = 0; i < count; i++) {
+      const alpha = data[i * 4 + 3];
+      level[i] = alpha;
+      histogram[alpha]++;
+    }
   } else {
-    histogram.fill(0);
     for (let i = 0; i < count; i++) {
       const p = i * 4;
       const luminance = ((299 * data[p] + 587 * data[p + 1] + 114 * data[p + 2] + 500) / 1000) | 0;
