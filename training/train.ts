@@ -20,7 +20,13 @@ import { exportOnnx } from "./onnx_export.ts";
 import { Random } from "./random.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { train } from "./train_loop.ts";
-import { parseTrainArgs, TRAIN_USAGE, type TrainConfig, UsageError } from "./train_options.ts";
+import {
+  DEFAULT_EPOCHS,
+  parseTrainArgs,
+  TRAIN_USAGE,
+  type TrainConfig,
+  UsageError,
+} from "./train_options.ts";
 
 const PROJECT = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, PROJECT).pathname);
@@ -43,10 +49,11 @@ function epochLine(name: string, epochs: number, r: EpochRecord): string {
 
 async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
   const trainSet = firstImages(mnist.train, config.limit);
+  const epochs = config.epochs ?? DEFAULT_EPOCHS[name];
   const model = buildModel(name, config.seed);
   const started = performance.now();
   const history = train(model, trainSet, mnist.test, {
-    epochs: config.epochs,
+    epochs,
     batchSize: config.batchSize,
     learningRate: config.learningRate,
     schedule: config.schedule,
@@ -54,7 +61,7 @@ async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, back
     seed: config.seed,
     normalisation: MNIST_NORMALISATION,
     label: name,
-    onEpoch: (record) => console.log(epochLine(name, config.epochs, record)),
+    onEpoch: (record) => console.log(epochLine(name, epochs, record)),
   });
   const run: RunRecord = {
     name,

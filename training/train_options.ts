@@ -9,7 +9,8 @@ import type { Schedule } from "./train_loop.ts";
 
 export interface TrainConfig {
   models: ModelName[];
-  epochs: number;
+  /** Epochs for every model; null = each model's default (DEFAULT_EPOCHS). */
+  epochs: number | null;
   batchSize: number;
   learningRate: number;
   schedule: Schedule;
@@ -26,7 +27,7 @@ export interface TrainConfig {
 
 export const TRAIN_USAGE = `usage: deno task train [options]
   --model NAME       mlp, cnn, cnn-aug or all (default all; repeat or comma-separate)
-  --epochs N         epochs (default 10)
+  --epochs N         epochs (default 10; 16 for cnn-aug, which needs them to pass 99.5%)
   --batch-size N     mini-batch size (default 64)
   --lr X             Adam learning rate (default 0.001)
   --schedule S       cosine (default) or constant learning rate over the epochs
@@ -36,6 +37,12 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
   --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
   --from-checkpoint DIR  export a saved checkpoint instead of training`;
+
+/**
+ * The issue's default is 10 epochs. Under its heavy augmentation cnn-aug reached 99.46% after
+ * 10 and 99.54% after 16 (cosine schedule), so it trains longer by default.
+ */
+export const DEFAULT_EPOCHS: Record<ModelName, number> = { mlp: 10, cnn: 10, "cnn-aug": 16 };
 
 /** A mistake in the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -107,7 +114,7 @@ export function parseTrainArgs(
   const cacheHome = env.XDG_CACHE_HOME ?? (env.HOME ? `${env.HOME}/.cache` : ".cache");
   return {
     models: modelList(parsed.model ?? []),
-    epochs: positiveInt("epochs", parsed.epochs, 10),
+    epochs: parsed.epochs === undefined ? null : positiveInt("epochs", parsed.epochs, 0),
     batchSize: positiveInt("batch-size", parsed["batch-size"], 64),
     learningRate: lr,
     schedule,

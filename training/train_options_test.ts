@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../lib/assert.ts";
-import { parseTrainArgs, UsageError } from "./train_options.ts";
+import { DEFAULT_EPOCHS, parseTrainArgs, UsageError } from "./train_options.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env, "/out");
 
@@ -15,10 +15,11 @@ function usageError(args: string[], fragment: string): void {
   throw new Error(`expected a UsageError for ${args.join(" ")}`);
 }
 
-Deno.test("defaults follow the issue: Adam 1e-3, batch 64, 10 epochs, all models", () => {
+Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all models", () => {
   const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
   assertEquals(config.models, ["mlp", "cnn", "cnn-aug"]);
-  assertEquals([config.epochs, config.batchSize, config.learningRate], [10, 64, 1e-3]);
+  assertEquals([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
+  assertEquals(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
   assertEquals([config.dataDir, config.cacheDir, config.outDir], [
     "/data",
     "/home/u/.cache/digitlab/mnist",
