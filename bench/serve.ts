@@ -9,7 +9,7 @@
  * request log is on (JSON to a pipe this script drains), as in production.
  *
  *   deno task bench:serve [--duration S] [--connections 1,8,32,64] [--payloads 28,280]
- *                         [--json FILE] [--v8-flags FLAGS] [-- SERVER FLAGS...]
+ *                         [--v8-flags FLAGS] [-- SERVER FLAGS...]
  *
  * @module
  */
@@ -39,7 +39,6 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "1,8,32,64" },
     payloads: { type: "string", default: "28,280" },
-    json: { type: "string" },
     "v8-flags": { type: "string" },
   },
 });
@@ -180,15 +179,5 @@ for (const r of results) {
   console.log(
     `| ${r.payload} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(2)} | ` +
       `${r.p99Ms.toFixed(2)} | ${r.errors} | ${r.peakRssMb} |`,
-  );
-}
-if (values.json) {
-  await Deno.writeTextFile(
-    values.json,
-    JSON.stringify(
-      { serverArgs, load, readyMs: server.readyMs, wallMs: server.wallMs, results },
-      null,
-      2,
-    ),
   );
 }

@@ -32,7 +32,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE: EngineOptions = {
   workers: 1,
   ortThreads: 1,
-  preprocessIn: "workers",
+  preprocessIn: "main",
   maxBatch: 32,
   maxWaitMs: 0,
 };
