@@ -13,12 +13,8 @@
  * asks `GET /v2/models/{name}` first and says when it skips).
  */
 import { assert, assertEquals } from "../lib/assert.ts";
-import {
-  type BadInput,
-  predictBadInputs,
-  type Samples,
-  v2InferBadInputs,
-} from "./helpers/bad_inputs.ts";
+import { type BadInput, predictBadInputs, type Samples } from "./helpers/bad_inputs.ts";
+import { v2InferBadInputs } from "./helpers/v2_bad_inputs.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server_process.ts";

@@ -1,5 +1,5 @@
 /**
- * Generated bad requests for `/predict` (and, once it exists, `/v2/models/{name}/infer`):
+ * Generated bad requests for `/predict` (v2 infer's are in v2_bad_inputs.ts):
  * truncated and bit-flipped PNG/JPEG made from valid ones, empty files, huge declared
  * dimensions, decompression bombs, wrong content types, missing and repeated fields, invalid
  * base64, deeply nested and huge JSON, bodies over the limit. Seeded, so every run sends the
@@ -8,6 +8,8 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
+import { Random } from "../../training/random.ts";
+import { concat, pngBomb, pngClaiming, pngWith } from "./png_encode.ts";
 
 /** One request to send, and what a correct server may answer. */
 export interface BadInput {
@@ -26,30 +28,14 @@ export interface BadInput {
   expect: "4xx" | "4xx-or-prediction";
 }
 
-/** A deterministic pseudo-random source (mulberry32). */
+/** A deterministic pseudo-random source: the training pipeline's seeded generator. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 const encoder = new TextEncoder();
-const text = (s: string) => encoder.encode(s);
-
-export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export const text = (s: string) => encoder.encode(s);
 
 /** A multipart/form-data body written by hand, so it can be wrong in every way a client can. */
 export function multipartBody(
@@ -72,73 +58,6 @@ function base64(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary);
-}
-
-// --- PNG building blocks, for bombs and lying headers ---
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(text(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A PNG declaring `width`x`height` (8-bit, colour type `colourType`) around `idat`. */
-export function pngWith(
-  width: number,
-  height: number,
-  colourType: number,
-  idat: Uint8Array,
-): Uint8Array<ArrayBuffer> {
-  const header = new Uint8Array(13);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, height);
-  header[8] = 8;
-  header[9] = colourType;
-  return concat([
-    PNG_SIGNATURE,
-    pngChunk("IHDR", header),
-    pngChunk("IDAT", idat),
-    pngChunk("IEND", new Uint8Array(0)),
-  ]);
-}
-
-/**
- * A decompression bomb: a small file holding `side`x`side` blank pixels (1032:1 is deflate's
- * best ratio, so a 4096x4096 grey image is ~16 KB holding 16 MiB).
- */
-export function pngBomb(side: number, colourType = 0): Uint8Array<ArrayBuffer> {
-  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colourType] ?? 1;
-  const rows = new Uint8Array((side * channels + 1) * side);
-  return pngWith(side, side, colourType, deflateSync(rows, { level: 9 }));
-}
-
-/** A copy of a PNG whose IHDR claims another size (the CRC fixed, so only the size lies). */
-function pngClaiming(png: Uint8Array, width: number, height: number): Uint8Array<ArrayBuffer> {
-  const copy = png.slice();
-  const view = new DataView(copy.buffer);
-  view.setUint32(16, width);
-  view.setUint32(20, height);
-  view.setUint32(29, crc32(copy.subarray(12, 29)));
-  return copy;
 }
 
 /** A copy of a JPEG whose first frame header claims another size. */
@@ -447,89 +366,4 @@ export function predictBadInputs(samples: Samples, maxBodyBytes: number, seed = 
     add(`method ${method}`, method === "GET" ? undefined : image, png, "4xx", "/predict", method);
   }
   return inputs;
-}
-
-/** An OIP v2 infer body with one FP32 input (`extra` overrides its fields). */
-function v2Body(shape: unknown, data: unknown, extra: Record<string, unknown> = {}) {
-  return text(
-    JSON.stringify({ inputs: [{ name: "input", shape, datatype: "FP32", data, ...extra }] }),
-  );
-}
-
-/**
- * Bad Open Inference Protocol v2 infer requests, for `POST /v2/models/{name}/infer`. Hook for
- * the v2 routes: tests/fuzz_test.ts sends these when `GET /v2/models/{name}` answers 200.
- */
-export function v2InferBadInputs(model: string, maxBodyBytes: number): BadInput[] {
-  const json = { "Content-Type": "application/json" };
-  const path = `/v2/models/${encodeURIComponent(model)}/infer`;
-  const pixels = Array(784).fill(0.5);
-  const cases: [string, Uint8Array<ArrayBuffer>, string?][] = [
-    ["empty body", new Uint8Array(0)],
-    ["bad json", text("{")],
-    ["json null", text("null")],
-    ["no inputs", text("{}")],
-    ["inputs not a list", text('{"inputs": {}}')],
-    ["empty inputs", text('{"inputs": []}')],
-    ["input not an object", text('{"inputs": [1]}')],
-    ["wrong datatype INT8", v2Body([1, 784], pixels, { datatype: "INT8" })],
-    ["wrong datatype BYTES", v2Body([1, 784], pixels, { datatype: "BYTES" })],
-    ["no datatype", v2Body([1, 784], pixels, { datatype: undefined })],
-    ["no shape", v2Body(undefined, pixels)],
-    ["shape not a list", v2Body("1,784", pixels)],
-    ["shape [1,783]", v2Body([1, 783], pixels)],
-    ["shape [1,1,28,27]", v2Body([1, 1, 28, 27], pixels)],
-    ["shape [784]", v2Body([784], pixels)],
-    ["shape [1,1,1,28,28]", v2Body([1, 1, 1, 28, 28], pixels)],
-    ["negative shape", v2Body([-1, 784], pixels)],
-    ["fractional shape", v2Body([0.5, 784], pixels)],
-    ["zero batch", v2Body([0, 784], [])],
-    ["huge batch declared", v2Body([1e9, 784], pixels)],
-    ["huge shape product", v2Body([2 ** 31, 2 ** 31, 28, 28], pixels)],
-    ["data shorter than shape", v2Body([2, 784], pixels)],
-    ["data longer than shape", v2Body([1, 784], [...pixels, 0])],
-    ["no data", v2Body([1, 784], undefined)],
-    ["data a string", v2Body([1, 784], "0.5")],
-    ["data with strings", v2Body([1, 784], pixels.map((v, i) => i === 5 ? "x" : v))],
-    ["data with null", v2Body([1, 784], pixels.map((v, i) => i === 5 ? null : v))],
-    ["data with objects", v2Body([1, 784], pixels.map((v, i) => i === 5 ? {} : v))],
-    ["data nested wrongly", v2Body([1, 784], [[pixels], [1]])],
-    ["data huge numbers", v2Body([1, 784], pixels.map(() => 1e308)), "4xx-or-prediction"],
-    ["wrong input name", v2Body([1, 784], pixels, { name: "images" }), "4xx-or-prediction"],
-    [
-      "two inputs",
-      text(
-        JSON.stringify({
-          inputs: [0, 1].map(() => ({
-            name: "input",
-            shape: [1, 784],
-            datatype: "FP32",
-            data: pixels,
-          })),
-        }),
-      ),
-    ],
-    ["deep nesting", text('{"inputs":' + "[".repeat(100_000) + "]".repeat(100_000) + "}")],
-    [
-      "over the limit",
-      text(
-        JSON.stringify({
-          inputs: [{
-            name: "input",
-            shape: [1, 784],
-            datatype: "FP32",
-            data: Array(maxBodyBytes / 2).fill(0),
-          }],
-        }),
-      ),
-    ],
-  ];
-  return cases.map(([name, body, expect]) => ({
-    name: `v2 ${name}`,
-    method: "POST",
-    path,
-    headers: json,
-    body,
-    expect: (expect as BadInput["expect"] | undefined) ?? "4xx",
-  }));
 }

@@ -1,9 +1,11 @@
 /**
- * A minimal PNG encoder for tests (8-bit grey, grey+alpha or RGBA, no filtering): enough to
- * send the server the images a browser canvas or the tutorial's client would send.
+ * PNG files for tests: a minimal encoder (8-bit grey, grey+alpha or RGBA, no filtering) for the
+ * images a browser canvas or the tutorial's client sends, and the same building blocks put
+ * together wrongly on purpose (decompression bombs, headers that lie about the size).
  *
  * @module
  */
+import { deflateSync } from "node:zlib";
 
 export type PngColour = "grey" | "grey-alpha" | "rgba";
 
@@ -23,20 +25,55 @@ export async function encodePng(
   for (let y = 0; y < height; y++) {
     scanlines.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   }
+  return pngWith(width, height, COLOUR_TYPE[colour], await deflate(scanlines));
+}
+
+/** A PNG declaring `width`x`height` (8-bit, colour type `colourType`) around `idat`. */
+export function pngWith(
+  width: number,
+  height: number,
+  colourType: number,
+  idat: Uint8Array,
+): Uint8Array<ArrayBuffer> {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   header[8] = 8;
-  header[9] = COLOUR_TYPE[colour];
-  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  header[9] = colourType;
   return concat([
-    new Uint8Array(signature),
+    PNG_SIGNATURE,
     chunk("IHDR", header),
-    chunk("IDAT", await deflate(scanlines)),
+    chunk("IDAT", idat),
     chunk("IEND", new Uint8Array(0)),
   ]);
 }
+
+/**
+ * A decompression bomb: a small file holding `side`x`side` blank pixels (1032:1 is deflate's
+ * best ratio, so a 4096x4096 grey image is ~16 KB holding 16 MiB).
+ */
+export function pngBomb(side: number, colourType = 0): Uint8Array<ArrayBuffer> {
+  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colourType] ?? 1;
+  const rows = new Uint8Array((side * channels + 1) * side);
+  return pngWith(side, side, colourType, deflateSync(rows, { level: 9 }));
+}
+
+/** A copy of a PNG whose IHDR claims another size (the CRC fixed, so only the size lies). */
+export function pngClaiming(
+  png: Uint8Array,
+  width: number,
+  height: number,
+): Uint8Array<ArrayBuffer> {
+  const copy = png.slice();
+  const view = new DataView(copy.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  view.setUint32(29, crc32(copy.subarray(12, 29)));
+  return copy;
+}
+
+const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** zlib-wrapped deflate, which is what PNG's IDAT holds. */
 async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
@@ -68,7 +105,8 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+/** Joins byte arrays into one. */
+export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
