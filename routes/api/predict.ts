@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { limitBody } from "../../middleware/body_limit.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
@@ -23,15 +23,7 @@ export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOp
   const app = new Hono();
   app.post(
     "/predict",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError() {
-        throw new DigitlabError(
-          "payload_too_large",
-          `the body is over the ${maxBodyBytes} byte limit`,
-        );
-      },
-    }),
+    limitBody(maxBodyBytes),
     async function predict(c) {
       const startedAt = performance.now();
       const model = c.req.query("model") || null;

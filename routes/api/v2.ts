@@ -6,8 +6,8 @@
  * @module
  */
 import { Hono } from "hono";
+import { limitBody } from "../../middleware/body_limit.ts";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { jobError } from "../../inference/batch_jobs.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { LoadedModel, ModelRegistry } from "../../inference/model_registry.ts";
@@ -57,15 +57,7 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
     });
     app.post(
       `${base}/infer`,
-      bodyLimit({
-        maxSize: maxBodyBytes,
-        onError() {
-          throw new DigitlabError(
-            "payload_too_large",
-            `the body is over the ${maxBodyBytes} byte limit`,
-          );
-        },
-      }),
+      limitBody(maxBodyBytes),
       async function infer(c) {
         modelFor(c, registry); // an unknown model costs no body
         let body: unknown;
