@@ -11,6 +11,9 @@ import { type Job, jobError } from "./batch_jobs.ts";
 import type { InferenceEngine } from "./engine.ts";
 import { decodeImage } from "./image_decode.ts";
 import type { ModelRegistry } from "./model_registry.ts";
+import type { Prediction, Timings } from "../lib/prediction.ts";
+
+export type { Prediction, Timings };
 
 /**
  * Images over this many pixels are decoded here rather than in an inference worker: a worker
@@ -21,27 +24,6 @@ import type { ModelRegistry } from "./model_registry.ts";
 export const DECODE_IN_WORKER_MAX_PIXELS = 1024 * 1024;
 
 export { warmUpPreprocessing } from "./warm_up.ts";
-
-export interface Timings {
-  decodeMs: number;
-  preprocessMs: number;
-  /** The whole batch this request ran in. */
-  inferenceMs: number;
-  totalMs: number;
-}
-
-/** The `/predict` response body (the tutorial's `result` and `probabilities`, and more). */
-export interface Prediction {
-  result: number;
-  probabilities: number[];
-  model: string;
-  top3: { digit: number; probability: number }[];
-  /** The field the model saw, row-major, 0..1 where 1 = ink, before mean/std normalisation. */
-  input: number[];
-  /** Digits in the batch this request ran in (dynamic batching). */
-  batchSize: number;
-  timings: Timings;
-}
 
 export interface PredictOptions {
   /** `?model=`; the registry's default when absent. */

@@ -54,3 +54,17 @@ export interface ModelMetadata {
   tools: Record<string, string>;
   augmentationSheet?: string;
 }
+
+/** What `GET /models` lists for each model; the draw page's summary extends it. */
+export interface ModelListing {
+  name: string;
+  version: string;
+  testAccuracy: number;
+  parameters: number;
+  architecture: string[];
+}
+
+export function listingOf(metadata: ModelMetadata): ModelListing {
+  const { name, version, testAccuracy, parameters, architecture } = metadata;
+  return { name, version, testAccuracy, parameters, architecture };
+}

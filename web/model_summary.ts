@@ -4,14 +4,9 @@
  *
  * @module
  */
-import type { ModelMetadata } from "../lib/model_metadata.ts";
+import { listingOf, type ModelListing, type ModelMetadata } from "../lib/model_metadata.ts";
 
-export interface ModelSummary {
-  name: string;
-  version: string;
-  testAccuracy: number;
-  parameters: number;
-  architecture: string[];
+export interface ModelSummary extends ModelListing {
   epochs: number;
   batchSize: number;
   optimizer: string;
@@ -23,11 +18,7 @@ export interface ModelSummary {
 
 export function summariseModel(meta: ModelMetadata): ModelSummary {
   return {
-    name: meta.name,
-    version: meta.version,
-    testAccuracy: meta.testAccuracy,
-    parameters: meta.parameters,
-    architecture: meta.architecture,
+    ...listingOf(meta),
     epochs: meta.hyperParameters.epochs,
     batchSize: meta.hyperParameters.batchSize,
     optimizer: meta.hyperParameters.optimizer,

@@ -5,15 +5,9 @@
  * @module
  */
 
-export interface Prediction {
-  result: number;
-  probabilities: number[];
-  model: string;
-  top3: { digit: number; probability: number }[];
-  /** The 28x28 the model saw, row-major, 0..1 where 1 is ink. */
-  input: number[];
-  timings: { decodeMs: number; preprocessMs: number; inferenceMs: number; totalMs: number };
-}
+import type { Prediction } from "../lib/prediction.ts";
+
+export type { Prediction };
 
 /** Why a prediction failed, as the page shows it. */
 export class PredictError extends Error {

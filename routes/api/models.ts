@@ -6,21 +6,7 @@
  */
 import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
-import type { ModelMetadata } from "../../lib/model_metadata.ts";
-
-/** One line of `GET /models`. */
-export interface ModelSummary {
-  name: string;
-  version: string;
-  testAccuracy: number;
-  parameters: number;
-  architecture: string[];
-}
-
-export function summarise(metadata: ModelMetadata): ModelSummary {
-  const { name, version, testAccuracy, parameters, architecture } = metadata;
-  return { name, version, testAccuracy, parameters, architecture };
-}
+import { listingOf } from "../../lib/model_metadata.ts";
 
 /** Human names for the shipped architectures; other names are shown as they are. */
 const MODEL_TYPES: Record<string, string> = {
@@ -32,7 +18,7 @@ const MODEL_TYPES: Record<string, string> = {
 export function modelRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/models", function listModels(c) {
-    return c.json({ default: registry.defaultName, models: registry.list().map(summarise) });
+    return c.json({ default: registry.defaultName, models: registry.list().map(listingOf) });
   });
   app.get("/model_info", function modelInfo(c) {
     const { metadata } = registry.get(c.req.query("model") || null);

@@ -1,0 +1,27 @@
+/**
+ * The `/predict` response body: one type for the server that writes it and the browser that
+ * reads it.
+ *
+ * @module
+ */
+
+export interface Timings {
+  decodeMs: number;
+  preprocessMs: number;
+  /** The whole batch this request ran in. */
+  inferenceMs: number;
+  totalMs: number;
+}
+
+/** The `/predict` response body (the tutorial's `result` and `probabilities`, and more). */
+export interface Prediction {
+  result: number;
+  probabilities: number[];
+  model: string;
+  top3: { digit: number; probability: number }[];
+  /** The field the model saw, row-major, 0..1 where 1 = ink, before mean/std normalisation. */
+  input: number[];
+  /** Digits in the batch this request ran in (dynamic batching). */
+  batchSize: number;
+  timings: Timings;
+}
