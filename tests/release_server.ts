@@ -6,6 +6,8 @@
  * @module
  */
 
+import { startServerProcess } from "./helpers/server_process.ts";
+
 export const ROOT_DIR = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
 const READY_TIMEOUT_MS = 30_000;
@@ -42,70 +44,37 @@ export async function runEntry(
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
-/** Starts the server on a free loopback port and waits until `/health` answers 200. */
+/**
+ * Starts the server (through startServerProcess, on a port the OS picks) and waits until
+ * `/health` answers 200.
+ */
 export async function startRelease(
   entry: string,
   permissions: string[],
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<RunningRelease> {
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...permissions,
-      `${ROOT_DIR}/${entry}`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      `${port}`,
-    ],
+  const server = await startServerProcess({
+    entry: `${ROOT_DIR}/${entry}`,
+    permissions,
     cwd,
     env,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-
-  let log = "";
-  const decoder = new TextDecoder();
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) log += decoder.decode(chunk, { stream: true });
-  };
-  const collecting = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
   });
-
   const stop = async () => {
-    if (!exited) child.kill("SIGTERM");
-    await status;
-    await collecting;
+    await server.stop();
   };
-
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (true) {
-    if (exited) {
-      await collecting;
-      throw new Error(`server exited before it was ready:\n${log}`);
-    }
-    try {
-      const response = await fetch(`${url}/health`);
-      await response.body?.cancel();
-      if (response.ok) break;
-    } catch {
-      // Not listening yet.
-    }
+    const response = await fetch(`${server.url}/health`).catch(() => null);
+    await response?.body?.cancel();
+    if (response?.ok) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`server not ready after ${READY_TIMEOUT_MS} ms:\n${log}`);
+      throw new Error(`server not healthy after ${READY_TIMEOUT_MS} ms:\n${server.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url, output: () => log, stop };
+  return { url: server.url, output: server.output, stop };
 }
 
 /** True when the shipped models are present; skips locally, fails under CI=true otherwise. */
