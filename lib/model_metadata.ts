@@ -25,6 +25,17 @@ export interface EpochRecord {
   learningRate: number;
 }
 
+/** What the exported ONNX graph takes and gives, as every model's metadata records it. */
+export const MODEL_IO: Pick<ModelMetadata, "input" | "outputs"> = {
+  input: {
+    name: "input",
+    shape: ["N", 1, 28, 28],
+    layout: "NCHW",
+    normalisation: MNIST_NORMALISATION,
+  },
+  outputs: [{ name: "logits", shape: ["N", 10] }, { name: "probabilities", shape: ["N", 10] }],
+};
+
 export interface ModelMetadata {
   name: string;
   version: string;

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-web";
-import { MNIST_NORMALISATION, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
+import { MODEL_IO, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
 import { describeLayers, usesAugmentation } from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
@@ -39,13 +39,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
     version: versionOf(date, evaluation.accuracy),
     architecture: describeLayers(model),
     parameters: model.countParams(),
-    input: {
-      name: "input",
-      shape: ["N", 1, 28, 28],
-      layout: "NCHW",
-      normalisation: MNIST_NORMALISATION,
-    },
-    outputs: [{ name: "logits", shape: ["N", 10] }, { name: "probabilities", shape: ["N", 10] }],
+    ...MODEL_IO,
     opset: ONNX_OPSET,
     testAccuracy: round(evaluation.accuracy),
     perClassAccuracy: evaluation.perClassAccuracy.map((a) => round(a)),

@@ -7,11 +7,7 @@
  */
 import { buildModel } from "../../training/architectures.ts";
 import { exportOnnx } from "../../training/onnx_export.ts";
-import {
-  MNIST_NORMALISATION,
-  type ModelMetadata,
-  type ModelName,
-} from "../../lib/model_metadata.ts";
+import { MODEL_IO, type ModelMetadata, type ModelName } from "../../lib/model_metadata.ts";
 
 /** Metadata shaped like the training pipeline's, with made-up scores. */
 export function testMetadata(name: string, testAccuracy = 0.5): ModelMetadata {
@@ -20,13 +16,7 @@ export function testMetadata(name: string, testAccuracy = 0.5): ModelMetadata {
     version: "0.0.0-test",
     architecture: ["Flatten", "Dense(392, relu)", "Dense(10)"],
     parameters: 784 * 392 + 392 + 392 * 10 + 10,
-    input: {
-      name: "input",
-      shape: ["N", 1, 28, 28],
-      layout: "NCHW",
-      normalisation: MNIST_NORMALISATION,
-    },
-    outputs: [{ name: "logits", shape: ["N", 10] }, { name: "probabilities", shape: ["N", 10] }],
+    ...MODEL_IO,
     opset: 13,
     testAccuracy,
     perClassAccuracy: Array(10).fill(testAccuracy),
