@@ -94,55 +94,50 @@ export function batchNormBackward(
   return { dx, dGamma, dBeta: Float32Array.from(sumDy) };
 }
 
-function output(backend: WasmBackend, shape: number[], values: Float32Array): tf.TensorInfo {
-  const info = backend.makeOutput(shape, "float32");
-  backend.typedArrayFromHeap(info).set(values);
-  return info;
+/**
+ * Registers a wasm kernel computed in JS: `compute` reads its inputs as heap views and returns
+ * every output's values, all before the first output is allocated (allocating may move the heap).
+ * Outputs shaped like input `x` or per channel, as BatchNorm's are.
+ */
+function registerTypedArrayKernel(
+  name: string,
+  compute: (
+    read: (input: string) => Float32Array,
+    epsilon: number,
+  ) => [Float32Array, Float32Array, Float32Array],
+): void {
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    kernelFunc: (({ inputs, backend, attrs }: KernelArgs) => {
+      const read = (input: string) => backend.typedArrayFromHeap(inputs[input]) as Float32Array;
+      const [full, ...perChannel] = compute(read, attrs.epsilon);
+      const shapes = [inputs.x.shape, [inputs.gamma.shape[0]], [inputs.gamma.shape[0]]];
+      return [full, ...perChannel].map((values, i) => {
+        const info = backend.makeOutput(shapes[i], "float32");
+        backend.typedArrayFromHeap(info).set(values);
+        return info;
+      });
+    }) as unknown as tf.KernelFunc,
+  });
 }
 
 function registerKernels(): void {
   if (tf.getKernel(FORWARD, "wasm")) return;
-  tf.registerKernel({
-    kernelName: FORWARD,
-    backendName: "wasm",
-    kernelFunc: (({ inputs, backend, attrs }: KernelArgs) => {
-      const read = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
-      // Read everything before allocating outputs: allocation may move the heap.
-      const result = batchNormForward(
-        read(inputs.x),
-        read(inputs.gamma),
-        read(inputs.beta),
-        attrs.epsilon,
-      );
-      const channels = [inputs.gamma.shape[0]];
-      return [
-        output(backend, inputs.x.shape, result.y),
-        output(backend, channels, result.mean),
-        output(backend, channels, result.variance),
-      ];
-    }) as unknown as tf.KernelFunc,
+  registerTypedArrayKernel(FORWARD, (read, epsilon) => {
+    const { y, mean, variance } = batchNormForward(read("x"), read("gamma"), read("beta"), epsilon);
+    return [y, mean, variance];
   });
-  tf.registerKernel({
-    kernelName: BACKWARD,
-    backendName: "wasm",
-    kernelFunc: (({ inputs, backend, attrs }: KernelArgs) => {
-      // Views, not copies: every output is computed before the first allocation.
-      const read = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
-      const result = batchNormBackward(
-        read(inputs.dy),
-        read(inputs.x),
-        read(inputs.gamma),
-        read(inputs.mean),
-        read(inputs.variance),
-        attrs.epsilon,
-      );
-      const channels = [inputs.gamma.shape[0]];
-      return [
-        output(backend, inputs.x.shape, result.dx),
-        output(backend, channels, result.dGamma),
-        output(backend, channels, result.dBeta),
-      ];
-    }) as unknown as tf.KernelFunc,
+  registerTypedArrayKernel(BACKWARD, (read, epsilon) => {
+    const { dx, dGamma, dBeta } = batchNormBackward(
+      read("dy"),
+      read("x"),
+      read("gamma"),
+      read("mean"),
+      read("variance"),
+      epsilon,
+    );
+    return [dx, dGamma, dBeta];
   });
 }
 
