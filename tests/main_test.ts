@@ -3,6 +3,7 @@
  * --allow-env): the start-up line, healthcheck, a missing models folder, bad flags, SIGTERM.
  */
 import { assert, assertEquals } from "../lib/assert.ts";
+import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -19,42 +20,11 @@ async function run(args: string[]): Promise<{ code: number; output: string }> {
   return { code, output: decoder.decode(stdout) + decoder.decode(stderr) };
 }
 
-/** Starts the server on port 0 and waits for its start-up line. */
+/** Starts the server on port 0 (through startServerProcess) and reads its start-up time. */
 async function start(args: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, MAIN, "--port", "0", ...args],
-    cwd: "/",
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const decoder = new TextDecoder();
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-  };
-  const collecting = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  const deadline = Date.now() + 30_000;
-  let match: RegExpExecArray | null = null;
-  while (!(match = /listening on (http:\/\/\S+?)\/ .*ready in (\d+) ms/.exec(output))) {
-    if (Date.now() > deadline) {
-      child.kill();
-      await collecting;
-      throw new Error(`no start-up line:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: match[1],
-    readyMs: Number(match[2]),
-    output: () => output,
-    async stop() {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await collecting;
-      return status.code;
-    },
-  };
+  const server = await startServerProcess({ args, permissions: PERMISSIONS });
+  const ready = /ready in (\d+) ms/.exec(server.output());
+  return { ...server, readyMs: ready ? Number(ready[1]) : Infinity };
 }
 
 Deno.test("main: serves, says where, answers healthcheck, exits 0 on SIGTERM", async () => {
