@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, Normalisation } from "../lib/model_metadata.ts";
 import { Augmenter } from "./augment.ts";
+import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
@@ -83,17 +84,6 @@ export function predictLogits(
   return logits;
 }
 
-/** Share of rows whose largest logit is the label. */
-export function accuracyOf(logits: Float32Array, labels: Uint8Array): number {
-  let correct = 0;
-  for (let n = 0; n < labels.length; n++) {
-    let best = 0;
-    for (let k = 1; k < 10; k++) if (logits[n * 10 + k] > logits[n * 10 + best]) best = k;
-    if (best === labels[n]) correct++;
-  }
-  return correct / labels.length;
-}
-
 /** Trains `model` in place and returns the per-epoch history. */
 export function train(
   model: tf.LayersModel,
@@ -148,10 +138,8 @@ export function train(
       progress.tick(1, `loss ${(lossSum / ((b * options.batchSize) + size)).toFixed(4)}`);
     }
     progress.done();
-    const accuracy = accuracyOf(
-      predictLogits(model, testSet, options.normalisation),
-      testSet.labels,
-    );
+    const predictions = argmaxRows(predictLogits(model, testSet, options.normalisation));
+    const { accuracy } = scorePredictions(testSet.labels, predictions);
     const record: EpochRecord = {
       epoch: epoch + 1,
       loss: lossSum / trainSet.count,
