@@ -64,6 +64,21 @@ export interface ModelMetadata {
   data: { trainCount: number; testCount: number; sha256: Record<string, string> };
   tools: Record<string, string>;
   augmentationSheet?: string;
+  /** The int8 twin the server runs by default (training/int8_variant.ts); absent for the MLP. */
+  int8?: Int8Variant;
+}
+
+/** What the metadata records about a model's int8 file. */
+export interface Int8Variant {
+  /** Beside the float model: `<name>.int8.onnx`. */
+  file: string;
+  /** MNIST test accuracy of the int8 file (fraction). */
+  testAccuracy: number;
+  /** Fraction of test digits where int8 and float give the same label. */
+  agreementWithFloat: number;
+  /** The convolutions that run in int8 (by weight name); the rest stays float. */
+  quantizedLayers: string[];
+  calibration: string;
 }
 
 /** What `GET /models` lists for each model; the draw page's summary extends it. */

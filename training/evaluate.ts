@@ -93,20 +93,31 @@ export async function evaluateOnnx(
   normalisation: Normalisation = MNIST_NORMALISATION,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
+  const predictions = await predictOnnx(modelBytes, testSet, normalisation, options);
+  return scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
+}
+
+/** The model's argmax label for every image of the set, run in batches. */
+export async function predictOnnx(
+  modelBytes: Uint8Array,
+  set: DigitSet,
+  normalisation: Normalisation = MNIST_NORMALISATION,
+  options: EvaluateOptions = {},
+): Promise<Uint8Array> {
   const batchSize = options.batchSize ?? 500;
   const session = await createSession(modelBytes);
-  const predictions = new Uint8Array(testSet.count);
+  const predictions = new Uint8Array(set.count);
   try {
-    for (let start = 0; start < testSet.count; start += batchSize) {
-      const batch = Math.min(batchSize, testSet.count - start);
-      const pixels = testSet.images.subarray(start * DIGIT_PIXELS, (start + batch) * DIGIT_PIXELS);
+    for (let start = 0; start < set.count; start += batchSize) {
+      const batch = Math.min(batchSize, set.count - start);
+      const pixels = set.images.subarray(start * DIGIT_PIXELS, (start + batch) * DIGIT_PIXELS);
       const logits = await runLogits(session, normaliseDigits(pixels, normalisation), batch);
       predictions.set(argmaxRows(logits), start);
     }
   } finally {
     await session.release();
   }
-  return scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
+  return predictions;
 }
 
 /** Reads MNIST's test set (the two t10k .gz files) from `dir`. */
@@ -121,11 +132,11 @@ export async function loadTestSet(dir: string): Promise<DigitSet> {
 }
 
 /**
- * The normalisation recorded in the metadata JSON beside `onnxPath` (models/<name>.json),
- * or MNIST's when there is no such file.
+ * The normalisation recorded in the metadata JSON beside `onnxPath` (models/<name>.json, also
+ * for the int8 twin models/<name>.int8.onnx), or MNIST's when there is no such file.
  */
 export async function readNormalisation(onnxPath: string): Promise<Normalisation> {
-  const jsonPath = onnxPath.replace(/\.onnx$/, "") + ".json";
+  const jsonPath = onnxPath.replace(/(\.int8)?\.onnx$/, "") + ".json";
   let text: string;
   try {
     text = await Deno.readTextFile(jsonPath);

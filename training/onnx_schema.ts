@@ -63,7 +63,7 @@ message GraphProto {
 }
 
 message TensorProto {
-  enum DataType { UNDEFINED = 0; FLOAT = 1; INT64 = 7; }
+  enum DataType { UNDEFINED = 0; FLOAT = 1; UINT8 = 2; INT8 = 3; INT32 = 6; INT64 = 7; }
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   optional string name = 8;
@@ -101,8 +101,8 @@ const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 /** onnx.ModelProto: encode with `ModelProto.encode(ModelProto.fromObject(model)).finish()`. */
 export const ModelProto: protobuf.Type = root.lookupType("onnx.ModelProto");
 
-/** TensorProto.DataType values the exporter uses. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+/** TensorProto.DataType values the exporter and the quantizer use. */
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values the exporter uses. */
 export const AttributeType = { FLOAT: 1, INT: 2, INTS: 7 } as const;

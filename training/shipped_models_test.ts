@@ -2,7 +2,7 @@
  * The committed models must keep their promised MNIST test accuracy. Needs the test set
  * (MNIST_DIR); without it the tests are ignored with a message, never passed.
  */
-import { assert } from "../lib/assert.ts";
+import { assert, assertEquals } from "../lib/assert.ts";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { evaluateOnnx, loadTestSet, readFileOrFail, readNormalisation } from "./evaluate.ts";
 
@@ -20,19 +20,37 @@ if (!mnistDir) {
 // Loaded once for all three; a set-but-wrong MNIST_DIR fails here rather than skipping quietly.
 const testSet = mnistDir ? await loadTestSet(mnistDir) : undefined;
 
-for (const [name, required] of Object.entries(REQUIRED_ACCURACY)) {
-  Deno.test({
-    name: `models/${name}.onnx reaches ${(required * 100).toFixed(1)}% on the MNIST test set`,
-    ignore: testSet === undefined,
-    fn: async () => {
-      const path = decodeURIComponent(new URL(`../models/${name}.onnx`, import.meta.url).pathname);
-      const bytes = await readFileOrFail(path, "shipped model");
-      const result = await evaluateOnnx(bytes, testSet!, await readNormalisation(path));
-      assert(testSet!.count === 10_000, `expected the full test set, got ${testSet!.count} images`);
-      assert(
-        result.accuracy >= required,
-        `${name}: ${(result.accuracy * 100).toFixed(2)}% < ${(required * 100).toFixed(1)}%`,
-      );
-    },
-  });
+/** The float model, and its int8 twin where the metadata lists one (what the server runs). */
+function shippedFiles(name: string): string[] {
+  const metadata = JSON.parse(
+    Deno.readTextFileSync(new URL(`../models/${name}.json`, import.meta.url)),
+  );
+  return [`${name}.onnx`, ...(metadata.int8 ? [metadata.int8.file] : [])];
 }
+
+for (const [name, required] of Object.entries(REQUIRED_ACCURACY)) {
+  for (const file of shippedFiles(name)) {
+    Deno.test({
+      name: `models/${file} reaches ${(required * 100).toFixed(1)}% on the MNIST test set`,
+      ignore: testSet === undefined,
+      fn: async () => {
+        const path = decodeURIComponent(new URL(`../models/${file}`, import.meta.url).pathname);
+        const bytes = await readFileOrFail(path, "shipped model");
+        const result = await evaluateOnnx(bytes, testSet!, await readNormalisation(path));
+        assert(
+          testSet!.count === 10_000,
+          `expected the full test set, got ${testSet!.count} images`,
+        );
+        assert(
+          result.accuracy >= required,
+          `${file}: ${(result.accuracy * 100).toFixed(2)}% < ${(required * 100).toFixed(1)}%`,
+        );
+      },
+    });
+  }
+}
+
+Deno.test("cnn and cnn-aug ship an int8 twin", () => {
+  assertEquals(shippedFiles("cnn").length, 2);
+  assertEquals(shippedFiles("cnn-aug").length, 2);
+});

@@ -13,6 +13,7 @@ import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
 import { evaluateOnnx } from "./evaluate.ts";
+import { writeInt8Variant } from "./int8_variant.ts";
 import { buildMetadata } from "./metadata.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
@@ -100,10 +101,24 @@ async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, bac
     testCount: mnist.test.count,
     augmentationSheet: sheet,
   });
-  // The model first, then its metadata: a reader never sees metadata without its model.
+  // The models first, then their metadata: a reader never sees metadata without its model.
   await writeFileAtomic(`${config.outDir}/${name}.onnx`, onnx);
+  const int8 = await writeInt8Variant({
+    name,
+    outDir: config.outDir,
+    fp32: onnx,
+    normalisation: MNIST_NORMALISATION,
+    train: mnist.train,
+    test: mnist.test,
+  });
+  if (int8) {
+    metadata.int8 = int8;
+    console.log(`${name}: int8 test accuracy ${(int8.testAccuracy * 100).toFixed(2)}%`);
+  }
   await writeFileAtomic(`${config.outDir}/${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
-  console.log(`${name}: wrote ${config.outDir}/${name}.onnx and ${name}.json`);
+  console.log(
+    `${name}: wrote ${config.outDir}/${name}.onnx${int8 ? `, ${int8.file}` : ""} and ${name}.json`,
+  );
   model.dispose();
 }
 
