@@ -133,3 +133,10 @@ Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log forma
     assert(configError(() => parse(args)).includes(args[0]), args.join(" "));
   }
 });
+
+Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request", () => {
+  assertEquals(parse([]).precision, "int8");
+  assertEquals(parse([], { DIGITLAB_PRECISION: "fp32" }).precision, "fp32");
+  assertEquals(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
+  assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
+});

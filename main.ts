@@ -54,6 +54,7 @@ async function serve(config: Config): Promise<number> {
   // With workers, only they run onnxruntime (each instance costs ~110 MB); they check each model.
   const loaded = await loadModels(config.modelsDir, config.model, {
     mainSession: engine.needsMainSession,
+    precision: config.precision,
     prepare: (model) => engine.prepare(model),
   }).catch((error: Error) => error);
   if (loaded instanceof Error) {
@@ -79,7 +80,13 @@ async function serve(config: Config): Promise<number> {
     metrics,
     logFormat: config.logFormat,
   });
-  const reloader = watchModels({ dir: config.modelsDir, registry, engine, metrics });
+  const reloader = watchModels({
+    dir: config.modelsDir,
+    registry,
+    engine,
+    metrics,
+    precision: config.precision,
+  });
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

@@ -9,7 +9,13 @@
  */
 import type { ServiceMetrics } from "../metrics/service_metrics.ts";
 import type { InferenceEngine } from "./engine.ts";
-import { type LoadedModel, loadModel, type ModelRegistry } from "./model_registry.ts";
+import {
+  type LoadedModel,
+  loadModel,
+  type ModelFileOptions,
+  modelNameOf,
+  type ModelRegistry,
+} from "./model_registry.ts";
 
 export interface ReloadOptions {
   dir: URL;
@@ -23,6 +29,8 @@ export interface ReloadOptions {
   debounceMs?: number;
   /** Also watch the folder (SIGHUP always works); default true. */
   watch?: boolean;
+  /** Which file of each model to run, as at start-up. */
+  precision?: ModelFileOptions["precision"];
 }
 
 export type ReloadOutcome = "reloaded" | "added" | "unchanged" | "failed";
@@ -68,7 +76,10 @@ export function watchModels(options: ReloadOptions): ModelReloader {
     const old = registry.find(name);
     let fresh: LoadedModel;
     try {
-      fresh = await loadModel(dir, name, { mainSession: engine.needsMainSession });
+      fresh = await loadModel(dir, name, {
+        mainSession: engine.needsMainSession,
+        precision: options.precision,
+      });
     } catch (cause) {
       return failed(name, old, cause);
     }
@@ -106,7 +117,8 @@ export function watchModels(options: ReloadOptions): ModelReloader {
     const names = new Set(registry.models().map((model) => model.metadata.name));
     try {
       for await (const entry of Deno.readDir(dir)) {
-        if (entry.isFile && entry.name.endsWith(".onnx")) names.add(entry.name.slice(0, -5));
+        const name = entry.name.endsWith(".onnx") ? modelNameOf(entry.name) : null;
+        if (entry.isFile && name !== null) names.add(name);
       }
     } catch (cause) {
       error(`digitlab: cannot read ${dir.pathname}: ${(cause as Error).message}`);
@@ -136,9 +148,8 @@ export function watchModels(options: ReloadOptions): ModelReloader {
     for await (const event of watcher) {
       if (event.kind !== "create" && event.kind !== "modify" && event.kind !== "rename") continue;
       for (const path of event.paths) {
-        const match = /\/([^/]+)\.(?:onnx|json)$/.exec(path);
-        if (!match) continue;
-        const name = match[1];
+        const name = modelNameOf(path.slice(path.lastIndexOf("/") + 1));
+        if (name === null) continue;
         clearTimeout(timers.get(name));
         timers.set(
           name,

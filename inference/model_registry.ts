@@ -7,7 +7,7 @@
  * @module
  */
 import { DigitlabError } from "../lib/errors.ts";
-import type { ModelMetadata } from "../lib/model_metadata.ts";
+import type { ModelMetadata, Precision } from "../lib/model_metadata.ts";
 import { createSession, DIGIT_PIXELS, type InferenceSession, runBatch } from "./onnx_runtime.ts";
 
 /** A model ready to run. */
@@ -103,7 +103,15 @@ export class ModelRegistry {
   }
 }
 
-export interface LoadOptions {
+/** How to open one model. */
+export interface ModelFileOptions {
+  /** Open a session on the main thread (default true). */
+  mainSession?: boolean;
+  /** Run the model's int8 twin when its metadata lists one (default "int8"). */
+  precision?: Precision;
+}
+
+export interface LoadOptions extends ModelFileOptions {
   /**
    * Open a session on the main thread (default true). Without one, `prepare` must check the
    * model (inference workers open and test their own sessions): onnxruntime costs ~110 MB of
@@ -170,7 +178,8 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".onnx")) names.push(entry.name.slice(0, -5));
+      const name = entry.name.endsWith(".onnx") ? modelNameOf(entry.name) : null;
+      if (entry.isFile && name !== null && !names.includes(name)) names.push(name);
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -190,13 +199,21 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
 }
 
 /**
- * Loads `<name>.onnx` and its metadata from `dir`, opens a session and checks it on a test
- * input. Throws with a one-line reason when any of that fails.
+ * The model a file in the models folder belongs to: `cnn` for cnn.onnx, cnn.int8.onnx and
+ * cnn.json; null for other files. A model is named by its float `.onnx` file.
+ */
+export function modelNameOf(fileName: string): string | null {
+  return /^(.+?)(?:\.int8)?\.(?:onnx|json)$/.exec(fileName)?.[1] ?? null;
+}
+
+/**
+ * Loads `<name>.onnx` (or its int8 twin) and its metadata from `dir`, opens a session and
+ * checks it on a test input. Throws with a one-line reason when any of that fails.
  */
 export async function loadModel(
   dir: URL,
   name: string,
-  options: { mainSession?: boolean } = {},
+  options: ModelFileOptions = {},
 ): Promise<LoadedModel> {
   let text: string;
   try {
@@ -211,8 +228,16 @@ export async function loadModel(
   } catch {
     throw new Error(`metadata file ${name}.json is not valid JSON`);
   }
-  const metadata = checkMetadata(json, name);
-  const bytes = await Deno.readFile(new URL(`${name}.onnx`, dir));
+  const checked = checkMetadata(json, name);
+  const precision: Precision = (options.precision ?? "int8") === "int8" && checked.int8
+    ? "int8"
+    : "fp32";
+  const metadata: ModelMetadata = { ...checked, precision };
+  const file = precision === "int8" ? checked.int8!.file : `${name}.onnx`;
+  if (file.includes("/") || file.includes("\\")) {
+    throw new Error(`metadata names the int8 file "${file}", which is not in the models folder`);
+  }
+  const bytes = await Deno.readFile(new URL(file, dir));
   if (options.mainSession === false) return { metadata, session: null, bytes };
   const session = await createSession(bytes);
   try {

@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../lib/assert.ts";
 import { DigitlabError } from "../lib/errors.ts";
-import { testMetadata, writeTestModels } from "../tests/helpers/test_models.ts";
-import { loadModels } from "./model_registry.ts";
+import { listingOf } from "../lib/model_metadata.ts";
+import { testMetadata, untrainedOnnx, writeTestModels } from "../tests/helpers/test_models.ts";
+import { loadModels, modelNameOf } from "./model_registry.ts";
 
 const dirUrl = (dir: string) => new URL(`file://${dir}/`);
 
@@ -84,4 +85,60 @@ Deno.test("loadModels: no folder or an empty one gives an empty registry and adv
   } finally {
     await Deno.remove(empty, { recursive: true });
   }
+});
+
+Deno.test("loadModels runs a model's int8 twin unless told fp32", async () => {
+  const dir = await Deno.makeTempDir();
+  const float = untrainedOnnx("mlp", 7);
+  const twin = untrainedOnnx("mlp", 8); // any other valid model stands in for the int8 file
+  await Deno.writeFile(`${dir}/digits.onnx`, float);
+  await Deno.writeFile(`${dir}/digits.int8.onnx`, twin);
+  const int8 = {
+    file: "digits.int8.onnx",
+    testAccuracy: 0.75,
+    agreementWithFloat: 0.99,
+    quantizedLayers: [],
+    calibration: "test",
+  };
+  await Deno.writeTextFile(
+    `${dir}/digits.json`,
+    JSON.stringify({ ...testMetadata("digits"), int8 }),
+  );
+  try {
+    for (
+      const [precision, bytes, accuracy] of [["int8", twin, 0.75], ["fp32", float, 0.5]] as const
+    ) {
+      const { registry, problems } = await loadModels(
+        dirUrl(dir),
+        { preferred: "digits", required: true },
+        { precision },
+      );
+      assertEquals(problems, []);
+      assertEquals(registry.list().map((m) => m.name), ["digits"]);
+      const model = registry.get("digits");
+      assert(
+        model.bytes.length === bytes.length && model.bytes.every((b, i) => b === bytes[i]),
+        `${precision} did not load its own file`,
+      );
+      assertEquals(model.metadata.precision, precision);
+      assertEquals(listingOf(model.metadata).testAccuracy, accuracy);
+      await registry.close();
+    }
+    await Deno.writeTextFile(`${dir}/digits.int8.onnx`, "corrupt");
+    const { registry, problems } = await loadModels(dirUrl(dir), {
+      preferred: "x",
+      required: false,
+    });
+    assertEquals(registry.defaultName, null);
+    assert(problems.some((p) => p.startsWith("digits:")), problems.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("modelNameOf maps a model's files to its name", () => {
+  assertEquals(modelNameOf("cnn-aug.onnx"), "cnn-aug");
+  assertEquals(modelNameOf("cnn-aug.int8.onnx"), "cnn-aug");
+  assertEquals(modelNameOf("cnn-aug.json"), "cnn-aug");
+  assertEquals(modelNameOf("cnn-aug-augmentations.png"), null);
 });

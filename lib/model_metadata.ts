@@ -66,7 +66,13 @@ export interface ModelMetadata {
   augmentationSheet?: string;
   /** The int8 twin the server runs by default (training/int8_variant.ts); absent for the MLP. */
   int8?: Int8Variant;
+  /** Set by the server, not by training: which of the two files it runs. */
+  precision?: Precision;
 }
+
+/** Which file of a model runs: `<name>.onnx` (float) or its int8 twin. */
+export type Precision = "fp32" | "int8";
+export const PRECISIONS: readonly Precision[] = ["int8", "fp32"];
 
 /** What the metadata records about a model's int8 file. */
 export interface Int8Variant {
@@ -85,12 +91,19 @@ export interface Int8Variant {
 export interface ModelListing {
   name: string;
   version: string;
+  /** The file served: the float model or its int8 twin. */
+  precision: Precision;
+  /** MNIST test accuracy of the file served. */
   testAccuracy: number;
   parameters: number;
   architecture: string[];
 }
 
 export function listingOf(metadata: ModelMetadata): ModelListing {
-  const { name, version, testAccuracy, parameters, architecture } = metadata;
-  return { name, version, testAccuracy, parameters, architecture };
+  const { name, version, parameters, architecture } = metadata;
+  const precision = metadata.precision ?? "fp32";
+  const testAccuracy = precision === "int8" && metadata.int8
+    ? metadata.int8.testAccuracy
+    : metadata.testAccuracy;
+  return { name, version, precision, testAccuracy, parameters, architecture };
 }

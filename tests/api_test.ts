@@ -285,6 +285,7 @@ Deno.test("GET /models lists the served models with the default first", async ()
       "architecture",
       "name",
       "parameters",
+      "precision",
       "testAccuracy",
       "version",
     ]);
@@ -316,8 +317,8 @@ Deno.test("GET /health is healthy with the models' versions", async () => {
     assertEquals(response.status, 200);
     assertEquals(body.status, "healthy");
     assertEquals(body.models, [
-      { name: "cnn", version: "0.0.0-test" },
-      { name: "mlp", version: "0.0.0-test" },
+      { name: "cnn", version: "0.0.0-test", precision: "fp32" },
+      { name: "mlp", version: "0.0.0-test", precision: "fp32" },
     ]);
   });
 });

@@ -171,7 +171,10 @@ Deno.test({
     );
     assert(line(/^digitlab_inference_batch_size_bucket\{le="2"\} [1-9]/), "a batch of 2");
     assert(line(/^digitlab_inference_batch_duration_seconds_count [1-9]/), "inference time");
-    assert(line(/^digitlab_model_loaded\{name="mlp",version="0.0.0-test"\} 1$/), "models");
+    assert(
+      line(/^digitlab_model_loaded\{name="mlp",version="0.0.0-test",precision="fp32"\} 1$/),
+      "models",
+    );
     assert(line(/^process_resident_memory_bytes [1-9]\d+$/), "memory");
     // Every sample line is name{labels} value.
     for (const sample of text.split("\n").filter((l) => l && !l.startsWith("#"))) {

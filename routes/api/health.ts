@@ -11,7 +11,11 @@ import { VERSION } from "../../lib/version.ts";
 export function healthRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/health", function health(c) {
-    const models = registry.list().map(({ name, version }) => ({ name, version }));
+    const models = registry.list().map(({ name, version, precision }) => ({
+      name,
+      version,
+      precision: precision ?? "fp32",
+    }));
     const healthy = registry.defaultName !== null;
     return c.json(
       {

@@ -118,6 +118,11 @@ export const OPENAPI_DOCUMENT = {
               framework: { type: "string" },
               parameters: { type: "integer" },
               test_accuracy: probability,
+              precision: {
+                type: "string",
+                enum: ["int8", "fp32"],
+                description: "The file served: the model's int8 twin (default) or the float one.",
+              },
               normalisation: {
                 type: "object",
                 properties: { mean: { type: "number" }, std: { type: "number" } },
