@@ -126,3 +126,25 @@ Deno.test("hot reload: writing a file into a watched folder reloads it", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("hot reload: a new int8 twin is served under the model's own name", async () => {
+  const t = await setUp();
+  try {
+    const before = await t.probabilities();
+    await Deno.writeFile(`${t.dir}/mlp.int8.onnx`, untrainedOnnx("mlp", 42));
+    const int8 = {
+      file: "mlp.int8.onnx",
+      testAccuracy: 0.5,
+      agreementWithFloat: 1,
+      quantizedLayers: [],
+      calibration: "test",
+    };
+    await Deno.writeTextFile(`${t.dir}/mlp.json`, JSON.stringify({ ...testMetadata("mlp"), int8 }));
+    assertEquals(await t.reloader.reloadAll(), { mlp: "reloaded" });
+    assertEquals(t.registry.list().map((m) => [m.name, m.precision]), [["mlp", "int8"]]);
+    const after = await t.probabilities();
+    assert(before.some((p, i) => p !== after[i]), "the int8 file answers");
+  } finally {
+    await t.tearDown();
+  }
+});
