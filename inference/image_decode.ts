@@ -1,6 +1,8 @@
 /**
- * PNG and JPEG to RGBA pixels with imagescript's WebAssembly decoders (its main entry needs
- * FFI; these do not). The header is checked first, so nothing over the size limit is decoded.
+ * PNG and JPEG to pixels. The usual PNGs take a fast path (png_decode.ts) that keeps their own
+ * channels; everything else goes to imagescript's WebAssembly decoders (its main entry needs
+ * FFI; these do not), which give RGBA. The header is checked first, so nothing over the size
+ * limit is decoded.
  *
  * Server side only: the browser decodes with its own canvas and shares the preprocessing.
  *
@@ -10,7 +12,8 @@ import pngCodec from "imagescript/wasm/node/png.js";
 import jpegCodec from "imagescript/wasm/node/jpeg.js";
 import { DigitlabError } from "../lib/errors.ts";
 import { type ImageHeader, MAX_IMAGE_SIDE, readImageHeader } from "../lib/image_header.ts";
-import type { RgbaImage } from "../lib/ink_map.ts";
+import type { PixelImage } from "../lib/ink_map.ts";
+import { decodePngFast } from "./png_decode.ts";
 
 interface PngDecoder {
   decode(bytes: Uint8Array): { width: number; height: number; framebuffer: Uint8Array };
@@ -48,11 +51,11 @@ export function initImageDecoders(): Promise<Decoders> {
 /** The decoded image and its header. */
 export interface DecodedImage {
   header: ImageHeader;
-  image: RgbaImage;
+  image: PixelImage;
 }
 
 /**
- * Decodes a PNG or JPEG into RGBA. Throws `unsupported_media_type` for other formats,
+ * Decodes a PNG or JPEG. Throws `unsupported_media_type` for other formats,
  * `image_too_large` past `maxSide`, `undecodable_image` for corrupt or truncated files.
  */
 export async function decodeImage(
@@ -60,15 +63,17 @@ export async function decodeImage(
   maxSide = MAX_IMAGE_SIDE,
 ): Promise<DecodedImage> {
   const header = readImageHeader(bytes, maxSide);
+  const fast = header.format === "png" ? decodePngFast(bytes) : null;
+  if (fast !== null) return { header, image: fast };
   const { png, jpeg } = await initImageDecoders();
-  let image: RgbaImage;
+  let image: PixelImage;
   try {
     if (header.format === "png") {
       const { width, height, framebuffer } = png.decode(bytes);
-      image = { width, height, data: framebuffer };
+      image = { width, height, channels: 4, data: framebuffer };
     } else {
       const { width, height, buffer } = jpeg.load(bytes);
-      image = { width, height, data: buffer };
+      image = { width, height, channels: 4, data: buffer };
     }
   } catch {
     // Decoder messages are codes like "png: failed to decode (-8)": nothing a client can use.

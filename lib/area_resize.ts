@@ -7,6 +7,7 @@
  * @module
  */
 import type { Box } from "./ink_box.ts";
+import type { InkLevels } from "./ink_map.ts";
 
 /**
  * Resamples `box` of a single-channel image (`source`, `sourceWidth` wide) to
@@ -20,49 +21,103 @@ export function areaResize(
   height: number,
 ): Float32Array {
   const across = coverage(box.width, width);
-  const down = coverage(box.height, height);
   // Horizontal pass over the box's rows, then a vertical pass: cost is linear in the box.
   const narrowed = new Float32Array(width * box.height);
   for (let y = 0; y < box.height; y++) {
     const row = (box.y + y) * sourceWidth + box.x;
-    for (let x = 0; x < width; x++) {
-      const { first, weights } = across[x];
+    for (let x = 0, w = 0; x < width; x++) {
+      const first = row + across.first[x];
       let sum = 0;
-      for (let k = 0; k < weights.length; k++) sum += weights[k] * source[row + first + k];
+      for (let k = 0; k < across.count[x]; k++, w++) sum += across.weight[w] * source[first + k];
       narrowed[y * width + x] = sum;
     }
   }
+  return resizeColumns(narrowed, width, box.height, height);
+}
+
+/**
+ * `areaResize` of the ink that `levels` describe, reading each row only where it has ink and
+ * skipping pixels without: the sums are added in the same order, so the results are the same
+ * to the bit.
+ */
+export function areaResizeLevels(
+  levels: InkLevels,
+  box: Box,
+  width: number,
+  height: number,
+): Float32Array {
+  const { bytes, offset, stride, ink, rowStart, rowEnd } = levels;
+  const across = coverage(box.width, width);
+  const narrowed = new Float32Array(width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const row = box.y + y;
+    // Outside [from, to) the row has no ink: outputs covering only that part stay 0.
+    const from = Math.max(rowStart[row], box.x) - box.x;
+    const to = Math.min(rowEnd[row], box.x + box.width) - box.x;
+    const base = offset + (row * levels.width + box.x) * stride;
+    for (let x = 0, w = 0; x < width; x++) {
+      const first = across.first[x], count = across.count[x];
+      if (first + count <= from || first >= to) {
+        w += count;
+        continue;
+      }
+      let sum = 0;
+      for (let k = 0, p = base + first * stride; k < count; k++, w++, p += stride) {
+        const v = ink[bytes[p]];
+        if (v !== 0) sum += across.weight[w] * v; // adding 0 changes nothing
+      }
+      narrowed[y * width + x] = sum;
+    }
+  }
+  return resizeColumns(narrowed, width, box.height, height);
+}
+
+/** The vertical pass: `rows` rows of `width` values resampled to `height` rows. */
+function resizeColumns(
+  narrowed: Float32Array,
+  width: number,
+  rows: number,
+  height: number,
+): Float32Array {
+  const down = coverage(rows, height);
   const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const { first, weights } = down[y];
+  for (let y = 0, w = 0; y < height; y++) {
+    const first = down.first[y], count = down.count[y];
     for (let x = 0; x < width; x++) {
       let sum = 0;
-      for (let k = 0; k < weights.length; k++) {
-        sum += weights[k] * narrowed[(first + k) * width + x];
-      }
+      for (let k = 0; k < count; k++) sum += down.weight[w + k] * narrowed[(first + k) * width + x];
       out[y * width + x] = sum;
     }
+    w += count;
   }
   return out;
 }
 
-interface Footprint {
-  first: number;
-  weights: Float64Array;
+/**
+ * For each of `outputs` cells, the first source cell it covers, how many it covers, and their
+ * weights (summing to 1), all cells' weights one after another.
+ */
+interface Footprints {
+  first: Int32Array;
+  count: Int32Array;
+  weight: Float64Array;
 }
 
-/** For each of `outputs` cells, the source cells it covers and their weights (summing to 1). */
-function coverage(inputs: number, outputs: number): Footprint[] {
+function coverage(inputs: number, outputs: number): Footprints {
   const step = inputs / outputs;
-  return Array.from({ length: outputs }, (_, i) => {
+  const first = new Int32Array(outputs);
+  const count = new Int32Array(outputs);
+  const weights: number[] = [];
+  for (let i = 0; i < outputs; i++) {
     const start = i * step;
     const end = Math.min(inputs, start + step);
-    const first = Math.floor(start);
+    const from = Math.floor(start);
     const last = Math.min(inputs - 1, Math.ceil(end) - 1);
-    const weights = new Float64Array(last - first + 1);
-    for (let k = first; k <= last; k++) {
-      weights[k - first] = (Math.min(end, k + 1) - Math.max(start, k)) / step;
+    first[i] = from;
+    count[i] = last - from + 1;
+    for (let k = from; k <= last; k++) {
+      weights.push((Math.min(end, k + 1) - Math.max(start, k)) / step);
     }
-    return { first, weights };
-  });
+  }
+  return { first, count, weight: Float64Array.from(weights) };
 }

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { InkLevels } from "./ink_map.ts";
 
 /** A rectangle in pixels: top-left corner and size. */
 export interface Box {
@@ -53,6 +54,43 @@ export function inkBoundingBox(
       total += v;
     }
   }
+  return trimmedBox(columns, rows, total, speckFraction);
+}
+
+/** `inkBoundingBox` of the ink that `levels` describe, reading each pixel's byte once. */
+export function inkLevelsBoundingBox(
+  levels: InkLevels,
+  { threshold = 0.2, speckFraction = 0.02 }: InkBoxOptions = {},
+): Box | null {
+  const { width, height, bytes, offset, stride, ink, rowStart, rowEnd } = levels;
+  // Ink by byte with the faint levels zeroed: one lookup per pixel.
+  const counted = new Float64Array(256);
+  for (let byte = 0; byte < 256; byte++) if (ink[byte] >= threshold) counted[byte] = ink[byte];
+  const columns = new Float64Array(width);
+  const rows = new Float64Array(height);
+  let total = 0;
+  for (let y = 0; y < height; y++) {
+    let row = 0;
+    for (let x = rowStart[y], p = offset + (y * width + x) * stride; x < rowEnd[y]; x++) {
+      const v = counted[bytes[p]];
+      p += stride;
+      if (v === 0) continue;
+      columns[x] += v;
+      row += v;
+      total += v;
+    }
+    rows[y] = row;
+  }
+  return trimmedBox(columns, rows, total, speckFraction);
+}
+
+/** The box of the ink profiles once the specks at their ends are trimmed. */
+function trimmedBox(
+  columns: Float64Array,
+  rows: Float64Array,
+  total: number,
+  speckFraction: number,
+): Box | null {
   if (total === 0) return null;
   const allowance = total * speckFraction;
   const [x0, x1] = trimmedExtent(columns, allowance);

@@ -1,18 +1,27 @@
 /**
- * Turns RGBA pixels into an ink map: one value per pixel in 0..1 where 1 is full ink and 0 is
- * background, whatever the source looked like (a transparent canvas, black on white paper,
- * white on black like MNIST, a grey photo).
+ * Turns pixels into ink: one value per pixel in 0..1 where 1 is full ink and 0 is background,
+ * whatever the source looked like (a transparent canvas, black on white paper, white on black
+ * like MNIST, a grey photo).
  *
  * Pure TypeScript on typed arrays: the browser, the server and evaluation share it.
  *
  * @module
  */
 
-/** Decoded pixels, four bytes (R, G, B, A) per pixel, row-major. */
-export interface RgbaImage {
+/**
+ * Decoded pixels, row-major, `channels` bytes per pixel: 1 grey, 2 grey and alpha, 3 RGB,
+ * 4 RGBA (the default, as a canvas's ImageData).
+ */
+export interface PixelImage {
   width: number;
   height: number;
+  channels?: 1 | 2 | 3 | 4;
   data: Uint8Array | Uint8ClampedArray;
+}
+
+/** Decoded pixels, four bytes (R, G, B, A) per pixel, row-major. */
+export interface RgbaImage extends PixelImage {
+  channels?: 4;
 }
 
 /** An ink map and its size; values in 0..1, 1 = ink. */
@@ -20,6 +29,24 @@ export interface InkMap {
   width: number;
   height: number;
   ink: Float32Array;
+}
+
+/**
+ * The same ink as an `InkMap` without a float per pixel: pixel `i`'s ink is
+ * `ink[bytes[offset + i * stride]]`. The bytes are the image's own alpha or grey channel when
+ * one of them is the ink, so nothing per pixel is copied. Row `y` has no ink outside pixels
+ * `[rowStart[y], rowEnd[y])`: later passes skip the blank background.
+ */
+export interface InkLevels {
+  width: number;
+  height: number;
+  bytes: Uint8Array | Uint8ClampedArray;
+  offset: number;
+  stride: number;
+  /** Ink for each of the 256 byte values. */
+  ink: Float32Array;
+  rowStart: Int32Array;
+  rowEnd: Int32Array;
 }
 
 /**
@@ -37,45 +64,162 @@ export const MIN_CONTRAST = 0.12;
  * - Otherwise the luminance, inverted when the background is light (dark ink on paper).
  * The background level is the median, since a digit covers far less than half an image.
  */
-export function inkMap(image: RgbaImage): InkMap | null {
+export function inkLevels(image: PixelImage): InkLevels | null {
   const { width, height, data } = image;
+  const channels = image.channels ?? 4;
   const count = width * height;
-  // Work in bytes with one histogram per pass: this runs on every request, on every pixel.
-  const level = new Uint8Array(count);
+  // Work in bytes with one histogram: this runs on every request, on every pixel.
   const histogram = new Uint32Array(256);
-  // The median alpha is under 128 exactly when half the pixels are: a count, not a histogram.
-  let seeThrough = 0;
-  for (let i = 3; i < count * 4; i += 4) if (data[i] < 128) seeThrough++;
-  if (seeThrough >= count / 2) {
-    for (let i = 0; i < count; i++) {
-      const alpha = data[i * 4 + 3];
-      level[i] = alpha;
-      histogram[alpha]++;
-    }
-  } else {
-    for (let i = 0; i < count; i++) {
-      const p = i * 4;
-      const luminance = ((299 * data[p] + 587 * data[p + 1] + 114 * data[p + 2] + 500) / 1000) | 0;
-      level[i] = luminance;
-      histogram[luminance]++;
-    }
-    if (histogramMedian(histogram, count) >= 128) {
-      for (let i = 0; i < count; i++) level[i] = 255 - level[i];
-      histogram.reverse();
-    }
+  const rowStart = new Int32Array(height);
+  const rowEnd = new Int32Array(height);
+  let bytes = data, offset = 0, stride: number = channels;
+  let fromAlpha = false;
+  if (channels === 2 || channels === 4) {
+    offset = channels - 1;
+    scanLevels({ width, height, bytes, offset, stride }, histogram, rowStart, rowEnd);
+    let seeThrough = 0;
+    for (let value = 0; value < 128; value++) seeThrough += histogram[value];
+    // The median alpha is under 128 exactly when half the pixels are.
+    fromAlpha = seeThrough >= count / 2;
   }
+  if (!fromAlpha) {
+    histogram.fill(0);
+    offset = 0;
+    if (channels > 2) {
+      bytes = luminance(image);
+      stride = 1;
+    }
+    // Grey is its own luminance: the weights sum to 1.
+    scanLevels({ width, height, bytes, offset, stride }, histogram, rowStart, rowEnd);
+  }
+  const inverted = !fromAlpha && histogramMedian(histogram, count) >= 128;
+  if (inverted) histogram.reverse();
   // The top of the median's histogram bin, so the whole background maps to 0.
   const background = histogramMedian(histogram, count) + 0.5;
   let peak = 255;
   while (peak > 0 && histogram[peak] === 0) peak--;
   if ((peak - background) / 255 < MIN_CONTRAST) return null;
   const scale = 1 / (peak - background);
-  const ink = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const v = (level[i] - background) * scale;
-    ink[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  const ink = new Float32Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    const v = ((inverted ? 255 - byte : byte) - background) * scale;
+    ink[byte] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
-  return { width, height, ink };
+  // The rows' ranges exclude pixels like the first one; those must have no ink.
+  if (ink[bytes[offset]] !== 0) {
+    rowStart.fill(0);
+    rowEnd.fill(width);
+  }
+  return { width, height, bytes, offset, stride, ink, rowStart, rowEnd };
+}
+
+/** `inkLevels` spelled out as one float per pixel. */
+export function inkMap(image: PixelImage): InkMap | null {
+  const levels = inkLevels(image);
+  if (levels === null) return null;
+  const { width, height, bytes, offset, stride, ink } = levels;
+  const map = new Float32Array(width * height);
+  for (let i = 0, p = offset; i < map.length; i++, p += stride) map[i] = ink[bytes[p]];
+  return { width, height, ink: map };
+}
+
+type Plane = Pick<InkLevels, "width" | "height" | "bytes" | "offset" | "stride">;
+
+/** Whether this machine stores the first byte of a word in its low bits. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * Adds every pixel's byte to `histogram` and sets each row's range of pixels whose byte
+ * differs from the first pixel's (the background, nearly always; empty rows get 0..0).
+ * Reads four bytes at a time where the rows allow: a word of background is one comparison.
+ */
+function scanLevels(
+  { width, height, bytes, offset, stride }: Plane,
+  histogram: Uint32Array,
+  rowStart: Int32Array,
+  rowEnd: Int32Array,
+): void {
+  const quiet = bytes[offset];
+  const rowBytes = width * stride;
+  if (bytes.byteOffset % 4 !== 0 || rowBytes % 4 !== 0) {
+    for (let y = 0, p = offset; y < height; y++) {
+      let first = -1, last = -1;
+      for (let x = 0; x < width; x++, p += stride) {
+        const byte = bytes[p];
+        histogram[byte]++;
+        if (byte === quiet) continue;
+        if (first < 0) first = x;
+        last = x;
+      }
+      rowStart[y] = first < 0 ? 0 : first;
+      rowEnd[y] = last + 1;
+    }
+    return;
+  }
+  // The pixels' bytes within a word, as shifts, and a mask keeping only them.
+  const lanes = 4 / stride;
+  const shifts: number[] = [];
+  let mask = 0;
+  for (let lane = 0; lane < lanes; lane++) {
+    const byte = offset + lane * stride;
+    const shift = LITTLE_ENDIAN ? 8 * byte : 24 - 8 * byte;
+    shifts.push(shift);
+    mask |= 0xff << shift;
+  }
+  // Int32 throughout: words with the top bit set stay small integers for the JIT.
+  const quietWord = quiet * 0x01010101 & mask;
+  const words = new Int32Array(bytes.buffer, bytes.byteOffset, (rowBytes >> 2) * height);
+  const rowWords = rowBytes >> 2;
+  let quietWords = 0;
+  for (let y = 0, j = 0; y < height; y++) {
+    let first = -1, last = -1;
+    for (let k = 0; k < rowWords; k++, j++) {
+      const word = words[j] & mask;
+      if (word === quietWord) {
+        quietWords++;
+        continue;
+      }
+      for (let lane = 0; lane < lanes; lane++) histogram[(word >>> shifts[lane]) & 0xff]++;
+      if (first < 0) first = k;
+      last = k;
+    }
+    // Whole words: the range may include a few quiet pixels at its ends.
+    rowStart[y] = first < 0 ? 0 : first * lanes;
+    rowEnd[y] = (last + 1) * lanes;
+  }
+  histogram[quiet] += quietWords * lanes;
+}
+
+/**
+ * Rec. 601 luma, rounded: (299 r + 587 g + 114 b + 500) / 1000 in integers, the division as
+ * ((x >> 3) * 33555) >> 22, which is exact for every x these weights give (tested).
+ */
+export function luma(r: number, g: number, b: number): number {
+  return (((299 * r + 587 * g + 114 * b + 500) >> 3) * 33555) >> 22;
+}
+
+/** The luma of RGB or RGBA pixels, one byte per pixel. */
+function luminance({ width, height, channels = 4, data }: PixelImage): Uint8Array {
+  const count = width * height;
+  const out = new Uint8Array(count);
+  if (channels !== 4 || data.byteOffset % 4 !== 0) {
+    for (let i = 0, p = 0; i < count; i++, p += channels) {
+      out[i] = luma(data[p], data[p + 1], data[p + 2]);
+    }
+    return out;
+  }
+  // A pixel like the one before it (most of a drawing's paper) costs one comparison.
+  const pixels = new Int32Array(data.buffer, data.byteOffset, count);
+  let previous = pixels[0] ^ 1, level = 0;
+  for (let i = 0; i < count; i++) {
+    const pixel = pixels[i];
+    if (pixel !== previous) {
+      previous = pixel;
+      level = luma(data[i * 4], data[i * 4 + 1], data[i * 4 + 2]);
+    }
+    out[i] = level;
+  }
+  return out;
 }
 
 /** The median of `count` byte values given their histogram. */

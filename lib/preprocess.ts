@@ -8,14 +8,14 @@
  *
  * @module
  */
-import { areaResize } from "./area_resize.ts";
+import { areaResizeLevels } from "./area_resize.ts";
 import { placeByCentreOfMass } from "./centre_of_mass.ts";
 import { DigitlabError } from "./errors.ts";
-import { inkBoundingBox } from "./ink_box.ts";
-import { inkMap, type RgbaImage } from "./ink_map.ts";
+import { inkLevelsBoundingBox } from "./ink_box.ts";
+import { inkLevels, type PixelImage } from "./ink_map.ts";
 import type { Normalisation } from "./model_metadata.ts";
 
-export type { RgbaImage } from "./ink_map.ts";
+export type { PixelImage, RgbaImage } from "./ink_map.ts";
 
 /** Side of the models' input field. */
 export const FIELD_SIZE = 28;
@@ -33,16 +33,16 @@ export const DIGIT_BOX = 20;
  * const input = normalise(field, metadata.input.normalisation);
  * ```
  */
-export function mnistField(image: RgbaImage): Float32Array {
-  const map = inkMap(image);
-  const box = map && inkBoundingBox(map.ink, map.width, map.height);
-  if (map === null || box === null) {
+export function mnistField(image: PixelImage): Float32Array {
+  const levels = inkLevels(image);
+  const box = levels && inkLevelsBoundingBox(levels);
+  if (levels === null || box === null) {
     throw new DigitlabError("no_digit_found", "no digit found: the image has no visible ink");
   }
   const scale = DIGIT_BOX / Math.max(box.width, box.height);
   const width = Math.max(1, Math.round(box.width * scale));
   const height = Math.max(1, Math.round(box.height * scale));
-  const digit = areaResize(map.ink, map.width, box, width, height);
+  const digit = areaResizeLevels(levels, box, width, height);
   // MNIST's digits all reach full ink; a thin pen averaged down would stay grey without this.
   let peak = 0;
   for (const v of digit) if (v > peak) peak = v;

@@ -1,0 +1,192 @@
+/**
+ * A fast path for the PNGs clients send (8-bit grey, grey+alpha, RGB, RGBA or palette, not
+ * interlaced): the chunks are walked here, the pixels inflated by Deno's native zlib and
+ * unfiltered in one tight loop, straight into the channels the image has (no RGBA expansion,
+ * which the preprocessing would only read back).
+ *
+ * Anything else, and anything malformed, returns null so that the general decoder handles it
+ * and decides what is an error: this path never accepts a file the general decoder rejects
+ * (it checks the CRC of every chunk that decoder checks, the zlib checksum, the exact data
+ * length and the filter types), so falling back keeps the answers and the error messages.
+ *
+ * Server side only (node:zlib).
+ *
+ * @module
+ */
+import { crc32, inflateSync } from "node:zlib";
+import type { PixelImage } from "../lib/ink_map.ts";
+
+/** Channels per colour type; palette images come out as RGB. */
+const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+const PALETTE = 3;
+
+const IHDR = 0x49484452;
+const PLTE = 0x504c5445;
+const IDAT = 0x49444154;
+const IEND = 0x49454e44;
+const TRNS = 0x74524e53;
+
+/** Node's zlib refuses a smaller output chunk. */
+const MIN_CHUNK = 64;
+/** Inflating in chunks of at most this bounds what a lying header makes us allocate. */
+const MAX_CHUNK = 1 << 20;
+
+/**
+ * The pixels of a PNG of the kinds above, or null when the general decoder should handle it.
+ * The caller checks the size limits on the header first.
+ */
+export function decodePngFast(bytes: Uint8Array): PixelImage | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Signature (checked by the caller), then IHDR: its length, type, 13 bytes and CRC.
+  if (bytes.length < 33 || view.getUint32(8) !== 13 || view.getUint32(12) !== IHDR) return null;
+  if (!crcMatches(bytes, view, 8, 13)) return null;
+  const width = view.getUint32(16), height = view.getUint32(20);
+  const [depth, colourType, compression, filter, interlace] = bytes.subarray(24, 29);
+  const channels = CHANNELS[colourType];
+  if (
+    width === 0 || height === 0 || depth !== 8 || channels === undefined || compression !== 0 ||
+    filter !== 0 || interlace !== 0
+  ) return null;
+
+  let palette: Uint8Array | null = null;
+  const parts: Uint8Array[] = [];
+  let idatEnd = 0;
+  let offset = 33;
+  for (;;) {
+    if (offset + 12 > bytes.length) return null; // no IEND: leave the leniency to the other
+    const length = view.getUint32(offset);
+    const type = view.getUint32(offset + 4);
+    const end = offset + 12 + length;
+    if (end > bytes.length) return null;
+    if (type === IEND) break;
+    if (type === IDAT) {
+      // IDAT chunks must follow each other.
+      if (parts.length > 0 && idatEnd !== offset) return null;
+      if (!crcMatches(bytes, view, offset, length)) return null;
+      parts.push(bytes.subarray(offset + 8, offset + 8 + length));
+      idatEnd = end;
+    } else if (type === PLTE && colourType === PALETTE && palette === null && parts.length === 0) {
+      if (length % 3 !== 0 || length > 768 || !crcMatches(bytes, view, offset, length)) {
+        return null;
+      }
+      palette = bytes.subarray(offset + 8, offset + 8 + length);
+    } else if (type === TRNS || (bytes[offset + 4] & 0x20) === 0) {
+      // Transparency, or a critical chunk this path does not know.
+      return null;
+    }
+    // Ancillary chunks (text, gamma, resolution...) do not change the pixels we return.
+    offset = end;
+  }
+  if (parts.length === 0 || (colourType === PALETTE && palette === null)) return null;
+
+  const stride = width * channels;
+  const expected = (stride + 1) * height;
+  const zlib = parts.length === 1 ? parts[0] : concat(parts);
+  let raw: Uint8Array;
+  try {
+    const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, expected + 1));
+    const { buffer, engine } = inflateSync(zlib, {
+      chunkSize,
+      maxOutputLength: expected,
+      info: true,
+    }) as unknown as { buffer: Uint8Array; engine: { bytesWritten: number } };
+    // Bytes after the zlib stream make the file malformed; zlib itself ignores them.
+    if (buffer.length !== expected || engine.bytesWritten !== zlib.length) return null;
+    raw = buffer;
+  } catch {
+    return null; // corrupt, truncated or longer than the header says
+  }
+  const data = unfilter(raw, width * channels, height, channels);
+  if (data === null) return null;
+  if (palette === null) return { width, height, channels, data };
+  const rgb = expandPalette(data, palette);
+  return rgb && { width, height, channels: 3, data: rgb };
+}
+
+function crcMatches(bytes: Uint8Array, view: DataView, offset: number, length: number): boolean {
+  const stored = view.getUint32(offset + 8 + length);
+  return crc32(bytes.subarray(offset + 4, offset + 8 + length)) === stored;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Undoes PNG's per-row filters (`raw` is each row's filter byte then `stride` bytes); null for
+ * an unknown filter type. Byte arithmetic wraps by the Uint8Array stores.
+ */
+export function unfilter(
+  raw: Uint8Array,
+  stride: number,
+  height: number,
+  bpp: number,
+): Uint8Array | null {
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const from = y * (stride + 1) + 1;
+    const to = y * stride;
+    const up = to - stride; // the row above; as if zero on the first row
+    switch (raw[from - 1]) {
+      case 0: // None
+        out.set(raw.subarray(from, from + stride), to);
+        break;
+      case 1: // Sub: add the byte one pixel to the left
+        if (bpp === 1) {
+          // One channel: keep the running value in a register rather than reload it.
+          for (let i = 0, left = 0; i < stride; i++) {
+            left = (raw[from + i] + left) & 0xff;
+            out[to + i] = left;
+          }
+        } else {
+          for (let i = 0; i < bpp; i++) out[to + i] = raw[from + i];
+          for (let i = bpp; i < stride; i++) out[to + i] = raw[from + i] + out[to + i - bpp];
+        }
+        break;
+      case 2: // Up: add the byte above
+        if (y === 0) out.set(raw.subarray(from, from + stride), to);
+        else for (let i = 0; i < stride; i++) out[to + i] = raw[from + i] + out[up + i];
+        break;
+      case 3: // Average of left and above
+        for (let i = 0; i < stride; i++) {
+          const left = i < bpp ? 0 : out[to + i - bpp];
+          const above = y === 0 ? 0 : out[up + i];
+          out[to + i] = raw[from + i] + ((left + above) >> 1);
+        }
+        break;
+      case 4: // Paeth: whichever of left, above and above-left is nearest left + above - above-left
+        for (let i = 0; i < stride; i++) {
+          const a = i < bpp ? 0 : out[to + i - bpp];
+          const b = y === 0 ? 0 : out[up + i];
+          const c = i < bpp || y === 0 ? 0 : out[up + i - bpp];
+          const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+          out[to + i] = raw[from + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        }
+        break;
+      default:
+        return null;
+    }
+  }
+  return out;
+}
+
+/** Palette indices to RGB; null when an index is past the palette's end. */
+function expandPalette(indices: Uint8Array, palette: Uint8Array): Uint8Array | null {
+  const entries = palette.length / 3;
+  const rgb = new Uint8Array(indices.length * 3);
+  for (let i = 0, p = 0; i < indices.length; i++, p += 3) {
+    const index = indices[i];
+    if (index >= entries) return null;
+    const e = index * 3;
+    rgb[p] = palette[e];
+    rgb[p + 1] = palette[e + 1];
+    rgb[p + 2] = palette[e + 2];
+  }
+  return rgb;
+}
