@@ -47,7 +47,7 @@ export function areaResizeLevels(
   height: number,
 ): Float32Array {
   const { bytes, offset, stride, ink, rowStart, rowEnd } = levels;
-  const across = coverage(box.width, width);
+  const { first, count, weight } = coverage(box.width, width);
   const narrowed = new Float32Array(width * box.height);
   for (let y = 0; y < box.height; y++) {
     const row = box.y + y;
@@ -56,15 +56,15 @@ export function areaResizeLevels(
     const to = Math.min(rowEnd[row], box.x + box.width) - box.x;
     const base = offset + (row * levels.width + box.x) * stride;
     for (let x = 0, w = 0; x < width; x++) {
-      const first = across.first[x], count = across.count[x];
-      if (first + count <= from || first >= to) {
-        w += count;
+      const n = count[x];
+      if (first[x] + n <= from || first[x] >= to) {
+        w += n;
         continue;
       }
       let sum = 0;
-      for (let k = 0, p = base + first * stride; k < count; k++, w++, p += stride) {
+      for (let k = 0, p = base + first[x] * stride; k < n; k++, w++, p += stride) {
         const v = ink[bytes[p]];
-        if (v !== 0) sum += across.weight[w] * v; // adding 0 changes nothing
+        if (v !== 0) sum += weight[w] * v; // adding 0 changes nothing
       }
       narrowed[y * width + x] = sum;
     }

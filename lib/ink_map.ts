@@ -179,7 +179,14 @@ function scanLevels(
         quietWords++;
         continue;
       }
-      for (let lane = 0; lane < lanes; lane++) histogram[(word >>> shifts[lane]) & 0xff]++;
+      if (lanes === 4) { // grey: every byte is a pixel
+        histogram[word & 0xff]++;
+        histogram[(word >>> 8) & 0xff]++;
+        histogram[(word >>> 16) & 0xff]++;
+        histogram[word >>> 24]++;
+      } else {
+        for (let lane = 0; lane < lanes; lane++) histogram[(word >>> shifts[lane]) & 0xff]++;
+      }
       if (first < 0) first = k;
       last = k;
     }
