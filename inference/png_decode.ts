@@ -148,6 +148,11 @@ export function unfilter(
       upWords(view, from, words, to >> 2, stride >> 2);
       continue;
     }
+    if (words !== null && bpp === 4 && y > 0 && (filter === 3 || filter === 4)) {
+      if (filter === 3) averageWords(view, from, words, to >> 2, stride >> 2);
+      else paethWords(view, from, words, to >> 2, stride >> 2);
+      continue;
+    }
     switch (filter) {
       case 0: // None
         out.set(raw.subarray(from, from + stride), to);
@@ -221,6 +226,51 @@ function subWords(
     }
     if (word !== 0) out[to + k] = word;
     previous = word;
+  }
+}
+
+/** An Average row of RGBA (not the first), a pixel at a time: floor((left + above) / 2). */
+function averageWords(
+  raw: DataView,
+  from: number,
+  out: Int32Array,
+  to: number,
+  count: number,
+): void {
+  let left = 0;
+  for (let k = 0; k < count; k++, from += 4) {
+    const above = out[to - count + k];
+    // Lane-wise floor of the mean: the shared bits plus half the differing ones.
+    const mean = ((left & above) + (((left ^ above) & 0xfefefefe) >>> 1)) | 0;
+    const word = addLanes(raw.getInt32(from, true), mean);
+    if (word !== 0) out[to + k] = word;
+    left = word;
+  }
+}
+
+/**
+ * A Paeth row of RGBA (not the first), a pixel at a time. Where left, above and above-left
+ * are the same pixel (flat paper) that pixel is the prediction; elsewhere each byte's.
+ */
+function paethWords(raw: DataView, from: number, out: Int32Array, to: number, count: number) {
+  let left = 0, aboveLeft = 0;
+  for (let k = 0; k < count; k++, from += 4) {
+    const above = out[to - count + k];
+    let predicted = left;
+    if (left !== above || above !== aboveLeft) {
+      predicted = 0;
+      for (let shift = 0; shift < 32; shift += 8) {
+        const a = (left >>> shift) & 0xff;
+        const b = (above >>> shift) & 0xff;
+        const c = (aboveLeft >>> shift) & 0xff;
+        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        predicted |= (pa <= pb && pa <= pc ? a : pb <= pc ? b : c) << shift;
+      }
+    }
+    const word = addLanes(raw.getInt32(from, true), predicted);
+    if (word !== 0) out[to + k] = word;
+    left = word;
+    aboveLeft = above;
   }
 }
 
