@@ -72,26 +72,33 @@ export function inkLevels(image: PixelImage): InkLevels | null {
   const histogram = new Uint32Array(256);
   const rowStart = new Int32Array(height);
   const rowEnd = new Int32Array(height);
-  let bytes = data, offset = 0, stride: number = channels;
-  let fromAlpha = false;
-  if (channels === 2 || channels === 4) {
-    offset = channels - 1;
-    scanLevels({ width, height, bytes, offset, stride }, histogram, rowStart, rowEnd);
+  const alpha = { width, height, bytes: data, offset: channels - 1, stride: channels };
+  // The median alpha is under 128 exactly when half the pixels are: then alpha is the ink.
+  let fromAlpha = false, alphaScanned = false;
+  let luma: Uint8Array | null = null;
+  if (channels === 4 && data[3] >= 128) {
+    // Likely opaque (paper, a photo): the luma pass counts see-through pixels on its way.
+    const { levels, opaque } = luminance(image);
+    luma = levels;
+    fromAlpha = count - opaque >= count / 2;
+  } else if (channels === 2 || channels === 4) {
+    scanLevels(alpha, histogram, rowStart, rowEnd);
+    alphaScanned = true;
     let seeThrough = 0;
     for (let value = 0; value < 128; value++) seeThrough += histogram[value];
-    // The median alpha is under 128 exactly when half the pixels are.
     fromAlpha = seeThrough >= count / 2;
   }
-  if (!fromAlpha) {
+  let plane: Plane = alpha;
+  if (fromAlpha) {
+    if (!alphaScanned) scanLevels(alpha, histogram, rowStart, rowEnd);
+  } else {
     histogram.fill(0);
-    offset = 0;
-    if (channels > 2) {
-      bytes = luminance(image);
-      stride = 1;
-    }
     // Grey is its own luminance: the weights sum to 1.
-    scanLevels({ width, height, bytes, offset, stride }, histogram, rowStart, rowEnd);
+    if (channels <= 2) plane = { width, height, bytes: data, offset: 0, stride: channels };
+    else plane = { width, height, bytes: luma ?? luminance(image).levels, offset: 0, stride: 1 };
+    scanLevels(plane, histogram, rowStart, rowEnd);
   }
+  const { bytes, offset, stride } = plane;
   const inverted = !fromAlpha && histogramMedian(histogram, count) >= 128;
   if (inverted) histogram.reverse();
   // The top of the median's histogram bin, so the whole background maps to 0.
@@ -205,28 +212,34 @@ export function luma(r: number, g: number, b: number): number {
   return (((299 * r + 587 * g + 114 * b + 500) >> 3) * 33555) >> 22;
 }
 
-/** The luma of RGB or RGBA pixels, one byte per pixel. */
-function luminance({ width, height, channels = 4, data }: PixelImage): Uint8Array {
+/** The luma of RGB or RGBA pixels, one byte per pixel, and how many have alpha >= 128. */
+function luminance(
+  { width, height, channels = 4, data }: PixelImage,
+): { levels: Uint8Array; opaque: number } {
   const count = width * height;
-  const out = new Uint8Array(count);
-  if (channels !== 4 || data.byteOffset % 4 !== 0) {
+  const levels = new Uint8Array(count);
+  if (channels !== 4 || data.byteOffset % 4 !== 0 || !LITTLE_ENDIAN) {
+    let opaque = channels === 4 ? 0 : count;
     for (let i = 0, p = 0; i < count; i++, p += channels) {
-      out[i] = luma(data[p], data[p + 1], data[p + 2]);
+      levels[i] = luma(data[p], data[p + 1], data[p + 2]);
+      if (channels === 4 && data[p + 3] >= 128) opaque++;
     }
-    return out;
+    return { levels, opaque };
   }
-  // A pixel like the one before it (most of a drawing's paper) costs one comparison.
+  // A pixel like the one before it (most of a drawing's paper) costs one comparison. Alpha
+  // is the word's top byte: alpha >= 128 makes the word negative.
   const pixels = new Int32Array(data.buffer, data.byteOffset, count);
-  let previous = pixels[0] ^ 1, level = 0;
+  let previous = pixels[0] ^ 1, level = 0, opaque = 0;
   for (let i = 0; i < count; i++) {
     const pixel = pixels[i];
+    if (pixel < 0) opaque++;
     if (pixel !== previous) {
       previous = pixel;
       level = luma(data[i * 4], data[i * 4 + 1], data[i * 4 + 2]);
     }
-    out[i] = level;
+    levels[i] = level;
   }
-  return out;
+  return { levels, opaque };
 }
 
 /** The median of `count` byte values given their histogram. */

@@ -197,6 +197,27 @@ Deno.test("mnistField equals the reference pipeline on drawings of every kind", 
   assert(cases > 400, `only ${cases} cases`);
 });
 
+Deno.test("mnistField equals the reference pipeline when the first pixel misleads", () => {
+  // The fast path guesses opaque or see-through from the top-left pixel; the answer must not
+  // depend on the guess: ink in that corner of a transparent canvas, a hole in opaque paper.
+  const random = seededRandom(99);
+  const size = 60;
+  const { ink: cover } = drawStrokes(DIGIT_STROKES["4"], { size, penWidth: 6, box: [10, 10, 40] });
+  const corner = (x: number, y: number) => x < 2 && y < 2 ? 1 : cover[y * size + x];
+  for (const shift of [0, 1]) {
+    const options = { channels: 4 as const, noise: 0, shift };
+    assertSameField(
+      picture(size, size, corner, { ...options, ink: [0, 0, 0, 255], paper: [0, 0, 0, 0] }, random),
+      `transparent canvas, ink in the corner, shift ${shift}`,
+    );
+    const hole = (x: number, y: number) => x === 0 && y === 0 ? 0 : cover[y * size + x];
+    const paper: Colour = [255, 255, 255, 255];
+    const image = picture(size, size, hole, { ...options, ink: [0, 0, 0, 255], paper }, random);
+    image.data[3] = 0;
+    assertSameField(image, `opaque paper, a see-through corner, shift ${shift}`);
+  }
+});
+
 Deno.test("mnistField equals the reference pipeline on MNIST digits enlarged onto a canvas", async () => {
   const set = await mnistTestSet();
   if (set === null) return;
