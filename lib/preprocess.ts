@@ -4,6 +4,11 @@
  * longest side fitted into 20 px by area averaging (strongest ink scaled to 1) -> placed in
  * 28x28 by centre of mass.
  *
+ * It runs on every request over every pixel, so the ink stays one byte per pixel with a
+ * 256-entry table to its value, and the passes after the first skip the background rows and
+ * margins (ink_map.ts `inkLevels`); the results equal the plain per-pixel float pipeline's
+ * (preprocess_equivalence_test.ts).
+ *
  * Pure TypeScript on typed arrays, no Deno APIs.
  *
  * @module
