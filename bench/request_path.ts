@@ -3,8 +3,12 @@
  * PNG decode, preprocessing (MNIST's recipe), inference at several batch sizes, and writing
  * the JSON answer. Run: `deno task bench:path` (a few seconds; no server, no network).
  *
+ * Payloads: the two grey PNGs in payloads/, and the 280x280 one as the draw page sends it,
+ * RGBA with dark ink on opaque white paper.
+ *
  * @module
  */
+import { encode } from "fast-png";
 import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
 import type { Prediction } from "../inference/predict.ts";
@@ -29,14 +33,33 @@ async function time(calls: number, fn: () => unknown): Promise<number> {
 }
 
 const rows: [string, string, number][] = [];
+const payloadFiles: [string, Uint8Array<ArrayBuffer>][] = [];
 for (const side of [28, 280]) {
   const png = await Deno.readFile(new URL(`digit-${side}.png`, payloads));
+  payloadFiles.push([`${side}x${side} PNG`, png]);
+  if (side === 280) payloadFiles.push([`${side}x${side} RGBA canvas PNG`, await canvasPng(png)]);
+}
+
+/** The grey digit as the draw page's canvas would send it: #111 ink on white, RGBA. */
+async function canvasPng(greyPng: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  const { image } = await decodeImage(greyPng);
+  const rgba = new Uint8Array(image.width * image.height * 4);
+  for (let i = 0; i < image.width * image.height; i++) {
+    const paper = 255 - Math.round(image.data[i * (image.channels ?? 4)] * (255 - 17) / 255);
+    rgba.set([paper, paper, paper, 255], i * 4);
+  }
+  return new Uint8Array(
+    encode({ width: image.width, height: image.height, data: rgba, channels: 4, depth: 8 }),
+  );
+}
+
+for (const [name, png] of payloadFiles) {
   const form = new FormData();
   form.append("img", new Blob([png], { type: "image/png" }), "image.png");
   const encoded = new Response(form);
   const type = encoded.headers.get("content-type")!;
   const body = new Uint8Array(await encoded.arrayBuffer());
-  const payload = `${side}x${side} PNG (${png.length} B)`;
+  const payload = `${name} (${png.length} B)`;
   rows.push([
     payload,
     "multipart parse",
