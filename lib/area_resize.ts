@@ -107,7 +107,9 @@ function coverage(inputs: number, outputs: number): Footprints {
   const step = inputs / outputs;
   const first = new Int32Array(outputs);
   const count = new Int32Array(outputs);
-  const weights: number[] = [];
+  // A cell spans at most ceil(step) + 1 source cells.
+  const weight = new Float64Array(outputs * (Math.ceil(step) + 1));
+  let w = 0;
   for (let i = 0; i < outputs; i++) {
     const start = i * step;
     const end = Math.min(inputs, start + step);
@@ -116,8 +118,8 @@ function coverage(inputs: number, outputs: number): Footprints {
     first[i] = from;
     count[i] = last - from + 1;
     for (let k = from; k <= last; k++) {
-      weights.push((Math.min(end, k + 1) - Math.max(start, k)) / step);
+      weight[w++] = (Math.min(end, k + 1) - Math.max(start, k)) / step;
     }
   }
-  return { first, count, weight: Float64Array.from(weights) };
+  return { first, count, weight };
 }
