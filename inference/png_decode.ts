@@ -48,24 +48,27 @@ export function decodePngFast(bytes: Uint8Array): PixelImage | null {
     filter !== 0 || interlace !== 0
   ) return null;
 
+  // The layout imagescript accepts, strictly: chunks named in letters, ancillary ones before
+  // the image data only, IDAT chunks (none empty) in one run, then an empty IEND.
   let palette: Uint8Array | null = null;
   const parts: Uint8Array[] = [];
-  let idatEnd = 0;
   let offset = 33;
   for (;;) {
     if (offset + 12 > bytes.length) return null; // no IEND: leave the leniency to the other
     const length = view.getUint32(offset);
     const type = view.getUint32(offset + 4);
     const end = offset + 12 + length;
-    if (end > bytes.length) return null;
-    if (type === IEND) break;
+    if (end > bytes.length || !namedInLetters(bytes, offset + 4)) return null;
+    if (type === IEND) {
+      if (length !== 0) return null;
+      break;
+    }
     if (type === IDAT) {
-      // IDAT chunks must follow each other.
-      if (parts.length > 0 && idatEnd !== offset) return null;
-      if (!crcMatches(bytes, view, offset, length)) return null;
+      if (length === 0 || !crcMatches(bytes, view, offset, length)) return null;
       parts.push(bytes.subarray(offset + 8, offset + 8 + length));
-      idatEnd = end;
-    } else if (type === PLTE && colourType === PALETTE && palette === null && parts.length === 0) {
+    } else if (parts.length > 0) {
+      return null; // something between the image data and IEND
+    } else if (type === PLTE && colourType === PALETTE && palette === null) {
       if (length % 3 !== 0 || length > 768 || !crcMatches(bytes, view, offset, length)) {
         return null;
       }
@@ -101,6 +104,14 @@ export function decodePngFast(bytes: Uint8Array): PixelImage | null {
   if (palette === null) return { width, height, channels, data };
   const rgb = expandPalette(data, palette);
   return rgb && { width, height, channels: 3, data: rgb };
+}
+
+function namedInLetters(bytes: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + 4; i++) {
+    const letter = bytes[i] | 0x20; // lower case
+    if (letter < 0x61 || letter > 0x7a) return false;
+  }
+  return true;
 }
 
 function crcMatches(bytes: Uint8Array, view: DataView, offset: number, length: number): boolean {

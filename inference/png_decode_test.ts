@@ -204,6 +204,20 @@ Deno.test("decodePngFast leaves every unusual or broken PNG to the general decod
       chunk("IDAT", deflateSync(new Uint8Array(21 * 20).fill(5))),
       chunk("IEND", new Uint8Array(0)),
     ]),
+    "text after the image data": join([
+      good.subarray(0, good.length - 12),
+      chunk("tEXt", new Uint8Array([65, 0, 66])),
+      chunk("IEND", new Uint8Array(0)),
+    ]),
+    "a chunk type not in letters": png(grey, 20, 20, 0, random, {
+      before: [["a1b2", new Uint8Array(1)]],
+    }),
+    "IEND with data": join([good.subarray(0, good.length - 12), chunk("IEND", new Uint8Array(2))]),
+    "an empty IDAT": join([
+      good.subarray(0, 33),
+      chunk("IDAT", new Uint8Array(0)),
+      good.subarray(33),
+    ]),
     "IDAT chunks apart": join([
       good.subarray(0, 33),
       chunk("IDAT", zlib.subarray(0, 5)),
