@@ -33,7 +33,7 @@ export const DEFAULT_ENGINE: EngineOptions = {
   workers: 1,
   ortThreads: 1,
   preprocessIn: "main",
-  maxBatch: 32,
+  maxBatch: 16,
   maxWaitMs: 0,
 };
 

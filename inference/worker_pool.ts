@@ -23,11 +23,19 @@ interface Call {
   reject(error: Error): void;
 }
 
+/**
+ * Batches a worker holds at once: the one it runs and the next, already in its mailbox, so it
+ * never idles while the HTTP thread gets round to sending more (+5% throughput on 28x28 PNGs at
+ * 32 connections: 2,567 vs 2,434 req/s, two runs each, docs/performance.md).
+ */
+const BATCHES_PER_WORKER = 2;
+
 class PoolWorker {
   readonly #worker: Worker;
   readonly #calls = new Map<number, Call>();
   #nextId = 1;
-  busy = false;
+  /** Batches sent and not yet answered. */
+  inFlight = 0;
   /** Settles once the worker has started and loaded every model. */
   ready: Promise<void> = Promise.resolve();
 
@@ -139,7 +147,7 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
   }
 
   get slots(): number {
-    return this.#workers.length;
+    return this.#workers.length * BATCHES_PER_WORKER;
   }
 
   /** Opens `model` in every worker and checks it there; throws when any worker refuses it. */
@@ -173,15 +181,18 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
   async run(model: LoadedModel, jobs: Job[]): Promise<JobResult[]> {
     const key = this.#keys.get(model);
     if (key === undefined) throw new Error(`model ${model.metadata.name} is not loaded`);
-    const worker = this.#workers.find((w) => !w.busy);
-    if (!worker) throw new Error("no free inference worker: the batcher overbooked the pool");
-    worker.busy = true;
+    // The least loaded worker: an idle one before one that is already running a batch.
+    const worker = this.#workers.reduce((best, w) => w.inFlight < best.inFlight ? w : best);
+    if (worker.inFlight >= BATCHES_PER_WORKER) {
+      throw new Error("no free inference worker: the batcher overbooked the pool");
+    }
+    worker.inFlight++;
     try {
       await worker.ready;
       const reply = await worker.call({ type: "run", key, jobs });
       return reply.results ?? [];
     } finally {
-      worker.busy = false;
+      worker.inFlight--;
     }
   }
 

@@ -35,3 +35,30 @@ Deno.test("WorkerPool: a worker that dies is replaced, with the models it held",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("WorkerPool: each worker holds two batches at once, never three", async () => {
+  const dir = await writeTestModels(["mlp"]);
+  const pool = await WorkerPool.start({ workers: 1, ortThreads: 1 });
+  try {
+    const { registry } = await loadModels(
+      new URL(`file://${dir}/`),
+      { preferred: "mlp", required: true },
+      { mainSession: false, prepare: (model) => pool.load(model) },
+    );
+    assertEquals(pool.slots, 2);
+    const model = registry.get();
+    const job = { kind: "tensor" as const, input: new Float32Array(784).fill(0.3), count: 1 };
+    const first = pool.run(model, [job]);
+    const second = pool.run(model, [job]);
+    let overbooked = "";
+    await pool.run(model, [job]).catch((error: Error) => overbooked = error.message);
+    assert(overbooked.includes("overbooked"), `a third batch was accepted: "${overbooked}"`);
+    const [a, b] = (await Promise.all([first, second])).flat();
+    assert(a.ok && b.ok, "both batches ran");
+    const [third] = await pool.run(model, [job]);
+    assert(third.ok, "a slot is free again once a batch is answered");
+  } finally {
+    pool.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
