@@ -48,8 +48,9 @@ export async function main(args: string[]): Promise<number> {
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 async function serve(config: Config): Promise<number> {
-  // ORT threads on the main thread only matter when it runs the models itself.
-  initOnnxRuntime({ numThreads: config.engine.workers === 0 ? config.engine.ortThreads : 1 });
+  // Only a main thread that runs the models itself needs onnxruntime (and its 14 MB of wasm
+  // bytes, which ort keeps): with workers, they hold the runtime.
+  if (config.engine.workers === 0) initOnnxRuntime({ numThreads: config.engine.ortThreads });
   const [engine] = await Promise.all([InferenceEngine.start(config.engine), initImageDecoders()]);
   // With workers, only they run onnxruntime (each instance costs ~110 MB); they check each model.
   const loaded = await loadModels(config.modelsDir, config.model, {

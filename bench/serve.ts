@@ -6,7 +6,8 @@
  *
  * Bounded: every run lasts --duration seconds (default 10) and the whole benchmark stops the
  * server at the end. Loopback only. Server flags after `--` (e.g. `-- --workers 2`); the
- * request log is on (JSON to a pipe this script drains), as in production.
+ * request log is on (JSON to a pipe this script drains), as in production. The server runs with
+ * the environment variables and V8 flags of `deno task start` unless `--v8-flags` says otherwise.
  *
  *   deno task bench:serve [--duration S] [--connections 1,8,32,64] [--payloads 28,280]
  *                         [--v8-flags FLAGS] [-- SERVER FLAGS...]
@@ -43,8 +44,24 @@ const { values } = parseArgs({
   },
 });
 const duration = Number(values.duration);
+const startTask = await startTaskSettings();
+const v8Flags = values["v8-flags"] ?? startTask.v8Flags;
 const connectionCounts = values.connections.split(",").map(Number);
 const payloadSizes = values.payloads.split(",").map(Number);
+
+/** The `VAR=value` prefix and the `--v8-flags` of deno.json's start task: what users run. */
+async function startTaskSettings() {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const words = (config.tasks.start.command as string).split(/\s+/);
+  const env: Record<string, string> = {};
+  for (const word of words) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!assignment) break;
+    env[assignment[1]] = assignment[2];
+  }
+  const v8Flags = words.find((word) => word.startsWith("--v8-flags="))?.slice(11);
+  return { env, v8Flags };
+}
 
 /** The benchmark PNGs: the shared ones when present, else copies kept in bench/payloads. */
 async function payloadPath(side: number): Promise<string> {
@@ -66,7 +83,7 @@ async function startServer() {
       "--allow-net=127.0.0.1",
       "--allow-read",
       "--allow-env",
-      ...(values["v8-flags"] ? [`--v8-flags=${values["v8-flags"]}`] : []),
+      ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
       "main.ts",
       "--port",
       "0",
@@ -74,6 +91,7 @@ async function startServer() {
       ...serverArgs,
     ],
     cwd: ROOT.pathname,
+    env: startTask.env,
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -168,7 +186,7 @@ try {
 console.log(
   `digitlab serving benchmark: ${duration} s per run, server flags: ` +
     `${serverArgs.join(" ") || "(defaults)"}` +
-    (values["v8-flags"] ? `, V8 flags ${values["v8-flags"]}` : "") +
+    `, V8 flags ${v8Flags ?? "(none)"}, environment ${JSON.stringify(startTask.env)}` +
     `; load average before: ${load}; ` +
     `start to ready ${server.readyMs} ms by the server's clock, ` +
     `${Math.round(server.wallMs)} ms from spawn to its listening line\n`,

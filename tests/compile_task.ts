@@ -8,6 +8,8 @@
 export interface CompileTask {
   /** Permission flags as written, e.g. `--allow-net`, `--allow-read`. */
   permissions: string[];
+  /** Other flags baked into the binary, as written (`--v8-flags=...`). */
+  runtimeFlags: string[];
   /** `--include` paths, relative to the project root. */
   includes: string[];
   /** The `-o`/`--output` path, relative to the project root. */
@@ -25,13 +27,20 @@ export function parseCompileTask(command: string): CompileTask {
   if (words[0] !== "deno" || words[1] !== "compile") {
     throw new Error(`compile task must start with "deno compile": ${command}`);
   }
-  const task: CompileTask = { permissions: [], includes: [], output: "", entry: "" };
+  const task: CompileTask = {
+    permissions: [],
+    runtimeFlags: [],
+    includes: [],
+    output: "",
+    entry: "",
+  };
   const positional: string[] = [];
   for (let i = 2; i < words.length; i++) {
     const word = words[i];
     const [flag, inline] = word.split(/=(.*)/s, 2);
     const value = () => inline ?? words[++i];
     if (flag.startsWith("--allow-") || flag === "-A") task.permissions.push(word);
+    else if (flag === "--v8-flags" && inline) task.runtimeFlags.push(word);
     else if (flag === "--include") task.includes.push(value().replace(/\/$/, ""));
     else if (flag === "-o" || flag === "--output") task.output = value();
     else if (flag.startsWith("-")) throw new Error(`unexpected flag in compile task: ${word}`);
