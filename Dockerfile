@@ -19,7 +19,7 @@ COPY --from=builder /app/dist/digitlab /usr/local/bin/digitlab
 # distroless's "nonroot" user, by number so orchestrators can check runAsNonRoot.
 USER 65532:65532
 # Memory: two malloc arenas, big freed buffers back to the kernel (docs/performance.md).
-ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536
 EXPOSE 8000
 # No curl in the image: the binary checks its own /health.
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD ["/usr/local/bin/digitlab", "healthcheck"]

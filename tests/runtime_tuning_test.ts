@@ -8,7 +8,7 @@ import { readCompileTask } from "./compile_task.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
-const MALLOC_ENV = "MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072";
+const MALLOC_ENV = "MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536";
 
 const read = (path: string) => Deno.readTextFile(new URL(path, ROOT));
 
