@@ -15,6 +15,7 @@
  */
 import { crc32, inflateSync } from "node:zlib";
 import type { PixelImage } from "../lib/ink_map.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 /** Channels per colour type; palette images come out as RGB. */
 const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -84,7 +85,7 @@ export function decodePngFast(bytes: Uint8Array): PixelImage | null {
 
   const stride = width * channels;
   const expected = (stride + 1) * height;
-  const zlib = parts.length === 1 ? parts[0] : concat(parts);
+  const zlib = parts.length === 1 ? parts[0] : concatBytes(parts);
   let raw: Uint8Array;
   try {
     const chunkSize = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, expected + 1));
@@ -117,16 +118,6 @@ function namedInLetters(bytes: Uint8Array, at: number): boolean {
 function crcMatches(bytes: Uint8Array, view: DataView, offset: number, length: number): boolean {
   const stored = view.getUint32(offset + 8 + length);
   return crc32(bytes.subarray(offset + 4, offset + 8 + length)) === stored;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** Whether this machine stores the first byte of a word in its low bits. */

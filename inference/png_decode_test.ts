@@ -3,6 +3,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { assert, assertEquals } from "../lib/assert.ts";
 import type { PixelImage } from "../lib/ink_map.ts";
 import { seededRandom } from "../tests/helpers/bad_inputs.ts";
+import { chunk, concat } from "../tests/helpers/png_encode.ts";
 import { decodeImage } from "./image_decode.ts";
 import { decodePngFast } from "./png_decode.ts";
 
@@ -57,7 +58,7 @@ function png(
   for (let at = 0; at < zlib.length; at += size) {
     idat.push(chunk("IDAT", zlib.subarray(at, at + size)));
   }
-  return join([
+  return concat([
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", header),
     ...(options.before ?? []).map(([type, data]) => chunk(type, data)),
@@ -70,22 +71,6 @@ function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
-  return out;
 }
 
 /** RGBA as imagescript gives it, from the fast path's channels. */
@@ -184,27 +169,27 @@ Deno.test("decodePngFast leaves every unusual or broken PNG to the general decod
     }),
     "no IEND": good.subarray(0, good.length - 12),
     "truncated": good.subarray(0, good.length - 30),
-    "bytes after the zlib stream": join([
+    "bytes after the zlib stream": concat([
       good.subarray(0, 33),
-      chunk("IDAT", join([deflateSync(new Uint8Array(21 * 20)), new Uint8Array([1, 2])])),
+      chunk("IDAT", concat([deflateSync(new Uint8Array(21 * 20)), new Uint8Array([1, 2])])),
       chunk("IEND", new Uint8Array(0)),
     ]),
-    "rows too short": join([
+    "rows too short": concat([
       good.subarray(0, 33),
       chunk("IDAT", deflateSync(new Uint8Array(21 * 19))),
       chunk("IEND", new Uint8Array(0)),
     ]),
-    "rows too long": join([
+    "rows too long": concat([
       good.subarray(0, 33),
       chunk("IDAT", deflateSync(new Uint8Array(21 * 21))),
       chunk("IEND", new Uint8Array(0)),
     ]),
-    "filter type 5": join([
+    "filter type 5": concat([
       good.subarray(0, 33),
       chunk("IDAT", deflateSync(new Uint8Array(21 * 20).fill(5))),
       chunk("IEND", new Uint8Array(0)),
     ]),
-    "text after the image data": join([
+    "text after the image data": concat([
       good.subarray(0, good.length - 12),
       chunk("tEXt", new Uint8Array([65, 0, 66])),
       chunk("IEND", new Uint8Array(0)),
@@ -212,13 +197,16 @@ Deno.test("decodePngFast leaves every unusual or broken PNG to the general decod
     "a chunk type not in letters": png(grey, 20, 20, 0, random, {
       before: [["a1b2", new Uint8Array(1)]],
     }),
-    "IEND with data": join([good.subarray(0, good.length - 12), chunk("IEND", new Uint8Array(2))]),
-    "an empty IDAT": join([
+    "IEND with data": concat([
+      good.subarray(0, good.length - 12),
+      chunk("IEND", new Uint8Array(2)),
+    ]),
+    "an empty IDAT": concat([
       good.subarray(0, 33),
       chunk("IDAT", new Uint8Array(0)),
       good.subarray(33),
     ]),
-    "IDAT chunks apart": join([
+    "IDAT chunks apart": concat([
       good.subarray(0, 33),
       chunk("IDAT", zlib.subarray(0, 5)),
       chunk("tEXt", new Uint8Array([65, 0, 66])),

@@ -6,6 +6,7 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
+import { concatBytes } from "../../lib/bytes.ts";
 
 export type PngColour = "grey" | "grey-alpha" | "rgba";
 
@@ -83,7 +84,8 @@ async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+/** A PNG chunk: length, type, data and CRC. */
+export function chunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -106,12 +108,4 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /** Joins byte arrays into one. */
-export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
