@@ -50,7 +50,7 @@ Deno.test({
   async fn() {
     await ensureUiBuild();
     const cwd = await Deno.makeTempDir({ prefix: "digitlab_release_" });
-    const server = await startRelease(task.entry, [...task.permissions, ...task.runtimeFlags], cwd);
+    const server = await startRelease(task.entry, task.permissions, cwd);
     try {
       const failure = (what: string) => `${what}\n--- server output ---\n${server.output()}`;
 

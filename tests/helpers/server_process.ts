@@ -1,7 +1,8 @@
 /**
- * main.ts in its own process with the release permission flags (read from the compile task),
- * for tests that need what only a real process shows: signals, exit codes, resident memory,
- * the permission sandbox.
+ * main.ts in its own process as it is deployed: the release binary's permission and V8 flags
+ * (read from the compile task) and the systemd unit's environment (the malloc settings), for
+ * tests that need what only a real process shows: signals, exit codes, resident memory, the
+ * permission sandbox.
  *
  * @module
  */
@@ -28,21 +29,32 @@ export interface StartOptions {
   args?: string[];
   /** Permission flags; the compile task's when absent. */
   permissions?: string[];
-  /** Flags for `deno run` itself, before the permissions (e.g. `--v8-flags=...`). */
+  /** Flags for `deno run` itself, before the permissions; the compile task's when absent. */
   runtimeFlags?: string[];
+  /** Added to the systemd unit's `Environment=` variables. */
   env?: Record<string, string>;
   /** Working directory; the file system root by default, like a service. */
   cwd?: string;
   entry?: string;
 }
 
+/** The variables the systemd unit sets (`Environment=A=1 B=2` lines). */
+async function unitEnvironment(): Promise<Record<string, string>> {
+  const unit = await Deno.readTextFile(new URL("../../systemd/digitlab.service", import.meta.url));
+  const pairs = unit.split("\n").filter((line) => line.startsWith("Environment="))
+    .flatMap((line) => line.slice("Environment=".length).trim().split(/\s+/))
+    .map((pair) => pair.split(/=(.*)/s, 2) as [string, string]);
+  return Object.fromEntries(pairs);
+}
+
 /** Starts the server on a loopback port chosen by the OS and waits for its start-up line. */
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
-  const permissions = options.permissions ?? (await readCompileTask()).permissions;
+  const task = await readCompileTask();
+  const permissions = options.permissions ?? task.permissions;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...(options.runtimeFlags ?? []),
+      ...(options.runtimeFlags ?? task.runtimeFlags),
       ...permissions,
       options.entry ?? MAIN,
       "--host",
@@ -52,7 +64,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
       ...(options.args ?? []),
     ],
     cwd: options.cwd ?? "/",
-    env: options.env,
+    env: { ...(await unitEnvironment()), ...options.env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
