@@ -9,6 +9,8 @@ export function ModelInfo({ model }: { model: ModelSummary }) {
       <dl class="facts">
         <dt>Test accuracy</dt>
         <dd>{formatPercent(model.testAccuracy)}</dd>
+        <dt>Runs as</dt>
+        <dd>{model.precision === "int8" ? "int8 (quantized)" : "float32"}</dd>
         <dt>Parameters</dt>
         <dd>{formatCount(model.parameters)}</dd>
         <dt>Training</dt>

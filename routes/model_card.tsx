@@ -49,6 +49,15 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
           <span class="stat-label">test digits it gets wrong</span>
         </div>
       </section>
+      {meta.precision === "int8" && meta.int8 && (
+        <p class="muted" id="int8-note">
+          This server runs its int8 twin ({meta.int8.file}): {formatPercent(meta.int8.testAccuracy)}
+          {" "}
+          on the same test digits, the same answer as the float model on{" "}
+          {formatPercent(meta.int8.agreementWithFloat)}{" "}
+          of them. The figures below are the float model's.
+        </p>
+      )}
 
       <section class="panel" aria-labelledby="per-class-title">
         <h2 id="per-class-title">Accuracy per digit</h2>

@@ -159,6 +159,23 @@ Deno.test("/models/:name renders the model card", async () => {
   assertEquals(scriptTags(html).length, 0);
 });
 
+Deno.test("/models/:name says when the server runs the model's int8 twin", async () => {
+  const int8 = {
+    file: "cnn.int8.onnx",
+    testAccuracy: 0.9871,
+    agreementWithFloat: 0.9985,
+    quantizedLayers: ["conv"],
+    calibration: "test",
+  };
+  const served = metadata("cnn", { int8, precision: "int8" });
+  const pages = app({ listModels: () => [served, metadata("mlp", { precision: "fp32" })] });
+  const html = await (await pages.request("/models/cnn")).text();
+  assert(html.includes('id="int8-note"'), "int8 note shown");
+  assert(html.includes("98.71%") && html.includes("99.85%"), "int8 accuracy and agreement");
+  const float = await (await pages.request("/models/mlp")).text();
+  assert(!float.includes('id="int8-note"'), "no int8 note for a float model");
+});
+
 Deno.test("/models/:name shows and serves the augmentation sheet", async () => {
   const pages = app();
   const html = await (await pages.request("/models/cnn-aug")).text();
