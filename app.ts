@@ -55,7 +55,7 @@ export function createApp(options: AppOptions): Hono {
   const { registry } = options;
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
-    new ServiceMetrics({ models: () => registry.list(), queued: () => engine.queued });
+    new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
   engine.observeBatches((rows, ms) => metrics.observeBatch(rows, ms));
   const app = new Hono();
   // Observation first, so refusals by the limits are counted and logged too.

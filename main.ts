@@ -68,7 +68,7 @@ async function serve(config: Config): Promise<number> {
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();
   const metrics = new ServiceMetrics({
-    models: () => registry.list(),
+    models: () => registry.listings(),
     queued: () => engine.queued,
   });
   const app = createApp({

@@ -12,7 +12,7 @@ import { encode } from "fast-png";
 import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
 import type { Prediction } from "../inference/predict.ts";
-import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
+import { int8FileName, MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
 
@@ -21,7 +21,7 @@ const payloads = new URL("payloads/", import.meta.url);
 
 await initImageDecoders();
 /** The model's float file and, where it has one, the int8 twin the server runs by default. */
-const files = [`${model}.onnx`, `${model}.int8.onnx`].filter((file) => {
+const files = [`${model}.onnx`, int8FileName(model)].filter((file) => {
   try {
     return Deno.statSync(new URL(`../models/${file}`, import.meta.url)).isFile;
   } catch {

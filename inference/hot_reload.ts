@@ -9,11 +9,11 @@
  */
 import type { ServiceMetrics } from "../metrics/service_metrics.ts";
 import type { InferenceEngine } from "./engine.ts";
+import { modelNameOf, modelOfOnnxFile } from "../lib/model_metadata.ts";
 import {
   type LoadedModel,
   loadModel,
   type ModelFileOptions,
-  modelNameOf,
   type ModelRegistry,
 } from "./model_registry.ts";
 
@@ -117,7 +117,7 @@ export function watchModels(options: ReloadOptions): ModelReloader {
     const names = new Set(registry.models().map((model) => model.metadata.name));
     try {
       for await (const entry of Deno.readDir(dir)) {
-        const name = entry.name.endsWith(".onnx") ? modelNameOf(entry.name) : null;
+        const name = modelOfOnnxFile(entry.name);
         if (entry.isFile && name !== null) names.add(name);
       }
     } catch (cause) {

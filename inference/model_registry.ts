@@ -7,7 +7,13 @@
  * @module
  */
 import { DigitlabError } from "../lib/errors.ts";
-import type { ModelMetadata, Precision } from "../lib/model_metadata.ts";
+import {
+  listingOf,
+  type ModelListing,
+  type ModelMetadata,
+  modelOfOnnxFile,
+  type Precision,
+} from "../lib/model_metadata.ts";
 import { createSession, DIGIT_PIXELS, type InferenceSession, runBatch } from "./onnx_runtime.ts";
 
 /** A model ready to run. */
@@ -56,6 +62,11 @@ export class ModelRegistry {
         Number(b.name === this.defaultName) - Number(a.name === this.defaultName) ||
         a.name.localeCompare(b.name)
       );
+  }
+
+  /** What `list` gives, as clients see it (name, version, precision served, accuracy...). */
+  listings(): ModelListing[] {
+    return this.list().map(listingOf);
   }
 
   /** The named model, or the default. Throws `unknown_model` or `no_models`. */
@@ -178,7 +189,7 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
-      const name = entry.name.endsWith(".onnx") ? modelNameOf(entry.name) : null;
+      const name = modelOfOnnxFile(entry.name);
       if (entry.isFile && name !== null && !names.includes(name)) names.push(name);
     }
   } catch (error) {
@@ -196,14 +207,6 @@ async function onnxNames(dir: URL, problems: string[]): Promise<string[]> {
     );
   }
   return names.sort();
-}
-
-/**
- * The model a file in the models folder belongs to: `cnn` for cnn.onnx, cnn.int8.onnx and
- * cnn.json; null for other files. A model is named by its float `.onnx` file.
- */
-export function modelNameOf(fileName: string): string | null {
-  return /^(.+?)(?:\.int8)?\.(?:onnx|json)$/.exec(fileName)?.[1] ?? null;
 }
 
 /**

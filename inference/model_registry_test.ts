@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../lib/assert.ts";
 import { DigitlabError } from "../lib/errors.ts";
-import { listingOf } from "../lib/model_metadata.ts";
+import { listingOf, modelNameOf, modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { testMetadata, untrainedOnnx, writeTestModels } from "../tests/helpers/test_models.ts";
-import { loadModels, modelNameOf } from "./model_registry.ts";
+import { loadModels } from "./model_registry.ts";
 
 const dirUrl = (dir: string) => new URL(`file://${dir}/`);
 
@@ -141,4 +141,6 @@ Deno.test("modelNameOf maps a model's files to its name", () => {
   assertEquals(modelNameOf("cnn-aug.int8.onnx"), "cnn-aug");
   assertEquals(modelNameOf("cnn-aug.json"), "cnn-aug");
   assertEquals(modelNameOf("cnn-aug-augmentations.png"), null);
+  assertEquals(modelOfOnnxFile("cnn-aug.int8.onnx"), "cnn-aug");
+  assertEquals(modelOfOnnxFile("cnn-aug.json"), null);
 });

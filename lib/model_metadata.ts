@@ -74,6 +74,24 @@ export interface ModelMetadata {
 export type Precision = "fp32" | "int8";
 export const PRECISIONS: readonly Precision[] = ["int8", "fp32"];
 
+/** The int8 twin's file name, beside `<name>.onnx`. */
+export function int8FileName(name: string): string {
+  return `${name}.int8.onnx`;
+}
+
+/**
+ * The model a file in a models folder belongs to: `cnn` for cnn.onnx, cnn.int8.onnx and
+ * cnn.json; null for other files.
+ */
+export function modelNameOf(fileName: string): string | null {
+  return /^(.+?)(?:\.int8)?\.(?:onnx|json)$/.exec(fileName)?.[1] ?? null;
+}
+
+/** Like modelNameOf, for model files only (`.onnx`): a model is there when one of them is. */
+export function modelOfOnnxFile(fileName: string): string | null {
+  return fileName.endsWith(".onnx") ? modelNameOf(fileName) : null;
+}
+
 /** What the metadata records about a model's int8 file. */
 export interface Int8Variant {
   /** Beside the float model: `<name>.int8.onnx`. */

@@ -14,7 +14,7 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /** What the metrics read at scrape time. */
 export interface MetricSources {
   /** Served models with their versions. */
-  models(): { name: string; version: string; precision?: string }[];
+  models(): { name: string; version: string; precision: string }[];
   /** Jobs waiting for an inference executor. */
   queued(): number;
 }
@@ -51,7 +51,7 @@ export class ServiceMetrics {
         "digitlab_model_loaded",
         "Models served (1 per name, version and precision: the float file or its int8 twin).",
         () =>
-          sources.models().map(({ name, version, precision = "fp32" }) => ({
+          sources.models().map(({ name, version, precision }) => ({
             labels: { name, version, precision },
             value: 1,
           })),

@@ -6,6 +6,7 @@
  * check that each path read lies under an included path.
  */
 import { assert, assertEquals } from "../lib/assert.ts";
+import { modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { ORT_WASM_URL } from "../inference/onnx_runtime.ts";
 import { defaultBuildDir, joinPath, MANIFEST_FILE, STATIC_DIR } from "../web/manifest.ts";
 import { readCompileTask } from "./compile_task.ts";
@@ -97,9 +98,12 @@ Deno.test({
     await ensureUiBuild();
     const cwd = await Deno.makeTempDir({ prefix: "digitlab_includes_" });
     const auditLog = `${cwd}/audit.jsonl`;
-    const modelNames = [...Deno.readDirSync(`${ROOT_DIR}/models`)]
-      .filter((e) => e.isFile && e.name.endsWith(".onnx") && !e.name.endsWith(".int8.onnx"))
-      .map((e) => e.name.slice(0, -5));
+    const modelNames = [
+      ...new Set(
+        [...Deno.readDirSync(`${ROOT_DIR}/models`)].map((e) => e.isFile && modelOfOnnxFile(e.name))
+          .filter((name): name is string => !!name),
+      ),
+    ];
     const server = await startRelease(task.entry, task.permissions, cwd, {
       DENO_AUDIT_PERMISSIONS: auditLog,
     });

@@ -5,7 +5,7 @@
  * @module
  */
 import { CLASS_COUNT, createSession, DIGIT_PIXELS, runLogits } from "../inference/onnx_runtime.ts";
-import { MNIST_NORMALISATION, type Normalisation } from "../lib/model_metadata.ts";
+import { MNIST_NORMALISATION, modelNameOf, type Normalisation } from "../lib/model_metadata.ts";
 import { type DigitSet, parseDigitSet } from "./mnist_idx.ts";
 
 /** How well a model labels a set. Accuracies are fractions (0-1). */
@@ -136,7 +136,9 @@ export async function loadTestSet(dir: string): Promise<DigitSet> {
  * for the int8 twin models/<name>.int8.onnx), or MNIST's when there is no such file.
  */
 export async function readNormalisation(onnxPath: string): Promise<Normalisation> {
-  const jsonPath = onnxPath.replace(/(\.int8)?\.onnx$/, "") + ".json";
+  const folder = onnxPath.slice(0, onnxPath.lastIndexOf("/") + 1);
+  const file = onnxPath.slice(folder.length);
+  const jsonPath = `${folder}${modelNameOf(file) ?? file}.json`;
   let text: string;
   try {
     text = await Deno.readTextFile(jsonPath);

@@ -6,7 +6,7 @@
  * @module
  */
 import { writeFileAtomic } from "../lib/atomic_write.ts";
-import type { Int8Variant, Normalisation } from "../lib/model_metadata.ts";
+import { int8FileName, type Int8Variant, type Normalisation } from "../lib/model_metadata.ts";
 import { normaliseDigits, predictOnnx, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { NothingToQuantizeError, quantizeOnnx } from "./quantize.ts";
@@ -21,11 +21,6 @@ export interface Int8Inputs {
   normalisation: Normalisation;
   train: DigitSet;
   test: DigitSet;
-}
-
-/** The int8 file's name beside `<name>.onnx`. */
-export function int8FileName(name: string): string {
-  return `${name}.int8.onnx`;
 }
 
 /**

@@ -11,10 +11,10 @@ import { VERSION } from "../../lib/version.ts";
 export function healthRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/health", function health(c) {
-    const models = registry.list().map(({ name, version, precision }) => ({
+    const models = registry.listings().map(({ name, version, precision }) => ({
       name,
       version,
-      precision: precision ?? "fp32",
+      precision,
     }));
     const healthy = registry.defaultName !== null;
     return c.json(

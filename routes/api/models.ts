@@ -18,10 +18,11 @@ const MODEL_TYPES: Record<string, string> = {
 export function modelRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/models", function listModels(c) {
-    return c.json({ default: registry.defaultName, models: registry.list().map(listingOf) });
+    return c.json({ default: registry.defaultName, models: registry.listings() });
   });
   app.get("/model_info", function modelInfo(c) {
     const { metadata } = registry.get(c.req.query("model") || null);
+    const served = listingOf(metadata);
     return c.json({
       // The tutorial's keys first, so its client keeps working.
       model_type: MODEL_TYPES[metadata.name] ?? metadata.name,
@@ -29,8 +30,8 @@ export function modelRoutes(registry: ModelRegistry): Hono {
       output_classes: 10,
       framework: "onnxruntime-web (WebAssembly)",
       parameters: metadata.parameters,
-      test_accuracy: listingOf(metadata).testAccuracy,
-      precision: metadata.precision ?? "fp32",
+      test_accuracy: served.testAccuracy,
+      precision: served.precision,
       normalisation: metadata.input.normalisation,
       architecture: metadata.architecture,
       name: metadata.name,
