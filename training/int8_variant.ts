@@ -21,6 +21,8 @@ export interface Int8Inputs {
   normalisation: Normalisation;
   train: DigitSet;
   test: DigitSet;
+  /** The float model's labels for `test`, when the caller has them already (training does). */
+  floatPredictions?: Uint8Array;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function writeInt8Variant(inputs: Int8Inputs): Promise<Int8Variant 
     throw error;
   }
   const int8 = await predictOnnx(quantized.bytes, test, normalisation);
-  const float = await predictOnnx(fp32, test, normalisation);
+  const float = inputs.floatPredictions ?? await predictOnnx(fp32, test, normalisation);
   let agree = 0;
   for (let i = 0; i < test.count; i++) agree += Number(int8[i] === float[i]);
   const file = int8FileName(name);

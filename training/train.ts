@@ -12,7 +12,7 @@ import { buildModel, usesAugmentation } from "./architectures.ts";
 import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
-import { evaluateOnnx } from "./evaluate.ts";
+import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import { writeInt8Variant } from "./int8_variant.ts";
 import { buildMetadata } from "./metadata.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
@@ -80,7 +80,9 @@ async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, bac
     ? await loadCheckpoint(`${config.fromCheckpoint}/${name}`)
     : await trainOne(name, config, mnist, backend);
   const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
-  const evaluation = await evaluateOnnx(onnx, mnist.test, MNIST_NORMALISATION);
+  // Scored once here; the int8 twin compares its labels with these.
+  const predictions = await predictOnnx(onnx, mnist.test, MNIST_NORMALISATION);
+  const evaluation = scorePredictions(mnist.test.labels.subarray(0, mnist.test.count), predictions);
   console.log(
     `${name}: onnxruntime-web test accuracy ${(evaluation.accuracy * 100).toFixed(2)}% ` +
       `(${evaluation.correct}/${evaluation.count})`,
@@ -110,6 +112,7 @@ async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, bac
     normalisation: MNIST_NORMALISATION,
     train: mnist.train,
     test: mnist.test,
+    floatPredictions: predictions,
   });
   if (int8) {
     metadata.int8 = int8;
