@@ -28,8 +28,6 @@ export interface QuantizedModel {
   bytes: Uint8Array;
   /** Names of the Conv nodes' weights that became QLinearConv. */
   quantized: string[];
-  /** Calibrated maximum of every tensor that is stored as uint8. */
-  ranges: Record<string, number>;
 }
 
 /** The model offers nothing to quantize (no Conv -> Relu on a non-negative input). */
@@ -80,7 +78,7 @@ export async function quantizeOnnx(
   const ranges = await calibrate(model, [...calibrated], calibration, count);
   const rewritten = rewrite(graph, candidates, ranges);
   const bytes = ModelProto.encode(ModelProto.fromObject({ ...model, graph: rewritten })).finish();
-  return { bytes, quantized: candidates.map(({ conv }) => conv.input[1]), ranges };
+  return { bytes, quantized: candidates.map(({ conv }) => conv.input[1]) };
 }
 
 function findCandidates(graph: Graph, minInputChannels: number): Candidate[] {

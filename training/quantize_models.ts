@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { MODEL_NAMES, type ModelMetadata } from "../lib/model_metadata.ts";
 import { writeInt8Variant } from "./int8_variant.ts";
-import { loadMnist, MnistDataError } from "./mnist_data.ts";
+import { loadMnist } from "./mnist_data.ts";
 
 const USAGE = "usage: deno task quantize [--data DIR] [--out DIR] [name ...]\n" +
   "  --data DIR   MNIST's four .gz files (default $MNIST_DIR, else download)\n" +
@@ -69,10 +69,11 @@ if (import.meta.main) {
   try {
     await main(Deno.args);
   } catch (error) {
-    const known = error instanceof MnistDataError || error instanceof Deno.errors.NotFound ||
-      error instanceof TypeError;
     console.error(`error: ${(error as Error).message}`);
-    if (!known) console.error(USAGE);
-    Deno.exit(known ? 1 : 2);
+    // A bad flag (node:util parseArgs) is a usage error; anything else (missing data or model
+    // files, a checksum mismatch) is a failure with its one-line reason.
+    const badFlag = String((error as { code?: unknown }).code).startsWith("ERR_PARSE_ARGS");
+    if (badFlag) console.error(USAGE);
+    Deno.exit(badFlag ? 2 : 1);
   }
 }
