@@ -183,7 +183,7 @@ export function parseConfig(
     port: integer(values.port ?? env.PORT, DEFAULTS.port, "port", 0, 65535),
     modelsDir: modelsPath ? directoryUrl(modelsPath, cwd) : SHIPPED_MODELS_DIR,
     model: { preferred: namedModel ?? DEFAULTS.model, required: namedModel !== undefined },
-    precision: precision(values.precision ?? env.DIGITLAB_PRECISION),
+    precision: oneOf("precision", values.precision ?? env.DIGITLAB_PRECISION, PRECISIONS, "int8"),
     maxBodyBytes: integer(
       values["max-body"] ?? env.DIGITLAB_MAX_BODY,
       DEFAULTS.maxBodyBytes,
@@ -193,7 +193,12 @@ export function parseConfig(
     ),
     limits: parseLimits(values, env),
     engine: parseEngine(values, env),
-    logFormat: logFormat(values["log-format"] ?? env.DIGITLAB_LOG_FORMAT),
+    logFormat: oneOf(
+      "log-format",
+      values["log-format"] ?? env.DIGITLAB_LOG_FORMAT,
+      LOG_FORMATS,
+      "json",
+    ),
   };
 }
 
@@ -218,7 +223,12 @@ function parseEngine(
       1,
       64,
     ),
-    preprocessIn: preprocessIn(text("preprocess-in", "DIGITLAB_PREPROCESS_IN")),
+    preprocessIn: oneOf(
+      "preprocess-in",
+      text("preprocess-in", "DIGITLAB_PREPROCESS_IN"),
+      ["workers", "main"],
+      defaults.preprocessIn,
+    ),
     maxBatch: integer(
       text("max-batch", "DIGITLAB_MAX_BATCH"),
       defaults.maxBatch,
@@ -230,28 +240,18 @@ function parseEngine(
   };
 }
 
-function preprocessIn(text: string | undefined): EngineOptions["preprocessIn"] {
-  if (text === undefined || text === "") return DEFAULT_ENGINE.preprocessIn;
-  if (text !== "workers" && text !== "main") {
-    throw new ConfigError(`--preprocess-in must be workers or main, not "${text}"`);
+/** One of `allowed`, or `fallback` when unset or empty; anything else is a ConfigError. */
+function oneOf<T extends string>(
+  flag: string,
+  text: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined || text === "") return fallback;
+  if (!allowed.includes(text as T)) {
+    throw new ConfigError(`--${flag} must be one of ${allowed.join(", ")}, not "${text}"`);
   }
-  return text;
-}
-
-function precision(text: string | undefined): Precision {
-  if (text === undefined || text === "") return "int8";
-  if (!PRECISIONS.includes(text as Precision)) {
-    throw new ConfigError(`--precision must be one of ${PRECISIONS.join(", ")}, not "${text}"`);
-  }
-  return text as Precision;
-}
-
-function logFormat(text: string | undefined): LogFormat {
-  if (text === undefined || text === "") return "json";
-  if (!LOG_FORMATS.includes(text as LogFormat)) {
-    throw new ConfigError(`--log-format must be one of ${LOG_FORMATS.join(", ")}, not "${text}"`);
-  }
-  return text as LogFormat;
+  return text as T;
 }
 
 function parseLimits(
