@@ -7,7 +7,8 @@
 import { Hono } from "hono";
 import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
-import { defaultBuildDir, joinPath, readManifest } from "../web/manifest.ts";
+import { defaultBuildDir, readManifest } from "../web/manifest.ts";
+import { joinPath } from "../lib/join_path.ts";
 import { summariseModel } from "../web/model_summary.ts";
 import { renderPage } from "../web/render_page.tsx";
 import { securityHeaders } from "../web/security_headers.ts";

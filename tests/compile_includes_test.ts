@@ -8,7 +8,8 @@
 import { assert, assertEquals } from "../lib/assert.ts";
 import { modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { ORT_WASM_URL } from "../inference/onnx_runtime.ts";
-import { defaultBuildDir, joinPath, MANIFEST_FILE, STATIC_DIR } from "../web/manifest.ts";
+import { defaultBuildDir, MANIFEST_FILE, STATIC_DIR } from "../web/manifest.ts";
+import { joinPath } from "../lib/join_path.ts";
 import { readCompileTask } from "./compile_task.ts";
 import {
   ensureUiBuild,

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { joinPath, MnistDataError, type MnistFile, verifyChecksum } from "./mnist_files.ts";
+import { joinPath } from "../lib/join_path.ts";
+import { MnistDataError, type MnistFile, verifyChecksum } from "./mnist_files.ts";
 import { startProgress } from "./progress.ts";
 
 /** Public copies of the original files, most reliable first (yann.lecun.com often refuses). */

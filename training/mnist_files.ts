@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { joinPath } from "../lib/join_path.ts";
 
 /** One of the four MNIST IDX files as published. */
 export interface MnistFile {
@@ -73,11 +74,6 @@ export async function verifyChecksum(bytes: Uint8Array, file: MnistFile, where: 
       `checksum mismatch for ${where}: sha256 ${actual}, expected ${file.sha256}`,
     );
   }
-}
-
-/** Joins a directory and a file name without pulling in std/path. */
-export function joinPath(dir: string, name: string): string {
-  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }
 
 /**

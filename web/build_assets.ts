@@ -11,12 +11,12 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:z
 import {
   type AssetManifest,
   type ContentEncoding,
-  joinPath,
   MANIFEST_FILE,
   STATIC_DIR,
   STATIC_URL_PREFIX,
   type StaticFileEntry,
 } from "./manifest.ts";
+import { joinPath } from "../lib/join_path.ts";
 
 export interface BuildOptions {
   /** Project root holding islands/, static/ and web/. */

@@ -1,7 +1,8 @@
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { assert, assertEquals } from "../lib/assert.ts";
 import { buildAssets, isBuildStale, listIslandNames } from "./build_assets.ts";
-import { joinPath, readManifest } from "./manifest.ts";
+import { readManifest } from "./manifest.ts";
+import { joinPath } from "../lib/join_path.ts";
 
 const projectRoot = new URL("../", import.meta.url).pathname;
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { joinPath } from "../lib/join_path.ts";
 
 /** One file under `build/static/`, addressed by its content-hashed name. */
 export interface StaticFileEntry {
@@ -55,8 +56,4 @@ export function readManifest(buildDir: string): AssetManifest | null {
     throw error;
   }
   return JSON.parse(text) as AssetManifest;
-}
-
-export function joinPath(dir: string, name: string): string {
-  return dir.endsWith("/") ? dir + name : `${dir}/${name}`;
 }

@@ -11,10 +11,10 @@ import type { Context } from "hono";
 import {
   type AssetManifest,
   type ContentEncoding,
-  joinPath,
   STATIC_DIR,
   STATIC_URL_PREFIX,
 } from "./manifest.ts";
+import { joinPath } from "../lib/join_path.ts";
 
 export interface StaticFilesOptions {
   /** Directory holding `manifest.json` and `static/`. */
