@@ -159,7 +159,9 @@ function rewrite(graph: Graph, candidates: Candidate[], ranges: Record<string, n
   // Float tensors that exist in the new graph (inputs, initializers and float node outputs).
   const floats = new Set<string>(["input", ...weights.keys()]);
   const nodes: Node[] = [];
-  const initializers = [...graph.initializer.filter((t) => !byWeight(candidates, t.name))];
+  // The float weights and biases of the rewritten convolutions are replaced, not kept.
+  const replaced = new Set(candidates.flatMap(({ conv }) => [conv.input[1], conv.input[2]]));
+  const initializers = graph.initializer.filter((tensor) => !replaced.has(tensor.name));
   const constant = (name: string, type: number, dims: number[], data: ArrayBufferView) => {
     initializers.push({
       name,
@@ -248,10 +250,6 @@ function rewrite(graph: Graph, candidates: Candidate[], ranges: Record<string, n
   }
   for (const { name } of graph.output) float(name);
   return { ...graph, node: nodes, initializer: initializers };
-}
-
-function byWeight(candidates: Candidate[], name: string): boolean {
-  return candidates.some(({ conv }) => conv.input[1] === name || conv.input[2] === name);
 }
 
 /** Symmetric int8 weights per output channel; bias in int32 at input scale x weight scale. */
