@@ -67,7 +67,11 @@ export class InferenceEngine {
   /** Starts the workers (each compiles onnxruntime: a few hundred ms, in parallel). */
   static async start(options: EngineOptions): Promise<InferenceEngine> {
     const pool = options.workers > 0
-      ? await WorkerPool.start({ workers: options.workers, ortThreads: options.ortThreads })
+      ? await WorkerPool.start({
+        workers: options.workers,
+        ortThreads: options.ortThreads,
+        decodesImages: options.preprocessIn === "workers",
+      })
       : null;
     return new InferenceEngine(options, pool);
   }

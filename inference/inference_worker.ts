@@ -24,11 +24,11 @@ const sessions = new Map<number, { session: InferenceSession; normalisation: Nor
 async function handle(request: WorkerRequest): Promise<WorkerReply> {
   switch (request.type) {
     case "init":
-      await Promise.all([
-        initOnnxRuntime({ numThreads: request.ortThreads, module: request.module }),
-        initImageDecoders(),
-      ]);
-      warmUpPreprocessing();
+      await initOnnxRuntime({ numThreads: request.ortThreads, module: request.module });
+      if (request.decodesImages) {
+        await initImageDecoders();
+        warmUpPreprocessing();
+      }
       return { id: request.id, ok: true };
     case "load": {
       const session = await createSession(request.bytes);

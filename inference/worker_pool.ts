@@ -80,6 +80,12 @@ export interface WorkerPoolOptions {
   workers: number;
   /** onnxruntime threads inside each worker. */
   ortThreads: number;
+  /**
+   * Whether batches will carry images to decode (`--preprocess-in workers`). Only then does a
+   * worker set up and warm up its decoders at start; otherwise it gets tensors, and a stray
+   * image would still be decoded (the decoders start on first use).
+   */
+  decodesImages?: boolean;
   /** Told when a worker dies (its batch fails; a fresh worker takes its place). */
   onCrash?(error: Error): void;
 }
@@ -126,9 +132,9 @@ export class WorkerPool implements BatchExecutor<LoadedModel> {
 
   #spawn(): PoolWorker {
     const worker: PoolWorker = new PoolWorker((error) => this.#crashed(worker, error));
-    const { ortThreads } = this.#options;
+    const { ortThreads, decodesImages = false } = this.#options;
     worker.ready = (async () => {
-      await worker.call({ type: "init", ortThreads, module: this.#module });
+      await worker.call({ type: "init", ortThreads, decodesImages, module: this.#module });
       for (const [key, model] of this.#loaded) await worker.call({ type: "load", key, ...model });
     })();
     return worker;

@@ -8,7 +8,13 @@ import type { Job, JobResult } from "./batch_jobs.ts";
 import type { Normalisation } from "../lib/model_metadata.ts";
 
 export type WorkerRequest =
-  | { type: "init"; id: number; ortThreads: number; module: WebAssembly.Module }
+  | {
+    type: "init";
+    id: number;
+    ortThreads: number;
+    decodesImages: boolean;
+    module: WebAssembly.Module;
+  }
   | { type: "load"; id: number; key: number; bytes: Uint8Array; normalisation: Normalisation }
   | { type: "unload"; id: number; key: number }
   | { type: "run"; id: number; key: number; jobs: Job[] }
