@@ -26,6 +26,18 @@ interface KernelArgs {
   attrs: { epsilon: number };
 }
 
+/** Per channel (channels last), in float64: the sum of `a` and the sum of `a * b`. */
+function channelSums(a: Float32Array, b: Float32Array, channels: number) {
+  const sum = new Float64Array(channels), sumOfProducts = new Float64Array(channels);
+  for (let i = 0; i < a.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      sum[c] += a[i + c];
+      sumOfProducts[c] += a[i + c] * b[i + c];
+    }
+  }
+  return { sum, sumOfProducts };
+}
+
 /** Per-channel batch statistics and the normalised output, channels last. */
 export function batchNormForward(
   x: Float32Array,
@@ -36,14 +48,7 @@ export function batchNormForward(
   const channels = gamma.length;
   const rows = x.length / channels;
   // Float64 sums keep E[x^2] - E[x]^2 accurate in a single pass.
-  const sum = new Float64Array(channels), sumSq = new Float64Array(channels);
-  for (let i = 0; i < x.length; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      const v = x[i + c];
-      sum[c] += v;
-      sumSq[c] += v * v;
-    }
-  }
+  const { sum, sumOfProducts: sumSq } = channelSums(x, x, channels);
   const mean = Float32Array.from(sum, (s) => s / rows);
   // Biased variance, as tfjs's moments() gives.
   const variance = Float32Array.from(sumSq, (s, c) => Math.max(0, s / rows - mean[c] * mean[c]));
@@ -71,13 +76,7 @@ export function batchNormBackward(
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = gamma.length;
   const rows = x.length / channels;
-  const sumDy = new Float64Array(channels), sumDyX = new Float64Array(channels);
-  for (let i = 0; i < x.length; i += channels) {
-    for (let c = 0; c < channels; c++) {
-      sumDy[c] += dy[i + c];
-      sumDyX[c] += dy[i + c] * x[i + c];
-    }
-  }
+  const { sum: sumDy, sumOfProducts: sumDyX } = channelSums(dy, x, channels);
   const a = new Float32Array(channels), b = new Float32Array(channels);
   const offset = new Float32Array(channels), dGamma = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
