@@ -37,9 +37,10 @@ export function multipartBoundary(contentType: string): string {
  * ```
  */
 export function formParts(body: Uint8Array, boundary: string, field: string): FormPart[] {
-  const delimiter = new TextEncoder().encode(`--${boundary}`);
+  const delimiter = ENCODER.encode(`--${boundary}`);
+  const delimiterLine = crlf(delimiter);
   // The first delimiter opens the body (RFC 2046 allows a preamble before it, after a CRLF).
-  let at = startsWithAt(body, delimiter, 0) ? 0 : find(body, crlf(delimiter), 0);
+  let at = startsWithAt(body, delimiter, 0) ? 0 : find(body, delimiterLine, 0);
   if (at < 0) throw malformed("no opening boundary");
   if (at > 0) at += 2;
   const parts: FormPart[] = [];
@@ -53,7 +54,7 @@ export function formParts(body: Uint8Array, boundary: string, field: string): Fo
     if (headersEnd < 0) throw malformed("a part's headers never end");
     const headers = latin1(body.subarray(at, headersEnd));
     const contentStart = headersEnd + 4;
-    const next = find(body, crlf(delimiter), contentStart - 2);
+    const next = find(body, delimiterLine, contentStart - 2);
     if (next < 0) throw malformed("the closing boundary is missing");
     const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(headers)?.[1];
     if (disposition === undefined) throw malformed("a part has no form-data disposition");
@@ -69,6 +70,8 @@ export function formParts(body: Uint8Array, boundary: string, field: string): Fo
 
 const HEADERS_END = new Uint8Array([CR, LF, CR, LF]);
 
+const ENCODER = new TextEncoder();
+
 function crlf(delimiter: Uint8Array): Uint8Array {
   const bytes = new Uint8Array(delimiter.length + 2);
   bytes.set([CR, LF]);
@@ -76,10 +79,19 @@ function crlf(delimiter: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** A `name="value"` (or unquoted) parameter of a Content-Disposition header. */
-function parameter(disposition: string, name: string): string | undefined {
-  const match = new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i")
-    .exec(disposition);
+/** The two parameters we read, each matched as `name="value"` (quoted or not). */
+const PARAMETERS = {
+  name: parameterPattern("name"),
+  filename: parameterPattern("filename"),
+};
+
+function parameterPattern(name: string): RegExp {
+  return new RegExp(`(?:^|;)\\s*${name}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]+))`, "i");
+}
+
+/** A parameter of a Content-Disposition header, unquoted. */
+function parameter(disposition: string, name: keyof typeof PARAMETERS): string | undefined {
+  const match = PARAMETERS[name].exec(disposition);
   if (!match) return undefined;
   return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2];
 }
@@ -108,8 +120,11 @@ function find(bytes: Uint8Array, pattern: Uint8Array, from: number): number {
   return -1;
 }
 
+/** Bytes as Latin-1 text, in slices (fromCharCode takes each byte as an argument). */
 function latin1(bytes: Uint8Array): string {
   let text = "";
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
+  for (let at = 0; at < bytes.length; at += 4096) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 4096));
+  }
   return text;
 }
