@@ -61,7 +61,10 @@ export function watchBody(request: Request): WatchedBody {
     },
   });
   return {
-    request: new Request(request, { body }),
+    // A new request from the parts the app reads, not `new Request(request, ...)`: that would
+    // follow the original's abort signal, and Deno.serve then builds an abort error for every
+    // answered request (and warns about its legacy abort-on-success in the journal).
+    request: new Request(request.url, { method: request.method, headers: request.headers, body }),
     arrived,
     complete: () => state === "complete",
     cutOff: fail,

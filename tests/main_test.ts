@@ -46,6 +46,31 @@ Deno.test("main: serves, says where, answers healthcheck, exits 0 on SIGTERM", a
   }
 });
 
+Deno.test("main: answering predictions leaves the journal free of runtime warnings", async () => {
+  const dir = await writeTestModels(["cnn-aug"]);
+  try {
+    const server = await start(["--models", dir, "--log-format", "none"]);
+    try {
+      const png = await Deno.readFile(new URL("../bench/payloads/digit-28.png", import.meta.url));
+      const form = new FormData();
+      form.append("img", new Blob([png], { type: "image/png" }), "digit.png");
+      for (let i = 0; i < 3; i++) {
+        const answer = await fetch(`${server.url}/predict`, { method: "POST", body: form });
+        const text = await answer.text();
+        assertEquals(answer.status, 200, text);
+      }
+    } finally {
+      assertEquals(await server.stop(), 0, server.output());
+    }
+    // Deno prints deprecation notes (e.g. on request.signal's legacy abort) to stderr once.
+    const lines = server.output().split("\n").filter((line) => line.trim() !== "");
+    const unexpected = lines.filter((line) => !/^digitlab[ :]/.test(line));
+    assertEquals(unexpected.join("\n"), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("main: without a models folder it starts, explains, and reports unhealthy", async () => {
   const server = await start(["--models", "/nonexistent/digitlab-models"]);
   try {
