@@ -56,7 +56,7 @@ export function createApp(options: AppOptions): Hono {
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
     new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
-  engine.observeBatches((rows, ms) => metrics.observeBatch(rows, ms));
+  engine.observeBatches((rows, ms, queueMs) => metrics.observeBatch(rows, ms, queueMs));
   const app = new Hono();
   // Observation first, so refusals by the limits are counted and logged too.
   app.use(observeRequests({ metrics, logFormat: options.logFormat ?? "none" }));

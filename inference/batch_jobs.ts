@@ -30,6 +30,11 @@ export interface JobOutput {
   decodeMs: number;
   preprocessMs: number;
   inferenceMs: number;
+  /**
+   * How long the job waited in the batcher's queue for a free executor (dynamic batching);
+   * set by the Batcher, 0 when the job ran without one.
+   */
+  queueMs: number;
   /** Digits in the batch this job ran in. */
   batchSize: number;
 }
@@ -95,6 +100,7 @@ export async function runJobs(
         decodeMs: p.decodeMs,
         preprocessMs: p.preprocessMs,
         inferenceMs,
+        queueMs: 0,
         batchSize,
       },
     };

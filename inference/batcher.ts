@@ -20,7 +20,7 @@ export interface BatchOptions {
   /** How long a batch may wait for more requests when an executor is free; 0 = never. */
   maxWaitMs: number;
   /** Told about every batch that ran (for metrics). */
-  onBatch?(rows: number, ms: number): void;
+  onBatch?(rows: number, ms: number, queueMs: readonly number[]): void;
 }
 
 interface Waiting<M> {
@@ -48,7 +48,7 @@ export class Batcher<M> {
   #free: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Told about every batch that ran (for metrics). */
-  onBatch: ((rows: number, ms: number) => void) | undefined;
+  onBatch: ((rows: number, ms: number, queueMs: readonly number[]) => void) | undefined;
   /** Jobs queued or running per model, so a retired model is released only when unused. */
   readonly #pending = new Map<M, number>();
   readonly #drained = new Map<M, (() => void)[]>();
@@ -153,8 +153,13 @@ export class Batcher<M> {
     this.#executor.run(batch[0].model, batch.map((waiting) => waiting.job)).then(
       (results) => {
         const rows = batch.reduce((sum, waiting) => sum + waiting.rows, 0);
-        this.onBatch?.(rows, performance.now() - started);
-        batch.forEach((waiting, i) => waiting.resolve(results[i]));
+        const queueMs = batch.map((waiting) => started - waiting.since);
+        this.onBatch?.(rows, performance.now() - started, queueMs);
+        batch.forEach((waiting, i) => {
+          const result = results[i];
+          if (result?.ok) result.output.queueMs = queueMs[i];
+          waiting.resolve(result);
+        });
       },
       (error) => batch.forEach((waiting) => waiting.reject(error)),
     ).finally(() => {

@@ -20,6 +20,7 @@ class ManualExecutor implements BatchExecutor<string> {
             decodeMs: 0,
             preprocessMs: 0,
             inferenceMs: 0,
+            queueMs: 0,
             batchSize: jobs.length,
           },
         })))
@@ -75,6 +76,25 @@ Deno.test("Batcher: requests arriving while busy run together, up to maxBatch, p
   executor.finishOne();
   const values = (await Promise.all(results)).map((r) => r.ok ? r.output.logits[0] : -1);
   assertEquals(values, [0, 1, 2, 3, 4, 5]); // every job gets its own answer back
+});
+
+Deno.test("Batcher: each result says how long its job queued; the listener hears every wait", async () => {
+  const executor = new ManualExecutor();
+  const batcher = new Batcher(executor, { maxBatch: 8, maxWaitMs: 0 });
+  const heard: { rows: number; queueMs: readonly number[] }[] = [];
+  batcher.onBatch = (rows, _ms, queueMs) => heard.push({ rows, queueMs });
+  const first = batcher.submit("m", tensor(1)); // an idle executor: no queueing
+  const second = batcher.submit("m", tensor(2)); // waits for the first batch
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  executor.finishOne();
+  await tick();
+  executor.finishOne();
+  const [a, b] = await Promise.all([first, second]);
+  assert(a.ok && b.ok, "both answered");
+  assert(a.output.queueMs < 5, `the first job queued ${a.output.queueMs} ms`);
+  assert(b.output.queueMs >= 25, `the second job queued ${b.output.queueMs} ms, expected ~30`);
+  assertEquals(heard.map((batch) => batch.rows), [1, 1]);
+  assertEquals(heard.map((batch) => batch.queueMs[0]), [a.output.queueMs, b.output.queueMs]);
 });
 
 Deno.test("Batcher: a request larger than maxBatch still runs, on its own", async () => {

@@ -25,7 +25,7 @@ export interface EngineOptions {
   maxBatch: number;
   /** How long a batch may wait for company when an executor is free (0 = never). */
   maxWaitMs: number;
-  onBatch?(rows: number, ms: number): void;
+  onBatch?(rows: number, ms: number, queueMs: readonly number[]): void;
 }
 
 /** Serving defaults, measured on a 2-core machine: see docs/performance.md. */
@@ -87,7 +87,9 @@ export class InferenceEngine {
   }
 
   /** Tells `listener` about every batch run from now on (replacing any earlier one). */
-  observeBatches(listener: (rows: number, ms: number) => void): void {
+  observeBatches(
+    listener: (rows: number, ms: number, queueMs: readonly number[]) => void,
+  ): void {
     this.#batcher.onBatch = listener;
   }
 

@@ -66,7 +66,7 @@ export async function predictDigit(
   }
   const result = await engine.submit(model, job);
   if (!result.ok) throw jobError(result);
-  const { probabilities, inferenceMs, batchSize } = result.output;
+  const { probabilities, inferenceMs, queueMs, batchSize } = result.output;
   const { field, decodeMs, preprocessMs } = here ?? result.output;
   const scores = Array.from(probabilities);
   const ranked = scores.map((probability, digit) => ({ digit, probability }))
@@ -81,6 +81,7 @@ export async function predictDigit(
     timings: {
       decodeMs: round(decodeMs),
       preprocessMs: round(preprocessMs),
+      queueMs: round(queueMs),
       inferenceMs: round(inferenceMs),
       totalMs: round(performance.now() - startedAt),
     },

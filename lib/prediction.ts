@@ -8,6 +8,8 @@
 export interface Timings {
   decodeMs: number;
   preprocessMs: number;
+  /** Waiting for a free inference worker (dynamic batching's queue). */
+  queueMs: number;
   /** The whole batch this request ran in. */
   inferenceMs: number;
   totalMs: number;

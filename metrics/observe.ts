@@ -20,6 +20,20 @@ export function noteModel(request: Request, name: string): void {
   models.set(request, name);
 }
 
+/** Where an inference request's time went: the batcher's queue, and its batch's model run. */
+export interface BatchNote {
+  queueMs: number;
+  inferenceMs: number;
+  batchSize: number;
+}
+
+const batches = new WeakMap<Request, BatchNote>();
+
+/** Routes call this once `request`'s batch has run, for the log line. */
+export function noteBatch(request: Request, note: BatchNote): void {
+  batches.set(request, note);
+}
+
 /** A line of the request log. */
 export interface RequestLogEntry {
   time: string;
@@ -28,14 +42,21 @@ export interface RequestLogEntry {
   status: number;
   ms: number;
   model: string | null;
+  /** Inference requests: ms waiting for a free worker, ms of its batch's run, digits in it. */
+  queueMs: number | null;
+  inferenceMs: number | null;
+  batch: number | null;
   requestId: string;
 }
 
 export function formatLogLine(entry: RequestLogEntry, format: "json" | "text"): string {
   if (format === "json") return JSON.stringify(entry);
   const model = entry.model ? ` model=${entry.model}` : "";
-  return `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms}ms${model} ` +
-    `id=${entry.requestId}`;
+  const batch = entry.batch === null
+    ? ""
+    : ` queue=${entry.queueMs}ms inference=${entry.inferenceMs}ms batch=${entry.batch}`;
+  return `${entry.time} ${entry.method} ${entry.path} ${entry.status} ${entry.ms}ms${model}` +
+    `${batch} id=${entry.requestId}`;
 }
 
 /**
@@ -89,7 +110,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
       // On an exception Hono's error handler has not set c.res yet: count it as the 500 it is.
       const status = c.res?.status ?? 500;
       c.res?.headers.set("X-Request-Id", requestId);
-      const ms = Math.round((performance.now() - started) * 1000) / 1000;
+      const ms = roundMs(performance.now() - started);
       const path = c.req.path;
       const label = routeLabel(path);
       metrics.observeRequest(
@@ -99,6 +120,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
         ms,
       );
       if (logFormat !== "none") {
+        const batch = batches.get(c.req.raw);
         const entry: RequestLogEntry = {
           time: new Date().toISOString(),
           method: c.req.method,
@@ -106,6 +128,9 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
           status,
           ms,
           model: models.get(c.req.raw) ?? null,
+          queueMs: batch ? roundMs(batch.queueMs) : null,
+          inferenceMs: batch ? roundMs(batch.inferenceMs) : null,
+          batch: batch?.batchSize ?? null,
           requestId,
         };
         write(formatLogLine(entry, logFormat));
@@ -113,3 +138,5 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
     }
   };
 }
+
+const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;

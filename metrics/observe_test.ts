@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { assert, assertEquals } from "../lib/assert.ts";
-import { noteModel, observeRequests, routeLabel } from "./observe.ts";
+import { noteBatch, noteModel, observeRequests, routeLabel } from "./observe.ts";
 import { ServiceMetrics } from "./service_metrics.ts";
 
 function app(logFormat: "json" | "text" | "none") {
@@ -10,6 +10,7 @@ function app(logFormat: "json" | "text" | "none") {
   hono.use(observeRequests({ metrics, logFormat, write: (line) => lines.push(line) }));
   hono.post("/predict", (c) => {
     noteModel(c.req.raw, "cnn-aug");
+    noteBatch(c.req.raw, { queueMs: 1.23456, inferenceMs: 4.5, batchSize: 7 });
     return c.json({ ok: true });
   });
   hono.get("/boom", () => {
@@ -30,14 +31,19 @@ Deno.test("observeRequests: one JSON line per request with the model and a reque
   assertEquals(lines.length, 1);
   const entry = JSON.parse(lines[0]);
   assertEquals(Object.keys(entry).sort(), [
+    "batch",
+    "inferenceMs",
     "method",
     "model",
     "ms",
     "path",
+    "queueMs",
     "requestId",
     "status",
     "time",
   ]);
+  // Where the time went, for inference requests: queued, the batch's run, its size.
+  assertEquals([entry.queueMs, entry.inferenceMs, entry.batch], [1.235, 4.5, 7]);
   assertEquals([entry.method, entry.path, entry.status, entry.model], [
     "POST",
     "/predict",
@@ -57,6 +63,12 @@ Deno.test("observeRequests: text lines, fresh ids for insane ones, errors counte
   assert(/^[0-9a-f-]{36}$/.test(id), `a fresh UUID, not the client's: ${id}`);
   assertEquals(lines.length, 1);
   assert(/^\S+Z GET \/boom 500 [\d.]+ms id=[0-9a-f-]{36}$/.test(lines[0]), lines[0]);
+  await hono.request("/predict", { method: "POST" });
+  assert(
+    / POST \/predict 200 [\d.]+ms model=cnn-aug queue=1\.235ms inference=4\.5ms batch=7 id=/
+      .test(lines[1]),
+    lines[1],
+  );
   assertEquals(metrics.requests.get({ route: "other", method: "GET", status: "500" }), 1);
 });
 

@@ -34,6 +34,11 @@ export class ServiceMetrics {
     "Time one batch took in an inference executor (decode, preprocessing and the model run).",
     LATENCY_BUCKETS,
   );
+  readonly queueSeconds = new Histogram(
+    "digitlab_inference_queue_duration_seconds",
+    "Time a request waited in the dynamic batcher's queue for a free inference worker.",
+    LATENCY_BUCKETS,
+  );
   readonly batchSize = new Histogram(
     "digitlab_inference_batch_size",
     "Digits per inference batch (dynamic batching).",
@@ -74,10 +79,11 @@ export class ServiceMetrics {
     ];
   }
 
-  /** Records one batch (the engine's onBatch). */
-  observeBatch(rows: number, ms: number): void {
+  /** Records one batch (the engine's onBatch) and how long each of its jobs queued. */
+  observeBatch(rows: number, ms: number, queueMs: readonly number[] = []): void {
     this.batchSize.observe(rows);
     this.inferenceSeconds.observe(ms / 1000);
+    for (const wait of queueMs) this.queueSeconds.observe(wait / 1000);
   }
 
   /** Records one answered request. */
@@ -92,6 +98,7 @@ export class ServiceMetrics {
       this.requests,
       this.requestSeconds,
       this.inferenceSeconds,
+      this.queueSeconds,
       this.batchSize,
       this.reloads,
       ...this.#gauges,

@@ -81,10 +81,13 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
   assertEquals(p.input.length, 784);
   assert(p.input.every((v) => v >= 0 && v <= 1), "input outside 0..1");
   assert(Math.max(...p.input) === 1, "the input's strongest ink should be 1");
-  for (const key of ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"]) {
+  for (const key of ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"]) {
     assert(typeof p.timings[key] === "number" && p.timings[key] >= 0, `timings.${key}`);
   }
-  assert(p.timings.totalMs >= p.timings.inferenceMs, "total shorter than inference");
+  assert(
+    p.timings.totalMs >= p.timings.queueMs + p.timings.inferenceMs,
+    "total shorter than queueing plus inference",
+  );
 }
 
 Deno.test("POST /predict accepts multipart, raw PNG/JPEG, base64 JSON and data URLs", async () => {

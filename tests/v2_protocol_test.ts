@@ -171,6 +171,7 @@ Deno.test({
     );
     assert(line(/^digitlab_inference_batch_size_bucket\{le="2"\} [1-9]/), "a batch of 2");
     assert(line(/^digitlab_inference_batch_duration_seconds_count [1-9]/), "inference time");
+    assert(line(/^digitlab_inference_queue_duration_seconds_count [1-9]/), "queue time");
     assert(
       line(/^digitlab_model_loaded\{name="mlp",version="0.0.0-test",precision="fp32"\} 1$/),
       "models",

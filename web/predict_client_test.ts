@@ -11,7 +11,7 @@ function prediction(model: string) {
     model,
     top3: [{ digit: 7, probability: 0.91 }],
     input: new Array(784).fill(0),
-    timings: { decodeMs: 1, preprocessMs: 1, inferenceMs: 1, totalMs: 3 },
+    timings: { decodeMs: 1, preprocessMs: 1, queueMs: 0, inferenceMs: 1, totalMs: 3 },
   };
 }
 

@@ -306,7 +306,7 @@ export const OPENAPI_DOCUMENT = {
           timings: {
             type: "object",
             properties: Object.fromEntries(
-              ["decodeMs", "preprocessMs", "inferenceMs", "totalMs"].map((k) => [k, {
+              ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"].map((k) => [k, {
                 type: "number",
               }]),
             ),

@@ -9,7 +9,7 @@ import { DigitlabError } from "../../lib/errors.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
-import { noteModel } from "../../metrics/observe.ts";
+import { noteBatch, noteModel } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
 
 export interface PredictRouteOptions {
@@ -30,7 +30,10 @@ export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOp
       // Check the model before reading the body: an unknown name costs nothing.
       noteModel(c.req.raw, registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
-      return c.json(await predictDigit(engine, registry, bytes, { model, startedAt }));
+      const prediction = await predictDigit(engine, registry, bytes, { model, startedAt });
+      const { queueMs, inferenceMs } = prediction.timings;
+      noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize: prediction.batchSize });
+      return c.json(prediction);
     },
   );
   app.all("/predict", function predictMethodNotAllowed() {

@@ -14,7 +14,7 @@ import type { LoadedModel, ModelRegistry } from "../../inference/model_registry.
 import { CLASS_COUNT } from "../../inference/onnx_runtime.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
-import { noteModel } from "../../metrics/observe.ts";
+import { noteBatch, noteModel } from "../../metrics/observe.ts";
 import { parseInferRequest } from "./v2_tensor.ts";
 
 export interface V2RouteOptions {
@@ -76,7 +76,8 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
           count: request.count,
         });
         if (!result.ok) throw jobError(result);
-        const { logits, probabilities } = result.output;
+        const { logits, probabilities, queueMs, inferenceMs, batchSize } = result.output;
+        noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize });
         const data = { logits, probabilities };
         return c.json({
           model_name: model.metadata.name,
