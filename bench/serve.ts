@@ -2,7 +2,9 @@
  * Serving benchmark (`deno task bench:serve`): starts digitlab on a loopback port, drives
  * `POST /predict` with wrk (Debian's `wrk`) at several connection counts with a 28x28 and a
  * 280x280 PNG sent as the tutorial's multipart upload, samples the server's RSS while it runs,
- * and prints a Markdown table (req/s, p50, p99, errors, peak RSS) plus the start-to-ready time.
+ * and prints a Markdown table (req/s, p50, p99, errors, peak RSS) plus the start-to-ready time,
+ * then the server's own view of the same runs from its request log: time in the handler, time
+ * queued for a worker and the batches' run time (where a slow request lost its time).
  *
  * Bounded: every run lasts --duration seconds (default 10) and the whole benchmark stops the
  * server at the end. Loopback only. Server flags after `--` (e.g. `-- --workers 2`); the
@@ -29,7 +31,20 @@ interface RunResult {
   requests: number;
   errors: number;
   peakRssMb: number;
+  /** The server's request log lines for this run's /predict requests. */
+  logged: LoggedRequest[];
 }
+
+/** The fields of a JSON request log line (metrics/observe.ts) this benchmark reads. */
+interface LoggedRequest {
+  ms: number;
+  queueMs: number | null;
+  inferenceMs: number | null;
+  batch: number | null;
+}
+
+/** Request log lines arriving while `recording` is set. */
+const serverLog = { recording: false, entries: [] as LoggedRequest[] };
 
 const separator = Deno.args.indexOf("--");
 const ownArgs = separator < 0 ? Deno.args : Deno.args.slice(0, separator);
@@ -95,20 +110,40 @@ async function startServer() {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(splitLines())
+    .getReader();
   let text = "";
   while (!/listening on (\S+)/.test(text)) {
     const { value, done } = await lines.read();
     if (done) throw new Error(`server exited before listening:\n${text}`);
-    text += value;
+    text += value + "\n";
   }
   const url = /listening on (\S+)/.exec(text)![1];
   const readyMs = Number(/ready in (\d+) ms/.exec(text)?.[1] ?? NaN);
-  // Keep draining stdout so the server never blocks on a full pipe.
+  // Keep draining stdout so the server never blocks on a full pipe; keep the runs' lines.
   (async () => {
-    while (!(await lines.read()).done) { /* discard */ }
+    for (let line = await lines.read(); !line.done; line = await lines.read()) {
+      if (serverLog.recording && line.value.startsWith("{")) {
+        serverLog.entries.push(JSON.parse(line.value));
+      }
+    }
   })();
   return { child, url, readyMs, wallMs: performance.now() - started };
+}
+
+/** Text chunks to lines (Deno's std TextLineStream is on JSR, which we cannot reach). */
+function splitLines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) controller.enqueue(line);
+    },
+    flush(controller) {
+      if (rest) controller.enqueue(rest);
+    },
+  });
 }
 
 /** The server's resident set in MB (ps: Deno asks --allow-all to read another /proc/PID). */
@@ -131,6 +166,8 @@ async function runWrk(
   payload: string,
   connections: number,
 ): Promise<RunResult> {
+  serverLog.entries = [];
+  serverLog.recording = true;
   let peak = await rssMb(pid);
   const sampler = setInterval(async () => peak = Math.max(peak, await rssMb(pid)), 250);
   const output = await new Deno.Command("wrk", {
@@ -149,6 +186,7 @@ async function runWrk(
     stderr: "piped",
   }).output();
   clearInterval(sampler);
+  serverLog.recording = false;
   const text = new TextDecoder().decode(output.stdout);
   if (!output.success) throw new Error(`wrk failed:\n${new TextDecoder().decode(output.stderr)}`);
   const number = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
@@ -163,6 +201,7 @@ async function runWrk(
     requests: number(/(\d+) requests in/),
     errors: number(/Non-2xx or 3xx responses: (\d+)/) + socketErrors,
     peakRssMb: Math.round(peak),
+    logged: serverLog.entries,
   };
 }
 
@@ -198,4 +237,41 @@ for (const r of results) {
     `| ${r.payload} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(2)} | ` +
       `${r.p99Ms.toFixed(2)} | ${r.errors} | ${r.peakRssMb} |`,
   );
+}
+
+console.log(
+  "\nThe server's view of the same runs (its JSON request log): time in the handler, time queued " +
+    "for a free worker, and the run time of the batch each request was in; p50 / p99 in ms, " +
+    "and the mean queue and batch time of the slowest 1% of requests.\n",
+);
+console.log(
+  "| payload | connections | handler p50 / p99 | queued p50 / p99 | batch run p50 / p99 | " +
+    "mean batch | slowest 1%: queued / batch run |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|");
+for (const r of results) {
+  const logged = r.logged.filter((entry) => entry.queueMs !== null);
+  if (logged.length === 0) {
+    console.log(`| ${r.payload} | ${r.connections} | - | - | - | - | - |`);
+    continue;
+  }
+  const field = (key: "ms" | "queueMs" | "inferenceMs") => logged.map((entry) => entry[key]!);
+  const pair = (values: number[]) =>
+    `${percentile(values, 0.5).toFixed(2)} / ${percentile(values, 0.99).toFixed(2)}`;
+  const slowest = [...logged].sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(logged.length / 100));
+  console.log(
+    `| ${r.payload} | ${r.connections} | ${pair(field("ms"))} | ${pair(field("queueMs"))} | ` +
+      `${pair(field("inferenceMs"))} | ${mean(logged.map((entry) => entry.batch!)).toFixed(1)} | ` +
+      `${mean(slowest.map((entry) => entry.queueMs!)).toFixed(2)} / ` +
+      `${mean(slowest.map((entry) => entry.inferenceMs!)).toFixed(2)} |`,
+  );
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+function mean(values: number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
