@@ -6,11 +6,18 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { type Job, type JobResult, jobRows } from "./batch_jobs.ts";
 
 /** Runs batches; `slots` batches may run at once (one per worker). */
 export interface BatchExecutor<M> {
   readonly slots: number;
+  /**
+   * Whether a batch runs on this thread and so stops it reading requests meanwhile (onnxruntime
+   * on the HTTP thread, `--workers 0`). Such an executor gets its jobs one macrotask late, so the
+   * requests read in the same turn of the event loop join one batch instead of each running alone.
+   */
+  readonly blocksEventLoop?: boolean;
   run(model: M, jobs: Job[]): Promise<JobResult[]>;
 }
 
@@ -47,6 +54,7 @@ export class Batcher<M> {
   readonly #queue: Waiting<M>[] = [];
   #free: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #soon = false;
   /** Told about every batch that ran (for metrics). */
   onBatch: ((rows: number, ms: number, queueMs: readonly number[]) => void) | undefined;
   /** Jobs queued or running per model, so a retired model is released only when unused. */
@@ -78,7 +86,7 @@ export class Batcher<M> {
         reject,
       });
     });
-    this.#pump();
+    this.#pumpSoon();
     return done.finally(() => this.#settled(model));
   }
 
@@ -99,6 +107,17 @@ export class Batcher<M> {
     this.#pending.delete(model);
     for (const resolve of this.#drained.get(model) ?? []) resolve();
     this.#drained.delete(model);
+  }
+
+  /** #pump now, or after the current macrotask for an executor that blocks the event loop. */
+  #pumpSoon(): void {
+    if (!this.#executor.blocksEventLoop) return this.#pump();
+    if (this.#soon) return;
+    this.#soon = true;
+    setImmediate(() => {
+      this.#soon = false;
+      this.#pump();
+    });
   }
 
   #pump(): void {
@@ -164,7 +183,7 @@ export class Batcher<M> {
       (error) => batch.forEach((waiting) => waiting.reject(error)),
     ).finally(() => {
       this.#free++;
-      this.#pump();
+      this.#pumpSoon();
     });
   }
 }

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import { assert, assertEquals } from "../lib/assert.ts";
 import type { Job, JobResult } from "./batch_jobs.ts";
 import { Batcher, type BatchExecutor } from "./batcher.ts";
@@ -95,6 +96,24 @@ Deno.test("Batcher: each result says how long its job queued; the listener hears
   assert(b.output.queueMs >= 25, `the second job queued ${b.output.queueMs} ms, expected ~30`);
   assertEquals(heard.map((batch) => batch.rows), [1, 1]);
   assertEquals(heard.map((batch) => batch.queueMs[0]), [a.output.queueMs, b.output.queueMs]);
+});
+
+Deno.test("Batcher: an executor that blocks the event loop gets one turn's jobs as one batch", async () => {
+  const executor = Object.assign(new ManualExecutor(), { blocksEventLoop: true });
+  const batcher = new Batcher(executor, { maxBatch: 8, maxWaitMs: 0 });
+  // Requests read in the same turn of the event loop (as after a batch held the thread).
+  const results = [batcher.submit("m", tensor(1)), batcher.submit("m", tensor(2))];
+  assertEquals(executor.batches, []); // not yet: the rest of this turn may bring company
+  await tick();
+  assertEquals(executor.batches, [{ model: "m", rows: [1, 1] }]);
+  executor.finishOne();
+  await Promise.all(results);
+  // A lone request goes on the next immediate, before any timer (setTimeout(0) waits ~1 ms).
+  const lone = batcher.submit("m", tensor(3));
+  await new Promise((resolve) => setImmediate(resolve));
+  assertEquals(executor.batches.length, 2);
+  executor.finishOne();
+  assert((await lone).ok, "answered");
 });
 
 Deno.test("Batcher: a request larger than maxBatch still runs, on its own", async () => {

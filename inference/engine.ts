@@ -40,6 +40,7 @@ export const DEFAULT_ENGINE: EngineOptions = {
 /** Runs batches on the main thread, one at a time. */
 const mainThread: BatchExecutor<LoadedModel> = {
   slots: 1,
+  blocksEventLoop: true,
   run(model, jobs) {
     if (!model.session) throw new Error(`model ${model.metadata.name} has no session`);
     return runJobs(model.session, model.metadata.input.normalisation, jobs);
