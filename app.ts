@@ -121,10 +121,6 @@ const HTML_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
   "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/**
- * Headers every response gets unless its route set them (the UI sets its own policy on its
- * pages; this fills in the rest).
- */
 /** The headers every answer gets unless its route set them; built once, not per request. */
 function securityDefaults(policy: string): [string, string][] {
   return [
@@ -141,6 +137,10 @@ const HTML_DEFAULTS = securityDefaults(HTML_POLICY);
 
 const NON_HTML_DEFAULTS = securityDefaults(NON_HTML_POLICY);
 
+/**
+ * Fills in the security headers a response lacks (the UI sets its own policy on its pages; this
+ * fills in the rest).
+ */
 function baseSecurityHeaders(): MiddlewareHandler {
   return async function setBaseSecurityHeaders(c, next) {
     await next();

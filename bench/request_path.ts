@@ -11,7 +11,7 @@
 import { encode } from "fast-png";
 import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
-import type { Prediction } from "../inference/predict.ts";
+import { type Prediction, roundedField } from "../inference/predict.ts";
 import { int8FileName, MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
@@ -90,7 +90,7 @@ for (const [name, png] of payloadFiles) {
     probabilities: Array.from({ length: 10 }, (_, i) => i / 45),
     model,
     top3: [{ digit: 7, probability: 0.99 }],
-    input: Array.from(field, (v) => Math.round(v * 1000) / 1000),
+    input: roundedField(field),
     batchSize: 1,
     timings: { decodeMs: 0.05, preprocessMs: 0.05, queueMs: 0, inferenceMs: 0.3, totalMs: 0.5 },
   };

@@ -26,9 +26,13 @@ export interface BatchOptions {
   maxBatch: number;
   /** How long a batch may wait for more requests when an executor is free; 0 = never. */
   maxWaitMs: number;
-  /** Told about every batch that ran (for metrics). */
-  onBatch?(rows: number, ms: number, queueMs: readonly number[]): void;
 }
+
+/**
+ * Told about every batch that ran (for metrics): its digits, its run time, and how long each of
+ * its jobs had queued.
+ */
+export type BatchListener = (rows: number, ms: number, queueMs: readonly number[]) => void;
 
 interface Waiting<M> {
   model: M;
@@ -55,8 +59,7 @@ export class Batcher<M> {
   #free: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #soon = false;
-  /** Told about every batch that ran (for metrics). */
-  onBatch: ((rows: number, ms: number, queueMs: readonly number[]) => void) | undefined;
+  onBatch: BatchListener | undefined;
   /** Jobs queued or running per model, so a retired model is released only when unused. */
   readonly #pending = new Map<M, number>();
   readonly #drained = new Map<M, (() => void)[]>();
@@ -65,7 +68,6 @@ export class Batcher<M> {
     this.#executor = executor;
     this.#options = options;
     this.#free = executor.slots;
-    this.onBatch = options.onBatch;
   }
 
   /** Jobs waiting for an executor. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { type Job, type JobResult, runJobs } from "./batch_jobs.ts";
-import { Batcher, type BatchExecutor } from "./batcher.ts";
+import { Batcher, type BatchExecutor, type BatchListener } from "./batcher.ts";
 import type { LoadedModel } from "./model_registry.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
@@ -25,7 +25,6 @@ export interface EngineOptions {
   maxBatch: number;
   /** How long a batch may wait for company when an executor is free (0 = never). */
   maxWaitMs: number;
-  onBatch?(rows: number, ms: number, queueMs: readonly number[]): void;
 }
 
 /** Serving defaults, measured on a 2-core machine: see docs/performance.md. */
@@ -88,9 +87,7 @@ export class InferenceEngine {
   }
 
   /** Tells `listener` about every batch run from now on (replacing any earlier one). */
-  observeBatches(
-    listener: (rows: number, ms: number, queueMs: readonly number[]) => void,
-  ): void {
+  observeBatches(listener: BatchListener): void {
     this.#batcher.onBatch = listener;
   }
 

@@ -12,6 +12,7 @@ import type { InferenceEngine } from "./engine.ts";
 import { decodeImage } from "./image_decode.ts";
 import type { ModelRegistry } from "./model_registry.ts";
 import type { Prediction, Timings } from "../lib/prediction.ts";
+import { threeDecimals } from "../lib/three_decimals.ts";
 
 export type { Prediction, Timings };
 
@@ -79,24 +80,22 @@ export async function predictDigit(
     input: roundedField(field),
     batchSize,
     timings: {
-      decodeMs: round(decodeMs),
-      preprocessMs: round(preprocessMs),
-      queueMs: round(queueMs),
-      inferenceMs: round(inferenceMs),
-      totalMs: round(performance.now() - startedAt),
+      decodeMs: threeDecimals(decodeMs),
+      preprocessMs: threeDecimals(preprocessMs),
+      queueMs: threeDecimals(queueMs),
+      inferenceMs: threeDecimals(inferenceMs),
+      totalMs: threeDecimals(performance.now() - startedAt),
     },
   };
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The field with three decimals (plenty to draw it, and a small response). An index loop into
  * a preallocated array: `Array.from(field, fn)` costs 3x the time and 8x the garbage (70 KB
  * per request) through its iterator.
  */
-function roundedField(field: Float32Array | undefined): number[] {
+export function roundedField(field: Float32Array | undefined): number[] {
   const values = new Array<number>(field?.length ?? 0);
-  for (let i = 0; i < values.length; i++) values[i] = Math.round(field![i] * 1000) / 1000;
+  for (let i = 0; i < values.length; i++) values[i] = threeDecimals(field![i]);
   return values;
 }

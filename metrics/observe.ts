@@ -6,19 +6,12 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
+import { threeDecimals } from "../lib/three_decimals.ts";
 import type { ServiceMetrics } from "./service_metrics.ts";
 
 export type LogFormat = "json" | "text" | "none";
 
 export const LOG_FORMATS: readonly LogFormat[] = ["json", "text", "none"];
-
-/** The model that answered each request, noted by the routes for the log line. */
-const models = new WeakMap<Request, string>();
-
-/** Routes call this once they know which model answers `request`. */
-export function noteModel(request: Request, name: string): void {
-  models.set(request, name);
-}
 
 /** Where an inference request's time went: the batcher's queue, and its batch's model run. */
 export interface BatchNote {
@@ -27,11 +20,17 @@ export interface BatchNote {
   batchSize: number;
 }
 
-const batches = new WeakMap<Request, BatchNote>();
+/** What the routes noted about each request for its log line. */
+const notes = new WeakMap<Request, { model?: string; batch?: BatchNote }>();
 
-/** Routes call this once `request`'s batch has run, for the log line. */
-export function noteBatch(request: Request, note: BatchNote): void {
-  batches.set(request, note);
+/** Routes call this once they know which model answers `request`. */
+export function noteModel(request: Request, name: string): void {
+  notes.set(request, { ...notes.get(request), model: name });
+}
+
+/** Routes call this once `request`'s batch has run. */
+export function noteBatch(request: Request, batch: BatchNote): void {
+  notes.set(request, { ...notes.get(request), batch });
 }
 
 /** A line of the request log. */
@@ -110,7 +109,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
       // On an exception Hono's error handler has not set c.res yet: count it as the 500 it is.
       const status = c.res?.status ?? 500;
       c.res?.headers.set("X-Request-Id", requestId);
-      const ms = roundMs(performance.now() - started);
+      const ms = threeDecimals(performance.now() - started);
       const path = c.req.path;
       const label = routeLabel(path);
       metrics.observeRequest(
@@ -120,16 +119,16 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
         ms,
       );
       if (logFormat !== "none") {
-        const batch = batches.get(c.req.raw);
+        const { model, batch } = notes.get(c.req.raw) ?? {};
         const entry: RequestLogEntry = {
           time: new Date().toISOString(),
           method: c.req.method,
           path,
           status,
           ms,
-          model: models.get(c.req.raw) ?? null,
-          queueMs: batch ? roundMs(batch.queueMs) : null,
-          inferenceMs: batch ? roundMs(batch.inferenceMs) : null,
+          model: model ?? null,
+          queueMs: batch ? threeDecimals(batch.queueMs) : null,
+          inferenceMs: batch ? threeDecimals(batch.inferenceMs) : null,
           batch: batch?.batchSize ?? null,
           requestId,
         };
@@ -138,5 +137,3 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
     }
   };
 }
-
-const roundMs = (ms: number) => Math.round(ms * 1000) / 1000;

@@ -79,8 +79,8 @@ export class ServiceMetrics {
     ];
   }
 
-  /** Records one batch (the engine's onBatch) and how long each of its jobs queued. */
-  observeBatch(rows: number, ms: number, queueMs: readonly number[] = []): void {
+  /** Records one batch (a BatchListener) and how long each of its jobs queued. */
+  observeBatch(rows: number, ms: number, queueMs: readonly number[]): void {
     this.batchSize.observe(rows);
     this.inferenceSeconds.observe(ms / 1000);
     for (const wait of queueMs) this.queueSeconds.observe(wait / 1000);

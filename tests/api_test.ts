@@ -84,10 +84,7 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
   for (const key of ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"]) {
     assert(typeof p.timings[key] === "number" && p.timings[key] >= 0, `timings.${key}`);
   }
-  assert(
-    p.timings.totalMs >= p.timings.queueMs + p.timings.inferenceMs,
-    "total shorter than queueing plus inference",
-  );
+  assert(p.timings.totalMs >= p.timings.queueMs + p.timings.inferenceMs, "total too short");
 }
 
 Deno.test("POST /predict accepts multipart, raw PNG/JPEG, base64 JSON and data URLs", async () => {
