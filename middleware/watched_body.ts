@@ -4,6 +4,13 @@
  * connection loses part-way fails with a client error instead of the runtime's BadResource
  * (which would surface as a 500).
  *
+ * Reading is bounded in work as well as in time: each read of the runtime's body costs tens of
+ * microseconds whatever it holds, and reads of data already buffered resolve without returning
+ * to the event loop, so a chunked body of millions of one-byte chunks used to hold the thread
+ * for minutes (no timer fired, no other socket was read). The watch yields to the event loop
+ * every few reads (the deadline and other clients keep running) and refuses a body that comes
+ * in far more pieces than its size explains.
+ *
  * @module
  */
 import { DigitlabError } from "../lib/errors.ts";
@@ -19,6 +26,17 @@ export interface WatchedBody {
   cutOff(error: Error): void;
 }
 
+/** Reads of the body between yields to the event loop. */
+const READS_PER_YIELD = 64;
+
+/**
+ * Reads a body may take: a few for free, then one per 256 bytes received. Real clients send
+ * kilobytes per read (a TCP segment is ~1.4 KB, a chunked upload's chunks are larger); only a
+ * hostile one averages a few bytes.
+ */
+export const FREE_READS = 256;
+export const BYTES_PER_READ = 256;
+
 export function watchBody(request: Request): WatchedBody {
   const source = request.body;
   if (source === null) {
@@ -29,6 +47,7 @@ export function watchBody(request: Request): WatchedBody {
   let settle!: () => void;
   const arrived = new Promise<void>((resolve) => settle = resolve);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let reads = 0, bytes = 0;
   const fail = (error: Error) => {
     if (state !== "arriving") return;
     state = "failed";
@@ -42,12 +61,23 @@ export function watchBody(request: Request): WatchedBody {
     },
     async pull(c) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
+      if (++reads % READS_PER_YIELD === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (state !== "arriving") return;
       try {
         chunk = await reader.read();
       } catch {
         return fail(new DigitlabError("bad_request", "the request body ended before it was whole"));
       }
       if (state !== "arriving") return;
+      if (!chunk.done) bytes += chunk.value.length;
+      if (reads > FREE_READS + bytes / BYTES_PER_READ) {
+        return fail(
+          new DigitlabError(
+            "bad_request",
+            `the body came in ${reads} pieces for ${bytes} bytes: send it in larger pieces`,
+          ),
+        );
+      }
       if (chunk.done) {
         state = "complete";
         c.close();
