@@ -17,6 +17,7 @@ import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
+import { serveResiliently } from "./lib/resilient_serve.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
@@ -91,10 +92,11 @@ async function serve(config: Config): Promise<number> {
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({
+    server = serveResiliently({
       hostname: config.host,
       port: config.port,
-      onListen({ hostname, port }) {
+      onListen({ hostname, port }, restarts) {
+        if (restarts > 0) return;
         const models = registry.list().map((m) => m.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +

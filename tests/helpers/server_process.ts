@@ -36,6 +36,8 @@ export interface StartOptions {
   /** Working directory; the file system root by default, like a service. */
   cwd?: string;
   entry?: string;
+  /** Resource limits for the process, as `prlimit` options (e.g. `--nofile=1024:1024`). */
+  prlimit?: string[];
 }
 
 /** The variables the systemd unit sets (`Environment=A=1 B=2` lines). */
@@ -51,18 +53,22 @@ async function unitEnvironment(): Promise<Record<string, string>> {
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const task = await readCompileTask();
   const permissions = options.permissions ?? task.permissions;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...(options.runtimeFlags ?? task.runtimeFlags),
-      ...permissions,
-      options.entry ?? MAIN,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      ...(options.args ?? []),
-    ],
+  const deno = [
+    Deno.execPath(),
+    "run",
+    ...(options.runtimeFlags ?? task.runtimeFlags),
+    ...permissions,
+    options.entry ?? MAIN,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    ...(options.args ?? []),
+  ];
+  // prlimit execs the runtime, so the pid is the server's own.
+  const command = options.prlimit ? ["prlimit", ...options.prlimit, "--", ...deno] : deno;
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: options.cwd ?? "/",
     env: { ...(await unitEnvironment()), ...options.env },
     stdin: "null",
