@@ -81,6 +81,14 @@ const ROUTES: [RegExp, string][] = [
   [/^\/static\//, "/static/{file}"],
 ];
 
+/** Methods counted by name; any other (clients may invent them) is counted as "other". */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
+
+/** A request method as a metric label: one series per standard method, "other" for the rest. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 /** Ids we pass on as they came: short, printable, no spaces or quotes. */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -114,7 +122,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
       const label = routeLabel(path);
       metrics.observeRequest(
         label === "" ? path.replace(/(.)\/$/, "$1") : label,
-        c.req.method,
+        methodLabel(c.req.method),
         status,
         ms,
       );

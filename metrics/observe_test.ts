@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { assert, assertEquals } from "../lib/assert.ts";
-import { noteBatch, noteModel, observeRequests, routeLabel } from "./observe.ts";
+import { methodLabel, noteBatch, noteModel, observeRequests, routeLabel } from "./observe.ts";
 import { ServiceMetrics } from "./service_metrics.ts";
 
 function app(logFormat: "json" | "text" | "none") {
@@ -88,4 +88,12 @@ Deno.test("routeLabel: parameters become names, unknown paths one label", () => 
   assertEquals(routeLabel("/predict"), "");
   assertEquals(routeLabel("/../../etc/passwd"), "other");
   assertEquals(routeLabel("/anything-else"), "other");
+});
+
+Deno.test("methodLabel: standard methods by name, invented ones as other", () => {
+  for (const method of ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]) {
+    assertEquals(methodLabel(method), method);
+  }
+  assertEquals(methodLabel("FOO123"), "other");
+  assertEquals(methodLabel("get"), "other");
 });

@@ -368,6 +368,12 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
       assertEquals(asset.status, 200, source);
       assert(text.length > 50, `${source} is nearly empty`);
     }
+    // Names an object has from its prototype are not files.
+    for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty", "nothing.js"]) {
+      const missing = await fetch(`${server.url}/docs/${name}`);
+      assertEquals(missing.status, 404, name);
+      assertEquals((await missing.json()).error, "not_found");
+    }
     const spec = await (await fetch(`${server.url}/openapi.json`)).json();
     assertEquals(spec.openapi, "3.1.0");
     assertEquals(Object.keys(spec.paths).sort(), [
