@@ -8,6 +8,8 @@
 import { Hono } from "hono";
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { BigDecodePool } from "./inference/big_decode.ts";
+import { DecodeBudget } from "./inference/decode_budget.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
@@ -63,7 +65,11 @@ export function createApp(options: AppOptions): Hono {
   app.use(baseSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
-  app.route("/", apiRoutes({ ...options, engine, metrics }));
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const decodeBudget = new DecodeBudget({ bytes: limits.decodeMemoryBytes });
+  // Big images decode in one-shot workers, one at a time, off this thread (#17).
+  const bigDecodes = new BigDecodePool(1);
+  app.route("/", apiRoutes({ ...options, engine, metrics, decodeBudget, bigDecodes }));
   app.route(
     "/",
     pageRoutes({

@@ -80,6 +80,14 @@ Options:
   --cors-origins LIST
                      comma-separated origins (https://host[:port], or *) allowed to call the
                      API from browsers (env DIGITLAB_CORS_ORIGINS; default none: CORS off)
+  --per-client N     predictions one client (IP) may have in progress; more get 503
+                     (env DIGITLAB_PER_CLIENT; default ${DEFAULT_LIMITS.perClientConcurrent})
+  --decode-memory MB decoded image memory in flight; past it 503 + Retry-After
+                     (env DIGITLAB_DECODE_MEMORY; default ${
+  DEFAULT_LIMITS.decodeMemoryBytes / 2 ** 20
+})
+  --trust-proxy      take the client's IP from the last X-Forwarded-For entry: only behind a
+                     proxy that sets it (env DIGITLAB_TRUST_PROXY=1; default off)
   --workers N        inference workers (decode, preprocessing, model) beside the HTTP thread;
                      0 runs them on it (env DIGITLAB_WORKERS; default ${DEFAULT_ENGINE.workers})
   --ort-threads N    onnxruntime WASM threads per worker, or on the main thread with
@@ -111,6 +119,10 @@ export const ENV_NAMES = [
   "DIGITLAB_RATE_LIMIT",
   "DIGITLAB_RATE_BURST",
   "DIGITLAB_CORS_ORIGINS",
+  // Hostile clients (#17).
+  "DIGITLAB_PER_CLIENT",
+  "DIGITLAB_DECODE_MEMORY",
+  "DIGITLAB_TRUST_PROXY",
   // Serving (inference/engine.ts, metrics/observe.ts).
   "DIGITLAB_WORKERS",
   "DIGITLAB_ORT_THREADS",
@@ -148,6 +160,9 @@ export function parseConfig(
         "rate-limit": { type: "string" },
         "rate-burst": { type: "string" },
         "cors-origins": { type: "string" },
+        "per-client": { type: "string" },
+        "decode-memory": { type: "string" },
+        "trust-proxy": { type: "boolean" },
         workers: { type: "string" },
         "ort-threads": { type: "string" },
         "preprocess-in": { type: "string" },
@@ -285,6 +300,7 @@ function parseLimits(
     ),
     rateLimit: rate === 0 ? null : { ratePerSecond: rate, burst },
     corsOrigins: origins(text("cors-origins", "DIGITLAB_CORS_ORIGINS")),
+    ...parseHostileClientLimits(values, env),
   };
 }
 
@@ -325,4 +341,35 @@ function integer(
 /** A folder's URL with the trailing slash, so `new URL("name.onnx", dir)` lands inside it. */
 function directoryUrl(path: string, cwd: string): URL {
   return pathToFileURL(resolve(cwd, path).replace(/\/?$/, "/"));
+}
+
+/** The flags of #17 (per-client fairness, the decode memory budget, a trusted proxy). */
+function parseHostileClientLimits(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): Pick<RequestLimits, "perClientConcurrent" | "decodeMemoryBytes" | "trustProxy"> {
+  const text = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) ?? env[variable];
+  const megabytes = integer(
+    text("decode-memory", "DIGITLAB_DECODE_MEMORY"),
+    DEFAULT_LIMITS.decodeMemoryBytes / 2 ** 20,
+    "decode-memory",
+    16,
+    65_536,
+  );
+  const trust = env.DIGITLAB_TRUST_PROXY ?? "";
+  if (!["", "0", "1"].includes(trust)) {
+    throw new ConfigError(`DIGITLAB_TRUST_PROXY must be 1 or 0, not "${trust}"`);
+  }
+  return {
+    perClientConcurrent: integer(
+      text("per-client", "DIGITLAB_PER_CLIENT"),
+      DEFAULT_LIMITS.perClientConcurrent,
+      "per-client",
+      1,
+      100_000,
+    ),
+    decodeMemoryBytes: megabytes * 2 ** 20,
+    trustProxy: values["trust-proxy"] === true || trust === "1",
+  };
 }

@@ -61,6 +61,9 @@ Deno.test("parseConfig: limits default to a cap and a deadline, no rate limit, n
     requestTimeoutMs: 10_000,
     rateLimit: null,
     corsOrigins: [],
+    perClientConcurrent: 16,
+    decodeMemoryBytes: 192 * 1024 * 1024,
+    trustProxy: false,
   });
 });
 
@@ -76,6 +79,9 @@ Deno.test("parseConfig: limits from flags and environment", () => {
     requestTimeoutMs: 2500,
     rateLimit: { ratePerSecond: 5, burst: 10 },
     corsOrigins: ["https://a.example", "http://localhost:5173"],
+    perClientConcurrent: 16,
+    decodeMemoryBytes: 192 * 1024 * 1024,
+    trustProxy: false,
   });
   const flags = parse(
     ["--max-concurrent=2", "--rate-limit", "1", "--rate-burst", "3", "--cors-origins", "*"],
@@ -139,4 +145,26 @@ Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request
   assertEquals(parse([], { DIGITLAB_PRECISION: "fp32" }).precision, "fp32");
   assertEquals(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
   assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
+});
+
+Deno.test("parseConfig: hostile-client flags (per-client cap, decode memory, trusted proxy)", () => {
+  const env = {
+    DIGITLAB_PER_CLIENT: "4",
+    DIGITLAB_DECODE_MEMORY: "64",
+    DIGITLAB_TRUST_PROXY: "1",
+  };
+  const fromEnv = parse([], env).limits;
+  assertEquals(
+    [fromEnv.perClientConcurrent, fromEnv.decodeMemoryBytes, fromEnv.trustProxy],
+    [4, 64 * 1024 * 1024, true],
+  );
+  const flags = parse(["--per-client", "2", "--decode-memory", "32", "--trust-proxy"]).limits;
+  assertEquals([flags.perClientConcurrent, flags.decodeMemoryBytes, flags.trustProxy], [
+    2,
+    32 * 1024 * 1024,
+    true,
+  ]);
+  assert(configError(() => parse(["--per-client", "0"])).includes("--per-client"));
+  assert(configError(() => parse(["--decode-memory", "1"])).includes("--decode-memory"));
+  assert(configError(() => parse([], { DIGITLAB_TRUST_PROXY: "yes" })).includes("TRUST_PROXY"));
 });

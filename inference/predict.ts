@@ -9,6 +9,7 @@ import { readImageHeader } from "../lib/image_header.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { type Job, jobError } from "./batch_jobs.ts";
 import type { InferenceEngine } from "./engine.ts";
+import type { BigDecodePool } from "./big_decode.ts";
 import { decodeImage } from "./image_decode.ts";
 import type { ModelRegistry } from "./model_registry.ts";
 import type { Prediction, Timings } from "../lib/prediction.ts";
@@ -33,6 +34,8 @@ export interface PredictOptions {
   maxImageSide?: number;
   /** When the request started (performance.now()), so totalMs includes reading the body. */
   startedAt?: number;
+  /** Where big images are decoded, off this thread; on this thread when absent. */
+  bigDecodes?: BigDecodePool;
 }
 
 /** Predicts the digit in a PNG or JPEG. Throws DigitlabError for anything the client got wrong. */
@@ -49,7 +52,10 @@ export async function predictDigit(
   let here: { field: Float32Array; decodeMs: number; preprocessMs: number } | undefined;
   const decodeHere = engine.options.preprocessIn === "main" ||
     header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
-  if (decodeHere) {
+  const big = header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
+  if (big && options.bigDecodes) {
+    here = await options.bigDecodes.decode(bytes, options.maxImageSide);
+  } else if (decodeHere) {
     const started = performance.now();
     const { image } = await decodeImage(bytes, options.maxImageSide);
     const decoded = performance.now();

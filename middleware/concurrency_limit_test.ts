@@ -51,3 +51,29 @@ Deno.test("concurrencyLimit: a slot frees when its request ends, even when it th
   assertEquals(limit.inFlight(), 0);
   assertEquals((await app.request("/ok")).status, 200);
 });
+
+Deno.test("concurrencyLimit: perClient caps one client while others still get slots", async () => {
+  const gates: (() => void)[] = [];
+  const limit = concurrencyLimit({
+    maxConcurrent: 10,
+    perClient: 2,
+    keyOf: (c) => c.req.header("x-client") ?? "",
+  });
+  const app = new Hono();
+  app.use(limit);
+  app.get("/", async (c) => {
+    await new Promise<void>((resolve) => gates.push(resolve));
+    return c.text("done");
+  });
+  const as = (client: string) => app.request("/", { headers: { "x-client": client } });
+  const held = [as("greedy"), as("greedy")];
+  await until(() => gates.length === 2);
+  const refused = await as("greedy");
+  assertEquals(refused.status, 503);
+  const other = as("other");
+  await until(() => gates.length === 3);
+  gates.forEach((open) => open());
+  assertEquals((await other).status, 200);
+  for (const response of await Promise.all(held)) assertEquals(response.status, 200);
+  assertEquals(limit.inFlight(), 0);
+});

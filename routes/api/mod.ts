@@ -5,6 +5,8 @@
  * @module
  */
 import { Hono } from "hono";
+import type { BigDecodePool } from "../../inference/big_decode.ts";
+import type { DecodeBudget } from "../../inference/decode_budget.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import type { ServiceMetrics } from "../../metrics/service_metrics.ts";
@@ -20,11 +22,15 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  decodeBudget?: DecodeBudget;
+  bigDecodes?: BigDecodePool;
 }
 
-export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
+export function apiRoutes(
+  { registry, engine, metrics, maxBodyBytes, decodeBudget, bigDecodes }: ApiOptions,
+): Hono {
   return new Hono()
-    .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", predictRoutes({ registry, engine, maxBodyBytes, decodeBudget, bigDecodes }))
     .route("/", v2Routes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry))

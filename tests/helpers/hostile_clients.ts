@@ -6,6 +6,9 @@
  * @module
  */
 
+import { crc32, deflateSync } from "node:zlib";
+import { pngWith } from "./png_encode.ts";
+
 const encoder = new TextEncoder();
 
 /** Polls `GET /health` every `everyMs` until stopped; each probe's latency (Infinity: failed). */
@@ -118,4 +121,32 @@ export async function silentConnections(url: string, count: number) {
       }
     },
   };
+}
+
+/**
+ * A `side`x`side` PNG holding a thick vertical bar (a "1") on transparent, 8- or 16-bit RGBA:
+ * under 200 KB of file, 64 or 128 MiB of pixels.
+ */
+export function bigDigitPng(side = 4096, depth: 8 | 16 = 8): Uint8Array<ArrayBuffer> {
+  const bytesPerPixel = 4 * depth / 8;
+  const stride = side * bytesPerPixel + 1;
+  const rows = new Uint8Array(stride * side);
+  const [top, bottom] = [Math.round(side * 0.2), Math.round(side * 0.8)];
+  const [left, right] = [Math.round(side * 0.45), Math.round(side * 0.55)];
+  for (let y = top; y < bottom; y++) {
+    // Opaque black: every channel 0 but alpha, which is the last byte (or two) of each pixel.
+    for (let x = left; x < right; x++) {
+      rows.fill(
+        255,
+        y * stride + 1 + (x + 1) * bytesPerPixel - depth / 8,
+        y * stride + 1 + (x + 1) * bytesPerPixel,
+      );
+    }
+  }
+  const png = pngWith(side, side, 6, deflateSync(rows, { level: 9 }));
+  if (depth === 16) {
+    png[24] = 16; // IHDR bit depth, then its CRC again
+    new DataView(png.buffer).setUint32(29, crc32(png.subarray(12, 29)));
+  }
+  return png;
 }
