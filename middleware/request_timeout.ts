@@ -42,7 +42,7 @@ export function requestTimeout({ timeoutMs, uploads }: RequestTimeoutOptions): M
       // A body refused part-way is not read to its end: close the connection rather than
       // have the runtime drain it for the next request.
       if (!body.complete()) {
-        body.cutOff(new DigitlabError("bad_request", "the body was refused"));
+        body.cutOff(new DigitlabError("bad_request", "the body was refused"), false);
         c.res.headers.set("Connection", "close");
       }
       return;
