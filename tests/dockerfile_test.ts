@@ -123,6 +123,8 @@ interface ComposeService {
   volumes?: string[];
   healthcheck?: { test?: string[] };
   restart?: string;
+  mem_limit?: string;
+  ulimits?: { nofile?: { soft?: number; hard?: number } };
 }
 
 Deno.test("compose.yaml: one service with port, healthcheck, restart policy and models volume", async () => {
@@ -143,4 +145,7 @@ Deno.test("compose.yaml: one service with port, healthcheck, restart policy and 
     service.volumes?.some((v) => v.split(":")[1] === modelsDir),
     `no volume mounted at ${modelsDir}`,
   );
+  // Hostile clients (#17): the same limits as the systemd unit.
+  assertEquals(service.mem_limit, "768m");
+  assertEquals(service.ulimits?.nofile, { soft: 65536, hard: 65536 });
 });

@@ -74,6 +74,9 @@ Deno.test("unit runs the installed binary on 0.0.0.0:8000 without MemoryDenyWrit
   assertEquals(values("DynamicUser"), ["yes"]);
   assertEquals(values("CapabilityBoundingSet"), [""]);
   assertEquals(values("Restart"), ["on-failure"]);
+  // Hostile clients (#17): descriptors for connection floods, memory as the last defence.
+  assertEquals(values("LimitNOFILE"), ["65536"]);
+  assertEquals([values("MemoryHigh"), values("MemoryMax")], [["600M"], ["768M"]]);
 });
 
 Deno.test({
