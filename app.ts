@@ -18,7 +18,7 @@ import {
   type UploadsInProgress,
 } from "./middleware/mod.ts";
 import { defaultSecurityHeaders } from "./middleware/security_headers.ts";
-import { type LogFormat, observeRequests } from "./metrics/observe.ts";
+import { type LogFormat, type ObservedEnv, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
@@ -52,13 +52,13 @@ export interface AppOptions {
  * Deno.serve({ port: 8000 }, app.fetch);
  * ```
  */
-export function createApp(options: AppOptions): Hono {
+export function createApp(options: AppOptions): Hono<ObservedEnv> {
   const { registry } = options;
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
     new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
   engine.observeBatches((rows, ms, queueMs) => metrics.observeBatch(rows, ms, queueMs));
-  const app = new Hono();
+  const app = new Hono<ObservedEnv>();
   // Observation first, so refusals by the limits are counted and logged too.
   app.use(observeRequests({ metrics, logFormat: options.logFormat ?? "none" }));
   app.use(defaultSecurityHeaders());

@@ -1,16 +1,16 @@
 import { Hono } from "hono";
 import { assert, assertEquals } from "../lib/assert.ts";
-import { noteBatch, noteModel, observeRequests, routeLabel } from "./observe.ts";
+import { type ObservedEnv, observeRequests, routeLabel } from "./observe.ts";
 import { ServiceMetrics } from "./service_metrics.ts";
 
 function app(logFormat: "json" | "text" | "none") {
   const lines: string[] = [];
   const metrics = new ServiceMetrics({ models: () => [], queued: () => 0 });
-  const hono = new Hono();
+  const hono = new Hono<ObservedEnv>();
   hono.use(observeRequests({ metrics, logFormat, write: (line) => lines.push(line) }));
   hono.post("/predict", (c) => {
-    noteModel(c.req.raw, "cnn-aug");
-    noteBatch(c.req.raw, { queueMs: 1.23456, inferenceMs: 4.5, batchSize: 7 });
+    c.set("model", "cnn-aug");
+    c.set("batch", { queueMs: 1.23456, inferenceMs: 4.5, batchSize: 7 });
     return c.json({ ok: true });
   });
   hono.get("/boom", () => {
