@@ -48,6 +48,10 @@ export interface AppOptions {
  *
  * @example
  * ```ts
+ * import { loadModels } from "./inference/model_registry.ts";
+ *
+ * const models = new URL("./models/", import.meta.url);
+ * const { registry } = await loadModels(models, { preferred: "cnn-aug", required: false });
  * const app = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024 });
  * Deno.serve({ port: 8000 }, app.fetch);
  * ```

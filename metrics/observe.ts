@@ -81,6 +81,11 @@ export interface ObserveOptions {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import { ServiceMetrics } from "./service_metrics.ts";
+ *
+ * const metrics = new ServiceMetrics({ models: () => [], queued: () => 0 });
+ * const app = new Hono<ObservedEnv>();
  * app.use(observeRequests({ metrics, logFormat: "json" }));
  * ```
  */

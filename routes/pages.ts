@@ -35,6 +35,11 @@ const SHEET_NAME = /^[\w.-]+\.png$/;
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { ModelRegistry } from "../inference/model_registry.ts";
+ *
+ * declare const registry: ModelRegistry;
+ * const app = new Hono();
  * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
  * ```
  */
