@@ -18,6 +18,7 @@ import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
 import { serveResiliently } from "./lib/resilient_serve.ts";
+import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
@@ -72,7 +73,11 @@ async function serve(config: Config): Promise<number> {
     models: () => registry.listings(),
     queued: () => engine.queued,
   });
+  // One big-image worker started now, so the first big image does not wait for it.
+  const bigDecodes = new BigDecodePool(1);
+  bigDecodes.warmUp();
   const app = createApp({
+    bigDecodes,
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
@@ -121,6 +126,7 @@ async function serve(config: Config): Promise<number> {
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
   if (drained) await registry.close();
   engine.close();
+  bigDecodes.close();
   return 0;
 }
 

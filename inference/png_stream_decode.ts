@@ -62,40 +62,35 @@ export async function decodePngDownscaled(
   const stride = width * bpp;
   const outWidth = Math.ceil(width / factor), outHeight = Math.ceil(height / factor);
   const out = new Uint8Array(outWidth * outHeight * channels);
-  const sums = new Uint32Array(outWidth * channels);
   let row = new Uint8Array(stride), previous = new Uint8Array(stride);
   let filled = -1; // -1: the filter byte is next
   let filter = 0, y = 0;
-  // Where each source sample goes in the output row's sums (one lookup per sample).
+  // Columns are summed down a block of rows first (a straight pass, no index lookups), then
+  // across each block once per output row.
   const samplesPerRow = width * channels;
-  const target = new Uint32Array(samplesPerRow);
-  for (let x = 0; x < width; x++) {
-    for (let c = 0; c < channels; c++) {
-      target[x * channels + c] = Math.floor(x / factor) * channels + c;
-    }
-  }
-
+  const columns = new Uint32Array(samplesPerRow);
   const finishRow = () => {
     unfilterRow(filter, row, previous, bpp);
     // Add the row's samples (high bytes of 16-bit ones) into the output row's sums.
     if (sampleBytes === 1) {
-      for (let i = 0; i < samplesPerRow; i++) sums[target[i]] += row[i];
+      for (let i = 0; i < samplesPerRow; i++) columns[i] += row[i];
     } else {
-      for (let i = 0; i < samplesPerRow; i++) sums[target[i]] += row[i << 1];
+      for (let i = 0; i < samplesPerRow; i++) columns[i] += row[i << 1];
     }
     y++;
     if (y % factor === 0 || y === height) {
       const blockHeight = y % factor === 0 ? factor : y % factor;
       const outRow = Math.ceil(y / factor) - 1;
       for (let ox = 0; ox < outWidth; ox++) {
-        const blockWidth = Math.min(factor, width - ox * factor);
+        const first = ox * factor, blockWidth = Math.min(factor, width - first);
         const area = blockWidth * blockHeight;
         for (let c = 0; c < channels; c++) {
-          const i = ox * channels + c;
-          out[(outRow * outWidth + ox) * channels + c] = Math.round(sums[i] / area);
+          let sum = 0;
+          for (let k = 0; k < blockWidth; k++) sum += columns[(first + k) * channels + c];
+          out[(outRow * outWidth + ox) * channels + c] = Math.round(sum / area);
         }
       }
-      sums.fill(0);
+      columns.fill(0);
     }
     [row, previous] = [previous, row];
   };

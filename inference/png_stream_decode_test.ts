@@ -1,5 +1,5 @@
 import { deflateSync } from "node:zlib";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../lib/errors.ts";
 import { pngWith } from "../tests/helpers/png_encode.ts";
 import { bigDigitPng } from "../tests/helpers/hostile_clients.ts";
@@ -66,9 +66,9 @@ Deno.test("decodePngDownscaled: every filter type, the full decode area-averaged
     // The reference: the general decoder's pixels (in its channels), shrunk by 3.
     const small = await decodePngDownscaled(png, 101);
     assert(small, `channels ${channels}: not covered`);
-    assertEquals([small.width, small.height, small.channels], [101, 68, channels]);
-    assertEquals(fullChannels, channels, "the reference decoder kept the channels");
-    assertEquals(
+    deepStrictEqual([small.width, small.height, small.channels], [101, 68, channels]);
+    deepStrictEqual(fullChannels, channels, "the reference decoder kept the channels");
+    deepStrictEqual(
       Array.from(small.data),
       Array.from(shrink(full.image.data as Uint8Array, width, height, channels, 3)),
     );
@@ -79,14 +79,14 @@ Deno.test("decodePngDownscaled: a 4096x4096 16-bit RGBA PNG in O(width) memory",
   const png = bigDigitPng(4096, 16);
   const small = await decodePngDownscaled(png, 1024);
   assert(small, "16-bit RGBA is covered");
-  assertEquals([small.width, small.height, small.channels], [1024, 1024, 4]);
+  deepStrictEqual([small.width, small.height, small.channels], [1024, 1024, 4]);
   // The bar: opaque inside (alpha 255), transparent outside.
-  assertEquals(small.data[(512 * 1024 + 512) * 4 + 3], 255);
-  assertEquals(small.data[(100 * 1024 + 100) * 4 + 3], 0);
+  deepStrictEqual(small.data[(512 * 1024 + 512) * 4 + 3], 255);
+  deepStrictEqual(small.data[(100 * 1024 + 100) * 4 + 3], 0);
 });
 
 Deno.test("decodePngDownscaled: small images and palette PNGs are left to the full decode", async () => {
-  assertEquals(
+  deepStrictEqual(
     await decodePngDownscaled(filteredPng(new Uint8Array(40 * 40), 40, 40, 1), 64),
     null,
   );

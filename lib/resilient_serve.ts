@@ -33,6 +33,9 @@ export function isOutOfDescriptors(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * const server = serveResiliently({ hostname: "127.0.0.1", port: 8000 }, app.fetch);
  * await server.finished;
  * ```

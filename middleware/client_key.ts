@@ -25,6 +25,9 @@ export function clientOf(c: Context): string {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(identifyClients({ trustProxy: false }));
  * ```
  */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { assertEquals } from "../lib/assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { clientOf, identifyClients } from "./client_key.ts";
 
 function appWith(trustProxy: boolean) {
@@ -13,12 +13,12 @@ function appWith(trustProxy: boolean) {
 
 Deno.test("identifyClients: the peer address unless a proxy is trusted", async () => {
   const client = appWith(false);
-  assertEquals(await client(), "10.0.0.1");
-  assertEquals(await client({ "X-Forwarded-For": "1.2.3.4" }), "10.0.0.1");
+  deepStrictEqual(await client(), "10.0.0.1");
+  deepStrictEqual(await client({ "X-Forwarded-For": "1.2.3.4" }), "10.0.0.1");
 });
 
 Deno.test("identifyClients: behind a trusted proxy, the address the proxy appended", async () => {
   const client = appWith(true);
-  assertEquals(await client({ "X-Forwarded-For": "6.6.6.6, 1.2.3.4" }), "1.2.3.4");
-  assertEquals(await client(), "10.0.0.1");
+  deepStrictEqual(await client({ "X-Forwarded-For": "6.6.6.6, 1.2.3.4" }), "1.2.3.4");
+  deepStrictEqual(await client(), "10.0.0.1");
 });

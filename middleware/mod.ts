@@ -1,7 +1,9 @@
 /**
  * Limits that keep the service answering under floods, slow clients and bad neighbours:
  * CORS (off unless an allow-list is set), a per-client rate limit (off unless set), a request
- * deadline and a cap on concurrent work. app.ts mounts them all with one `app.use`.
+ * deadline and a cap on concurrent work. app.ts mounts them all with one `app.use`; which
+ * routes get the deadline and the cap, and which skip the rate limit, each route declares
+ * with a mark (`runsModel`, `probe`: route_marks.ts).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { concurrencyLimit } from "./concurrency_limit.ts";
 import { corsAllowList } from "./cors.ts";
 import { rateLimit } from "./rate_limit.ts";
 import { requestTimeout } from "./request_timeout.ts";
+import { probe, routeHas, runsModel } from "./route_marks.ts";
 import type { UploadsInProgress } from "./uploads.ts";
 
 export { clientOf, identifyClients } from "./client_key.ts";
@@ -18,6 +21,7 @@ export { concurrencyLimit } from "./concurrency_limit.ts";
 export { corsAllowList } from "./cors.ts";
 export { peerAddress, rateLimit } from "./rate_limit.ts";
 export { requestTimeout } from "./request_timeout.ts";
+export { probe, runsModel } from "./route_marks.ts";
 export { UploadsInProgress } from "./uploads.ts";
 
 export interface RequestLimits {
@@ -49,14 +53,13 @@ export const DEFAULT_LIMITS: RequestLimits = {
   trustProxy: false,
 };
 
-/** POSTs that run a model: the ones that cost CPU and memory and so are capped and timed. */
-const WORK_PATH = /^\/(?:predict|v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer)\/?$/;
+/** Requests to a route that runs a model: the ones that cost CPU and memory. */
+function isWorkRequest(c: Context): boolean {
+  return routeHas(c, runsModel);
+}
 
-/** Probes that orchestrators and Prometheus poll from one address: never rate limited. */
-const PROBE_PATH = /^\/(?:health|metrics|v2\/health\/(?:live|ready))\/?$/;
-
-export function isWorkRequest(c: Context): boolean {
-  return c.req.method === "POST" && WORK_PATH.test(c.req.path);
+function isProbe(c: Context): boolean {
+  return routeHas(c, probe);
 }
 
 /**
@@ -67,6 +70,9 @@ export function isWorkRequest(c: Context): boolean {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(...requestLimits(DEFAULT_LIMITS));
  * ```
  */
@@ -78,7 +84,7 @@ export function requestLimits(
   if (limits.corsOrigins.length > 0) chain.push(corsAllowList(limits.corsOrigins));
   if (limits.rateLimit) {
     const limit = rateLimit({ ...limits.rateLimit, keyOf: clientOf });
-    chain.push(when((c) => !PROBE_PATH.test(c.req.path), limit));
+    chain.push(when((c) => !isProbe(c), limit));
   }
   chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs, uploads })));
   chain.push(when(

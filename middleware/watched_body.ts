@@ -33,12 +33,14 @@ export interface WatchedBody {
 const READS_PER_YIELD = 64;
 
 /**
- * Reads a body may take: a few for free, then one per 256 bytes received. Real clients send
- * kilobytes per read (a TCP segment is ~1.4 KB, a chunked upload's chunks are larger); only a
- * hostile one averages a few bytes.
+ * Reads a body may take: a few for free, then one per 256 bytes received and one per 10 ms it
+ * has been arriving. Real clients send kilobytes per read (a TCP segment is ~1.4 KB, a chunked
+ * upload's chunks are larger); a slow one waits for the network between reads (the deadline
+ * deals with it); only a flood of tiny pieces already buffered outruns both.
  */
 export const FREE_READS = 256;
 export const BYTES_PER_READ = 256;
+export const MS_PER_READ = 10;
 
 export function watchBody(request: Request): WatchedBody {
   const source = request.body;
@@ -51,6 +53,7 @@ export function watchBody(request: Request): WatchedBody {
   const arrived = new Promise<void>((resolve) => settle = resolve);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let reads = 0, bytes = 0;
+  const started = performance.now();
   const fail = (error: Error, cancel = true) => {
     if (state !== "arriving") return;
     state = "failed";
@@ -74,7 +77,9 @@ export function watchBody(request: Request): WatchedBody {
       }
       if (state !== "arriving") return;
       if (!chunk.done) bytes += chunk.value.length;
-      if (reads > FREE_READS + bytes / BYTES_PER_READ) {
+      const allowed = FREE_READS + bytes / BYTES_PER_READ +
+        (performance.now() - started) / MS_PER_READ;
+      if (reads > allowed) {
         return fail(
           new DigitlabError(
             "bad_request",

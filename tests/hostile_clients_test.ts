@@ -3,7 +3,7 @@
  * unit's environment), loopback only: one chunked body of millions of one-byte chunks must
  * not freeze it, and a flood of silent connections past the open-files limit must not kill it.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { chunkFlood, probeHealth, silentConnections } from "./helpers/hostile_clients.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 
@@ -28,7 +28,7 @@ Deno.test({
     const timer = setTimeout(() => Deno.kill(server.pid, "SIGKILL"), 10_000);
     const code = await server.stop();
     clearTimeout(timer);
-    assertEquals(code, 0, "the server did not stop on SIGTERM within 10 s");
+    deepStrictEqual(code, 0, "the server did not stop on SIGTERM within 10 s");
   }
 });
 
@@ -46,12 +46,12 @@ Deno.test({
     // Once they are gone, the server answers again at once.
     const started = performance.now();
     const response = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(3000) });
-    assertEquals(response.status, 200);
+    deepStrictEqual(response.status, 200);
     await response.body?.cancel();
     const ms = performance.now() - started;
     assert(ms < 1000, `/health took ${ms} ms after the crowd left`);
     assert(/out of file descriptors/.test(server.output()), "the limit was never reached");
   } finally {
-    assertEquals(await server.stop(), 0, server.output());
+    deepStrictEqual(await server.stop(), 0, server.output());
   }
 });

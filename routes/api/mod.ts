@@ -26,14 +26,15 @@ export interface ApiOptions {
   bigDecodes?: BigDecodePool;
 }
 
+/** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
 export function apiRoutes(
   { registry, engine, metrics, maxBodyBytes, decodeBudget, bigDecodes }: ApiOptions,
 ): Hono {
-  return new Hono()
+  const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes, decodeBudget, bigDecodes }))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry))
     .route("/", metricsRoutes(metrics))
-    .route("/", docsRoutes());
+    .route("/", v2Routes({ registry, engine, maxBodyBytes }));
+  return api.route("/", docsRoutes(() => api.routes));
 }

@@ -59,8 +59,9 @@ async function fromMultipart(request: Request): Promise<Uint8Array> {
 
 async function fromJson(request: Request): Promise<Uint8Array> {
   let body: unknown;
+  const text = await request.text(); // a body cut off (408, 400) fails as it is
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(text);
   } catch {
     throw new DigitlabError("bad_json", "the JSON body does not parse");
   }
