@@ -33,7 +33,31 @@ export interface Config {
   engine: EngineOptions;
   /** The per-request log line on stdout. */
   logFormat: LogFormat;
+  /** Restarts, upgrades and refused uploads (lib/connection_drain.ts, lib/lingering_close.ts). */
+  lifecycle: LifecycleOptions;
 }
+
+/** How the server shares its port, drains on a stop signal and closes after a refused upload. */
+export interface LifecycleOptions {
+  /** SO_REUSEPORT: a second instance may listen on the same port (for upgrades). */
+  reusePort: boolean;
+  /** After a stop signal, how long kept-alive connections get to take their last answer. */
+  drainWindowMs: number;
+  /** After a 413, how long in all, and between reads, the rest of the body is discarded. */
+  lingerMs: number;
+  lingerIdleMs: number;
+  /** ... and how many more bytes of it at most. */
+  lingerMaxBytes: number;
+}
+
+export const DEFAULT_LIFECYCLE: LifecycleOptions = {
+  reusePort: false,
+  drainWindowMs: 2_000,
+  // nginx's lingering_time and lingering_timeout.
+  lingerMs: 30_000,
+  lingerIdleMs: 5_000,
+  lingerMaxBytes: 64 * 1024 * 1024,
+};
 
 /** The models shipped beside this file: found from the module, never the working directory. */
 export const SHIPPED_MODELS_DIR = new URL("./models/", import.meta.url);
@@ -93,6 +117,18 @@ Options:
                      0 never waits (env DIGITLAB_BATCH_WAIT; default ${DEFAULT_ENGINE.maxWaitMs})
   --log-format F     one line per request on stdout: json, text or none
                      (env DIGITLAB_LOG_FORMAT; default json)
+
+  Restarts and upgrades (docs/deploy.md):
+  --reuse-port       share the port with another instance (SO_REUSEPORT; Linux), for
+                     upgrades without a refused connection (env DIGITLAB_REUSE_PORT=1)
+  --drain-window MS  on SIGTERM/SIGINT, how long kept-alive connections get to take their last
+                     answer (Connection: close) before the server closes them
+                     (env DIGITLAB_DRAIN_WINDOW; default ${DEFAULT_LIFECYCLE.drainWindowMs})
+  --linger-time MS, --linger-timeout MS, --linger-max BYTES
+                     after a 413, keep reading and discarding the body for at most this long
+                     in all / between reads / this many bytes, so the client reads the answer
+                     (env DIGITLAB_LINGER_TIME, _TIMEOUT, _MAX; default
+                     ${DEFAULT_LIFECYCLE.lingerMs}, ${DEFAULT_LIFECYCLE.lingerIdleMs}, ${DEFAULT_LIFECYCLE.lingerMaxBytes})
   --help             show this help
   --version          print the version
 `;
@@ -118,6 +154,12 @@ export const ENV_NAMES = [
   "DIGITLAB_MAX_BATCH",
   "DIGITLAB_BATCH_WAIT",
   "DIGITLAB_LOG_FORMAT",
+  // Restarts and upgrades (lib/connection_drain.ts, lib/lingering_close.ts).
+  "DIGITLAB_REUSE_PORT",
+  "DIGITLAB_DRAIN_WINDOW",
+  "DIGITLAB_LINGER_TIME",
+  "DIGITLAB_LINGER_TIMEOUT",
+  "DIGITLAB_LINGER_MAX",
 ];
 
 /**
@@ -154,6 +196,11 @@ export function parseConfig(
         "max-batch": { type: "string" },
         "batch-wait": { type: "string" },
         "log-format": { type: "string" },
+        "reuse-port": { type: "boolean" },
+        "drain-window": { type: "string" },
+        "linger-time": { type: "string" },
+        "linger-timeout": { type: "string" },
+        "linger-max": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -198,6 +245,51 @@ export function parseConfig(
       values["log-format"] ?? env.DIGITLAB_LOG_FORMAT,
       LOG_FORMATS,
       "json",
+    ),
+    lifecycle: parseLifecycle(values, env),
+  };
+}
+
+function parseLifecycle(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+): LifecycleOptions {
+  const text = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) ?? env[variable];
+  const defaults = DEFAULT_LIFECYCLE;
+  const reuse = env.DIGITLAB_REUSE_PORT ?? "";
+  if (!["", "0", "1", "true", "false"].includes(reuse)) {
+    throw new ConfigError(`DIGITLAB_REUSE_PORT must be 1 or 0, not "${reuse}"`);
+  }
+  return {
+    reusePort: values["reuse-port"] === true || reuse === "1" || reuse === "true",
+    drainWindowMs: integer(
+      text("drain-window", "DIGITLAB_DRAIN_WINDOW"),
+      defaults.drainWindowMs,
+      "drain-window",
+      0,
+      60_000,
+    ),
+    lingerMs: integer(
+      text("linger-time", "DIGITLAB_LINGER_TIME"),
+      defaults.lingerMs,
+      "linger-time",
+      0,
+      600_000,
+    ),
+    lingerIdleMs: integer(
+      text("linger-timeout", "DIGITLAB_LINGER_TIMEOUT"),
+      defaults.lingerIdleMs,
+      "linger-timeout",
+      0,
+      600_000,
+    ),
+    lingerMaxBytes: integer(
+      text("linger-max", "DIGITLAB_LINGER_MAX"),
+      defaults.lingerMaxBytes,
+      "linger-max",
+      0,
+      1024 * 1024 * 1024,
     ),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * `GET /health`: healthy once at least one model is loaded and warmed up (the process only
- * starts listening after that), with the served models' versions.
+ * starts listening after that), with the served models' versions; 503 "draining" from the
+ * moment a shutdown starts, so load balancers stop sending before the server stops.
  *
  * @module
  */
@@ -8,7 +9,7 @@ import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { VERSION } from "../../lib/version.ts";
 
-export function healthRoutes(registry: ModelRegistry): Hono {
+export function healthRoutes(registry: ModelRegistry, draining = () => false): Hono {
   const app = new Hono();
   app.get("/health", function health(c) {
     const models = registry.listings().map(({ name, version, precision }) => ({
@@ -16,11 +17,16 @@ export function healthRoutes(registry: ModelRegistry): Hono {
       version,
       precision,
     }));
-    const healthy = registry.defaultName !== null;
+    const loaded = registry.defaultName !== null;
+    const healthy = loaded && !draining();
     return c.json(
       {
-        status: healthy ? "healthy" : "unhealthy",
-        ...(healthy ? {} : { message: "no model is loaded; see the server's start-up log" }),
+        status: healthy ? "healthy" : loaded ? "draining" : "unhealthy",
+        ...(healthy ? {} : {
+          message: loaded
+            ? "shutting down: finishing requests in progress"
+            : "no model is loaded; see the server's start-up log",
+        }),
         version: VERSION,
         default: registry.defaultName,
         models,

@@ -20,14 +20,17 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  /** True once the server is shutting down (health probes answer 503). */
+  draining?: () => boolean;
 }
 
-export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
+export function apiRoutes(options: ApiOptions): Hono {
+  const { registry, engine, metrics, maxBodyBytes, draining = () => false } = options;
   return new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }))
+    .route("/", v2Routes({ registry, engine, maxBodyBytes, draining }))
     .route("/", modelRoutes(registry))
-    .route("/", healthRoutes(registry))
+    .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))
     .route("/", docsRoutes());
 }
