@@ -23,6 +23,8 @@ export interface SessionOptions {
   port: number;
   /** Gives up on an answer after this long (a failure). */
   timeoutMs?: number;
+  /** A pause between 256 KiB pieces of a body: a client on a slower link than loopback. */
+  pauseMs?: number;
 }
 
 const encoder = new TextEncoder();
@@ -34,7 +36,7 @@ export class KeepAliveSession {
   #options: Required<SessionOptions>;
 
   constructor(options: SessionOptions) {
-    this.#options = { hostname: "127.0.0.1", timeoutMs: 15_000, ...options };
+    this.#options = { hostname: "127.0.0.1", timeoutMs: 15_000, pauseMs: 0, ...options };
   }
 
   /** Sends one request and reads its answer; never throws. */
@@ -70,7 +72,7 @@ export class KeepAliveSession {
     try {
       try {
         await writeAll(conn, encoder.encode(head));
-        await writeAll(conn, body);
+        await writeAll(conn, body, this.#options.pauseMs);
       } catch (error) {
         if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
       }
@@ -103,8 +105,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array, pauseMs = 0): Promise<void> {
   for (let written = 0; written < bytes.length;) {
+    if (written > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     written += await conn.write(bytes.subarray(written, written + 256 * 1024));
   }
 }
