@@ -3,7 +3,7 @@
  * whole 20 MB multipart upload before reading a byte (as Python `requests` does) reads the 413
  * JSON, instead of hanging in a full socket buffer or getting "connection reset by peer".
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { KeepAliveSession } from "./helpers/keep_alive_client.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
@@ -36,9 +36,12 @@ Deno.test("a 20 MB multipart body sent whole before reading gets the 413 JSON", 
       const outcome = await session.request("POST", "/predict", { "Content-Type": type }, body);
       session.close();
       assert(outcome.kind === "answered", `${JSON.stringify(outcome)}\n${server.output()}`);
-      assertEquals(outcome.status, 413);
-      assertEquals(JSON.parse(new TextDecoder().decode(outcome.body)).error, "payload_too_large");
-      assertEquals(outcome.headers.get("connection"), "close"); // one header, the runtime's
+      deepStrictEqual(outcome.status, 413);
+      deepStrictEqual(
+        JSON.parse(new TextDecoder().decode(outcome.body)).error,
+        "payload_too_large",
+      );
+      deepStrictEqual(outcome.headers.get("connection"), "close"); // one header, the runtime's
     }
     // And the server answers ordinary requests as before.
     const health = await new KeepAliveSession({ port }).request("GET", "/health");

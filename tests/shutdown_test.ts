@@ -6,7 +6,7 @@
  * connection refused once the server stopped listening sent nothing, so lost nothing), and
  * the process exits 0 well within systemd's 10 s stop timeout.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { KeepAliveSession, type Outcome } from "./helpers/keep_alive_client.ts";
 import { encodePng } from "./helpers/png_encode.ts";
@@ -84,7 +84,7 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
   const port = Number(new URL(server.url).port);
   try {
     const reference = await postPng(new KeepAliveSession({ port }));
-    assertEquals(reference.kind, "answered", server.output());
+    deepStrictEqual(reference.kind, "answered", server.output());
 
     let signalledAt = Infinity;
     let exitedAt = Infinity;
@@ -134,7 +134,7 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
       "the clients did not keep connections alive",
     );
     assert(spanned.length > 0, "no request was in progress at the signal");
-    assertEquals(
+    deepStrictEqual(
       failed.map(({ startedAt, outcome }) => ({
         at: Math.round(startedAt - signalledAt),
         outcome,
@@ -146,7 +146,11 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
       refused.every(({ startedAt }) => startedAt > signalledAt),
       "a connection was refused before the signal",
     );
-    assertEquals(probe.kind === "answered" ? probe.status : probe, 503, "/health after the signal");
+    deepStrictEqual(
+      probe.kind === "answered" ? probe.status : probe,
+      503,
+      "/health after the signal",
+    );
     assert(closes(probe), "the 503 health answer should close its connection");
     // From the first answer that closed its connection on, every later request's did too.
     const firstClose = Math.min(
@@ -156,11 +160,11 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
     const kept = requests.filter((r) =>
       r.startedAt > firstClose && r.outcome.kind === "answered" && !closes(r.outcome)
     );
-    assertEquals(kept.length, 0, "answers after the drain began that kept the connection open");
+    deepStrictEqual(kept.length, 0, "answers after the drain began that kept the connection open");
     for (const upload of slow) {
-      assertEquals(upload, { status: 200, result: result(reference) }, server.output());
+      deepStrictEqual(upload, { status: 200, result: result(reference) }, server.output());
     }
-    assertEquals(code, 0, server.output());
+    deepStrictEqual(code, 0, server.output());
     assert(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after ${signal}`);
     console.log(
       `${signal}: ${requests.length} requests on ${CLIENTS} keep-alive clients ` +
@@ -204,7 +208,7 @@ Deno.test("a stalled upload cannot hold a shutdown past the grace period: exit 0
     Deno.kill(server.pid, "SIGTERM");
     const code = await server.exited;
     const exitMs = performance.now() - signalledAt;
-    assertEquals(code, 0, server.output());
+    deepStrictEqual(code, 0, server.output());
     assert(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after SIGTERM`);
     assert(server.output().includes("exiting without them"), server.output());
   } finally {
@@ -225,7 +229,7 @@ Deno.test("a second signal stops waiting for stragglers", async () => {
     await delay(300);
     const secondAt = performance.now();
     Deno.kill(server.pid, "SIGINT");
-    assertEquals(await server.exited, 0, server.output());
+    deepStrictEqual(await server.exited, 0, server.output());
     const exitMs = performance.now() - secondAt;
     assert(exitMs < 1000, `exited ${Math.round(exitMs)} ms after the second SIGINT`);
   } finally {

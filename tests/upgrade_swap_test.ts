@@ -4,7 +4,7 @@
  * until it listens, SIGTERM the old one. 16 keep-alive clients (reusing connections as Python's
  * requests.Session does) post all the way through: not one request fails or is refused.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { KeepAliveSession, type Outcome } from "./helpers/keep_alive_client.ts";
 import { encodePng } from "./helpers/png_encode.ts";
@@ -71,12 +71,12 @@ Deno.test("two instances on one port: start new, wait ready, SIGTERM old: 0 fail
     const duringSwap = outcomes.filter(({ finishedAt }) =>
       finishedAt > swappedAt && finishedAt <= oldExitedAt
     ).length;
-    assertEquals(
+    deepStrictEqual(
       bad.slice(0, 5).map(({ outcome }) => outcome),
       [],
       `${bad.length} of ${outcomes.length} failed or refused\n${old.output().slice(-1500)}`,
     );
-    assertEquals(oldCode, 0, old.output());
+    deepStrictEqual(oldCode, 0, old.output());
     assert(duringSwap > 0 && afterOld > 0, `answered during ${duringSwap}, after ${afterOld}`);
     console.log(
       `${outcomes.length} requests on ${CLIENTS} keep-alive clients across the swap ` +

@@ -24,13 +24,14 @@ export interface ApiOptions {
   draining?: () => boolean;
 }
 
+/** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
 export function apiRoutes(options: ApiOptions): Hono {
   const { registry, engine, metrics, maxBodyBytes, draining = () => false } = options;
-  return new Hono()
+  const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes, draining }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))
-    .route("/", docsRoutes());
+    .route("/", v2Routes({ registry, engine, maxBodyBytes, draining }));
+  return api.route("/", docsRoutes(() => api.routes));
 }
