@@ -40,7 +40,10 @@ const SHEET_NAME = /^[\w.-]+\.png$/;
  *
  * declare const registry: ModelRegistry;
  * const app = new Hono();
- * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
+ * app.route("/", pageRoutes({
+ *   listModels: () => registry.models().map((model) => model.metadata),
+ *   defaultModel: "cnn",
+ * }));
  * ```
  */
 export function pageRoutes(options: PageRoutesOptions): Hono {
