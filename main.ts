@@ -23,9 +23,10 @@ import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
-import { ConnectionDrain } from "./lib/connection_drain.ts";
-import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
-import { lingerAfterRefusal } from "./lib/lingering_close.ts";
+import { ConnectionDrain } from "./connection_drain.ts";
+import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
+import { lingerAfterRefusal } from "./lingering_close.ts";
+import { listingOf } from "./lib/model_metadata.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
@@ -79,7 +80,7 @@ async function serve(config: Config): Promise<number> {
   const { lifecycle } = config;
   const drain = new ConnectionDrain({ idleMs: lifecycle.drainWindowMs });
   const metrics = new ServiceMetrics({
-    models: () => registry.listings(),
+    models: () => registry.models().map((model) => listingOf(model.metadata)),
     queued: () => engine.queued,
   });
   const app = createApp({
@@ -108,7 +109,7 @@ async function serve(config: Config): Promise<number> {
       port: config.port,
       reusePort: lifecycle.reusePort,
       onListen({ hostname, port }) {
-        const models = registry.list().map((m) => m.name).join(", ") || "none";
+        const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
             `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +

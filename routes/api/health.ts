@@ -7,6 +7,7 @@
  */
 import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
+import { listingOf } from "../../lib/model_metadata.ts";
 import { VERSION } from "../../lib/version.ts";
 import { probe } from "../../middleware/route_marks.ts";
 import { documented, json, type Operation } from "./openapi.ts";
@@ -14,11 +15,10 @@ import { documented, json, type Operation } from "./openapi.ts";
 export function healthRoutes(registry: ModelRegistry, draining = () => false): Hono {
   const app = new Hono();
   app.get("/health", documented(HEALTH_DOCS), probe, function health(c) {
-    const models = registry.listings().map(({ name, version, precision }) => ({
-      name,
-      version,
-      precision,
-    }));
+    const models = registry.models().map(({ metadata }) => {
+      const { name, version, precision } = listingOf(metadata);
+      return { name, version, precision };
+    });
     const loaded = registry.defaultName !== null;
     const healthy = loaded && !draining();
     return c.json(
@@ -43,6 +43,6 @@ const HEALTH_DOCS: Operation = {
   summary: "Liveness and readiness",
   responses: {
     "200": json({ $ref: "#/components/schemas/Health" }, "Models loaded and warmed up"),
-    "503": json({ $ref: "#/components/schemas/Health" }, "No model loaded"),
+    "503": json({ $ref: "#/components/schemas/Health" }, "No model loaded, or shutting down"),
   },
 };
