@@ -152,9 +152,10 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
       "/health after the signal",
     );
     assert(closes(probe), "the 503 health answer should close its connection");
-    // From the first answer that closed its connection on, every later request's did too.
+    // A request sent after any answer that closed its connection was handled once the drain
+    // had begun (that answer proves it): its answer must close its connection too.
     const firstClose = Math.min(
-      ...requests.filter((r) => closes(r.outcome)).map((r) => r.startedAt),
+      ...requests.filter((r) => closes(r.outcome)).map((r) => r.finishedAt),
     );
     assert(firstClose < exitedAt, "no answer carried Connection: close");
     const kept = requests.filter((r) =>
