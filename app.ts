@@ -13,6 +13,7 @@ import { DecodeBudget } from "./inference/decode_budget.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
+import { listingOf } from "./lib/model_metadata.ts";
 import {
   DEFAULT_LIMITS,
   type RequestLimits,
@@ -44,6 +45,8 @@ export interface AppOptions {
   bigDecodes?: BigDecodePool;
   /** One line per request on stdout; none when absent. */
   logFormat?: LogFormat;
+  /** True once the server is shutting down: health probes then answer 503. */
+  draining?: () => boolean;
 }
 
 /**
@@ -64,7 +67,10 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   const { registry } = options;
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
-    new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
+    new ServiceMetrics({
+      models: () => registry.models().map((model) => listingOf(model.metadata)),
+      queued: () => engine.queued,
+    });
   engine.observeBatches((rows, ms, queueMs) => metrics.observeBatch(rows, ms, queueMs));
   const app = new Hono<ObservedEnv>();
   // Observation first, so refusals by the limits are counted and logged too.
@@ -80,7 +86,7 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   app.route(
     "/",
     pageRoutes({
-      listModels: () => registry.list(),
+      listModels: () => registry.models().map((model) => model.metadata),
       defaultModel: registry.defaultName ?? "",
       modelsDir: options.modelsDir,
       buildDir: options.buildDir,

@@ -9,15 +9,25 @@
  */
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  ENV_NAMES,
+  type LifecycleOptions,
+  parseConfig,
+  USAGE,
+} from "./config.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import { watchModels } from "./inference/hot_reload.ts";
 import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
-import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
-import { serveResiliently } from "./lib/resilient_serve.ts";
+import { ConnectionDrain } from "./connection_drain.ts";
+import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
+import { lingerAfterRefusal } from "./lingering_close.ts";
+import { listingOf } from "./lib/model_metadata.ts";
+import { serveResiliently } from "./resilient_serve.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
@@ -69,8 +79,10 @@ async function serve(config: Config): Promise<number> {
   warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();
+  const { lifecycle } = config;
+  const drain = new ConnectionDrain({ idleMs: lifecycle.drainWindowMs });
   const metrics = new ServiceMetrics({
-    models: () => registry.listings(),
+    models: () => registry.models().map((model) => listingOf(model.metadata)),
     queued: () => engine.queued,
   });
   // One big-image worker started now, so the first big image does not wait for it.
@@ -86,6 +98,7 @@ async function serve(config: Config): Promise<number> {
     engine,
     metrics,
     logFormat: config.logFormat,
+    draining: () => drain.draining,
   });
   const reloader = watchModels({
     dir: config.modelsDir,
@@ -100,16 +113,17 @@ async function serve(config: Config): Promise<number> {
     server = serveResiliently({
       hostname: config.host,
       port: config.port,
+      reusePort: lifecycle.reusePort,
       onListen({ hostname, port }, restarts) {
         if (restarts > 0) return;
-        const models = registry.list().map((m) => m.name).join(", ") || "none";
+        const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
             `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +
             `ready in ${Math.round(performance.now())} ms)`,
         );
       },
-    }, app.fetch);
+    }, drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle))));
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
@@ -120,7 +134,10 @@ async function serve(config: Config): Promise<number> {
 
   const { drained } = await serveUntilSignalled(server, {
     allUploadsArrived: (timeoutMs) => uploads.allArrived(timeoutMs),
+    uploadsArriving: () => uploads.count > 0,
     graceMs: SHUTDOWN_GRACE_MS,
+    drain,
+    drainWindowMs: lifecycle.drainWindowMs,
   });
   reloader.close();
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
@@ -147,6 +164,11 @@ async function healthcheck(config: Config): Promise<number> {
     console.error(`unhealthy: ${url}: ${(error as Error).message}`);
   }
   return 1;
+}
+
+function lingerOptions(lifecycle: LifecycleOptions) {
+  const { lingerMs: totalMs, lingerIdleMs: idleMs, lingerMaxBytes: maxBytes } = lifecycle;
+  return { totalMs, idleMs, maxBytes };
 }
 
 function httpUrl(hostname: string, port: number): string {

@@ -10,7 +10,7 @@
 /// <reference lib="deno.worker" />
 import { DigitlabError } from "../lib/errors.ts";
 import { mnistField } from "../lib/preprocess.ts";
-import { readImageHeader } from "../lib/image_header.ts";
+import { readImageHeader } from "./image_header.ts";
 import { decodePngDownscaled } from "./png_stream_decode.ts";
 
 /** Big PNGs are preprocessed from this size at most: 36x the 28x28 field's 20 px digit box. */

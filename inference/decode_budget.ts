@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ImageHeader } from "../lib/image_header.ts";
+import type { ImageHeader } from "./image_header.ts";
 
 export interface DecodeBudgetOptions {
   /** Bytes of decoded images allowed in flight at once. */

@@ -14,7 +14,7 @@ import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
 import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
-import { readImageHeader } from "../../lib/image_header.ts";
+import { readImageHeader } from "../../inference/image_header.ts";
 import { clientOf } from "../../middleware/client_key.ts";
 import { errorWithHeaders } from "../../middleware/error_response.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";

@@ -12,6 +12,8 @@
 export interface ResilientServeOptions {
   hostname: string;
   port: number;
+  /** Passed to Deno.serve (several processes on one port; needs --unstable-net). */
+  reusePort?: boolean;
   /** Called with the bound address each time the server (re)starts listening. */
   onListen?(addr: Deno.NetAddr, restarts: number): void;
   /** Told about each restart; console.warn by default. */
@@ -52,6 +54,7 @@ export function serveResiliently(
     Deno.serve({
       hostname: options.hostname,
       port,
+      reusePort: options.reusePort,
       onListen(addr) {
         port = addr.port; // a restart after --port 0 keeps the port clients know
         options.onListen?.(addr, restarts);
