@@ -72,7 +72,7 @@ Deno.test("parseConfig: limits default to a cap and a deadline, no rate limit, n
     requestTimeoutMs: 10_000,
     rateLimit: null,
     corsOrigins: [],
-    perClientConcurrent: 16,
+    perClientConcurrent: 64,
     decodeMemoryBytes: 192 * 1024 * 1024,
     trustProxy: false,
   });
@@ -90,7 +90,7 @@ Deno.test("parseConfig: limits from flags and environment", () => {
     requestTimeoutMs: 2500,
     rateLimit: { ratePerSecond: 5, burst: 10 },
     corsOrigins: ["https://a.example", "http://localhost:5173"],
-    perClientConcurrent: 16,
+    perClientConcurrent: 64,
     decodeMemoryBytes: 192 * 1024 * 1024,
     trustProxy: false,
   });

@@ -47,7 +47,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
   requestTimeoutMs: 10_000,
   rateLimit: null,
   corsOrigins: [],
-  perClientConcurrent: 16,
+  perClientConcurrent: 64,
   // Sized for a 1 GB VM: ~175 MB baseline + this + headroom stays under the unit's MemoryHigh.
   decodeMemoryBytes: 192 * 1024 * 1024,
   trustProxy: false,

@@ -41,15 +41,7 @@ export function requestTimeout({ timeoutMs, uploads }: RequestTimeoutOptions): M
     const work = next().then(() => "done" as const);
     const outcome = await Promise.race([work, expired]);
     clearTimeout(timer);
-    if (outcome === "done") {
-      // A body refused part-way is not read to its end: close the connection rather than
-      // have the runtime drain it for the next request.
-      if (!body.complete()) {
-        body.cutOff(new DigitlabError("bad_request", "the body was refused"), false);
-        c.res.headers.set("Connection", "close");
-      }
-      return;
-    }
+    if (outcome === "done") return;
 
     const error = body.complete()
       ? new DigitlabError("overloaded", `the request took longer than ${timeoutMs} ms`)
