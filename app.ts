@@ -19,7 +19,7 @@ import {
 } from "./middleware/mod.ts";
 import { type LogFormat, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
-import { apiRoutes } from "./routes/api/mod.ts";
+import { apiRoutes, type FeedbackOptions } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
 
 export interface AppOptions {
@@ -39,6 +39,8 @@ export interface AppOptions {
   metrics?: ServiceMetrics;
   /** One line per request on stdout; none when absent. */
   logFormat?: LogFormat;
+  /** The feedback store (feedback/); no /feedback routes and no page controls when absent. */
+  feedback?: FeedbackOptions;
 }
 
 /**

@@ -11,8 +11,9 @@ import { DEFAULT_LIMITS, type RequestLimits } from "./middleware/mod.ts";
 import { DEFAULT_ENGINE, type EngineOptions } from "./inference/engine.ts";
 import { LOG_FORMATS, type LogFormat } from "./metrics/observe.ts";
 import { type Precision, PRECISIONS } from "./lib/model_metadata.ts";
+import { defaultDataDir } from "./feedback/data_dir.ts";
 
-export type Command = "serve" | "healthcheck" | "help" | "version";
+export type Command = "serve" | "healthcheck" | "backup" | "help" | "version";
 
 export interface Config {
   command: Command;
@@ -33,6 +34,23 @@ export interface Config {
   engine: EngineOptions;
   /** The per-request log line on stdout. */
   logFormat: LogFormat;
+  /** Corrections from the page (feedback/). */
+  feedback: FeedbackConfig;
+  /** `digitlab backup FILE`: where the copy goes. */
+  backupTarget: string | null;
+}
+
+export interface FeedbackConfig {
+  /** `--feedback off` hides the page's controls and removes the routes. */
+  enabled: boolean;
+  /** The folder of the SQLite file; null when neither --data-dir nor HOME says where. */
+  dataDir: string | null;
+  /** `postgres://...` to store in PostgreSQL instead (several replicas). */
+  databaseUrl: string | null;
+  /** Writes past this many stored examples get 507. */
+  maxExamples: number;
+  /** The admin token's file; reading, exporting and deleting answer 403 without one. */
+  adminTokenFile: string | null;
 }
 
 /** The models shipped beside this file: found from the module, never the working directory. */
@@ -43,6 +61,7 @@ export const DEFAULTS = {
   port: 8000,
   model: "cnn-aug",
   maxBodyBytes: 2 * 1024 * 1024,
+  feedbackMax: 100_000,
 } as const;
 
 /** A flag or variable the user got wrong; main prints the message and the usage, exits 2. */
@@ -55,6 +74,8 @@ export const USAGE = `digitlab: handwritten digit recognition (web UI + JSON API
 Usage:
   digitlab [options]               serve the UI and the API
   digitlab healthcheck [options]   exit 0 when GET /health on --host/--port answers healthy
+  digitlab backup FILE [options]   write a consistent copy of the feedback database to FILE
+                                   while the server runs
 
 Options:
   --host HOST        interface to listen on (env HOST; default ${DEFAULTS.host})
@@ -93,6 +114,17 @@ Options:
                      0 never waits (env DIGITLAB_BATCH_WAIT; default ${DEFAULT_ENGINE.maxWaitMs})
   --log-format F     one line per request on stdout: json, text or none
                      (env DIGITLAB_LOG_FORMAT; default json)
+  --feedback on|off  the page's "right" / "it's a ..." controls and the /feedback routes
+                     (env DIGITLAB_FEEDBACK; default on)
+  --data-dir DIR     where the feedback database lives (env DIGITLAB_DATA_DIR; default
+                     $XDG_DATA_HOME/digitlab, else ~/.local/share/digitlab)
+  --feedback-db URL  postgres://user@host:port/db: store feedback in PostgreSQL instead, for
+                     several replicas (env DIGITLAB_FEEDBACK_DB)
+  --feedback-max N   stored examples at most; past it writes get 507 (env DIGITLAB_FEEDBACK_MAX;
+                     default ${DEFAULTS.feedbackMax})
+  --admin-token-file FILE
+                     file holding the token that reads, exports and deletes feedback
+                     (env DIGITLAB_ADMIN_TOKEN_FILE; default none: those routes answer 403)
   --help             show this help
   --version          print the version
 `;
@@ -118,6 +150,14 @@ export const ENV_NAMES = [
   "DIGITLAB_MAX_BATCH",
   "DIGITLAB_BATCH_WAIT",
   "DIGITLAB_LOG_FORMAT",
+  // Feedback (feedback/); HOME and XDG_DATA_HOME place the default data folder.
+  "DIGITLAB_FEEDBACK",
+  "DIGITLAB_DATA_DIR",
+  "DIGITLAB_FEEDBACK_DB",
+  "DIGITLAB_FEEDBACK_MAX",
+  "DIGITLAB_ADMIN_TOKEN_FILE",
+  "XDG_DATA_HOME",
+  "HOME",
 ];
 
 /**
@@ -154,6 +194,11 @@ export function parseConfig(
         "max-batch": { type: "string" },
         "batch-wait": { type: "string" },
         "log-format": { type: "string" },
+        feedback: { type: "string" },
+        "data-dir": { type: "string" },
+        "feedback-db": { type: "string" },
+        "feedback-max": { type: "string" },
+        "admin-token-file": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -165,15 +210,19 @@ export function parseConfig(
     throw new ConfigError(unknown ? `unknown option ${unknown[1]}` : message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "healthcheck")) {
+  const [verb, ...rest] = positionals;
+  if (verb === "backup" && rest.length !== 1) {
+    throw new ConfigError("backup needs one argument: the file to write the copy to");
+  }
+  if (verb !== undefined && verb !== "backup" && (verb !== "healthcheck" || rest.length > 0)) {
     throw new ConfigError(`unknown command "${positionals.join(" ")}"`);
   }
   const command: Command = values.help
     ? "help"
     : values.version
     ? "version"
-    : positionals[0] === "healthcheck"
-    ? "healthcheck"
+    : verb === "healthcheck" || verb === "backup"
+    ? verb
     : "serve";
   const modelsPath = values.models ?? env.DIGITLAB_MODELS;
   const namedModel = values.model ?? env.DIGITLAB_MODEL;
@@ -199,6 +248,36 @@ export function parseConfig(
       LOG_FORMATS,
       "json",
     ),
+    feedback: parseFeedback(values, env, cwd),
+    backupTarget: verb === "backup" ? resolve(cwd, rest[0]) : null,
+  };
+}
+
+function parseFeedback(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): FeedbackConfig {
+  const text = (flag: string, variable: string) =>
+    (values[flag] as string | undefined) || env[variable] || undefined;
+  const dataDir = text("data-dir", "DIGITLAB_DATA_DIR");
+  const databaseUrl = text("feedback-db", "DIGITLAB_FEEDBACK_DB") ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("--feedback-db must be a postgres:// or postgresql:// URL");
+  }
+  const tokenFile = text("admin-token-file", "DIGITLAB_ADMIN_TOKEN_FILE");
+  return {
+    enabled: oneOf("feedback", text("feedback", "DIGITLAB_FEEDBACK"), ["on", "off"], "on") === "on",
+    dataDir: dataDir ? resolve(cwd, dataDir) : defaultDataDir(env),
+    databaseUrl,
+    maxExamples: integer(
+      text("feedback-max", "DIGITLAB_FEEDBACK_MAX"),
+      DEFAULTS.feedbackMax,
+      "feedback-max",
+      0,
+      100_000_000,
+    ),
+    adminTokenFile: tokenFile ? resolve(cwd, tokenFile) : null,
   };
 }
 

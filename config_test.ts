@@ -140,3 +140,33 @@ Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request
   assertEquals(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
   assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
 });
+
+Deno.test("parseConfig: feedback flags, the data folder and the backup command", () => {
+  const env = { HOME: "/home/u" };
+  const plain = parseConfig([], env, "/srv/work").feedback;
+  assertEquals(plain, {
+    enabled: true,
+    dataDir: "/home/u/.local/share/digitlab",
+    databaseUrl: null,
+    maxExamples: DEFAULTS.feedbackMax,
+    adminTokenFile: null,
+  });
+  const set = parseConfig(
+    ["--feedback", "off", "--data-dir", "state", "--feedback-max", "5", "--admin-token-file", "t"],
+    { ...env, DIGITLAB_FEEDBACK_DB: "postgres://db:5432/x", XDG_DATA_HOME: "/xdg" },
+    "/srv/work",
+  ).feedback;
+  assertEquals(set, {
+    enabled: false,
+    dataDir: "/srv/work/state",
+    databaseUrl: "postgres://db:5432/x",
+    maxExamples: 5,
+    adminTokenFile: "/srv/work/t",
+  });
+  const backup = parseConfig(["backup", "copy.sqlite3"], env, "/srv/work");
+  assertEquals([backup.command, backup.backupTarget], ["backup", "/srv/work/copy.sqlite3"]);
+  assertThrows(() => parse(["backup"]), ConfigError);
+  assertThrows(() => parse(["--feedback", "maybe"]), ConfigError);
+  assertThrows(() => parse(["--feedback-db", "mysql://x"]), ConfigError);
+  assertThrows(() => parse(["--feedback-max", "-1"]), ConfigError);
+});

@@ -20,6 +20,9 @@ import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
+import { runBackup } from "./feedback/backup.ts";
+import { startFeedback } from "./feedback/open_store.ts";
+import { dropWritePermission } from "./lib/drop_write_permission.ts";
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
@@ -41,6 +44,8 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     case "healthcheck":
       return await healthcheck(config);
+    case "backup":
+      return await runBackup(config.feedback, config.backupTarget!);
     case "serve":
       return await serve(config);
   }
@@ -48,6 +53,14 @@ export async function main(args: string[]): Promise<number> {
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 async function serve(config: Config): Promise<number> {
+  // First: a corrupt database or an unreadable token stops the start before anything else.
+  const feedback = await startFeedback(config.feedback).catch((error: Error) => error);
+  if (feedback instanceof Error) {
+    console.error(`digitlab: ${feedback.message}`);
+    return 1;
+  }
+  // Before any worker starts, so they inherit the refusal too.
+  await dropWritePermission();
   // Only a main thread that runs the models itself needs onnxruntime (and its 14 MB of wasm
   // bytes, which ort keeps): with workers, they hold the runtime.
   if (config.engine.workers === 0) initOnnxRuntime({ numThreads: config.engine.ortThreads });
@@ -60,6 +73,7 @@ async function serve(config: Config): Promise<number> {
   }).catch((error: Error) => error);
   if (loaded instanceof Error) {
     console.error(`digitlab: ${loaded.message}`);
+    await feedback?.store.close();
     engine.close();
     return 1;
   }
@@ -80,6 +94,7 @@ async function serve(config: Config): Promise<number> {
     engine,
     metrics,
     logFormat: config.logFormat,
+    feedback,
   });
   const reloader = watchModels({
     dir: config.modelsDir,
@@ -106,6 +121,7 @@ async function serve(config: Config): Promise<number> {
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
+      await feedback?.store.close();
       return 1;
     }
     throw error;
@@ -118,6 +134,7 @@ async function serve(config: Config): Promise<number> {
   reloader.close();
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
   if (drained) await registry.close();
+  await feedback?.store.close();
   engine.close();
   return 0;
 }

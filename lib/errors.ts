@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   not_found: 404,
   /** `?model=` names a model this server does not serve. */
   unknown_model: 404,
+  /** Admin routes (feedback review): the bearer token is missing or wrong. */
+  unauthorized: 401,
+  /** Admin routes with no admin token configured (`--admin-token-file`). */
+  admin_disabled: 403,
   /** The route exists but not for this method. */
   method_not_allowed: 405,
   /** The body did not arrive within the request timeout (a client too slow, or stalled). */
@@ -44,6 +48,8 @@ export const ERROR_STATUS = {
   no_models: 503,
   /** Too much work in progress, or the work took too long: try again (see Retry-After). */
   overloaded: 503,
+  /** The feedback store holds its cap (`--feedback-max`) or its disk is full: nothing stored. */
+  insufficient_storage: 507,
   /** A fault of ours, never of the request; the message hides the details. */
   internal_error: 500,
 } as const;

@@ -69,13 +69,15 @@ export function routeLabel(path: string): string {
 
 const ROUTES: [RegExp, string][] = [
   [
-    /^\/(?:predict|health|models|model_info|metrics|openapi\.json|docs|v2|v2\/health\/live|v2\/health\/ready)?\/?$/,
+    /^\/(?:predict|health|models|model_info|metrics|openapi\.json|docs|v2|v2\/health\/live|v2\/health\/ready|feedback|feedback\/export)?\/?$/,
     "",
   ],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer\/?$/, "/v2/models/{name}/infer"],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/ready\/?$/, "/v2/models/{name}/ready"],
   [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/?$/, "/v2/models/{name}"],
   [/^\/models\/[^/]+\/?$/, "/models/{name}"],
+  [/^\/feedback\/[^/]+\/image\/?$/, "/feedback/{id}/image"],
+  [/^\/feedback\/[^/]+\/?$/, "/feedback/{id}"],
   [/^\/models\/[^/]+\/augmentations\.png$/, "/models/{name}/augmentations.png"],
   [/^\/docs\//, "/docs/{file}"],
   [/^\/static\//, "/static/{file}"],

@@ -9,6 +9,8 @@ import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import type { ServiceMetrics } from "../../metrics/service_metrics.ts";
 import { docsRoutes } from "./docs.ts";
+import type { FeedbackStore } from "../../feedback/store.ts";
+import { feedbackRoutes } from "./feedback.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { modelRoutes } from "./models.ts";
@@ -20,10 +22,24 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  /** The feedback store and admin token; no /feedback routes when absent (`--feedback off`). */
+  feedback?: FeedbackOptions;
 }
 
-export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
-  return new Hono()
+export interface FeedbackOptions {
+  store: FeedbackStore;
+  adminToken: string | null;
+}
+
+export function apiRoutes(
+  { registry, engine, metrics, maxBodyBytes, feedback }: ApiOptions,
+): Hono {
+  const api = new Hono();
+  if (feedback) {
+    const isServedModel = (name: string) => registry.list().some((model) => model.name === name);
+    api.route("/", feedbackRoutes({ ...feedback, isServedModel, maxBodyBytes }));
+  }
+  return api
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
     .route("/", v2Routes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))

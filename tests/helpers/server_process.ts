@@ -14,6 +14,8 @@ const READY_TIMEOUT_MS = 30_000;
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** The `--data-dir` it was given (the feedback database lives there). */
+  dataDir: string;
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;
   /** Resolves with the exit code once the process has ended. */
@@ -36,6 +38,11 @@ export interface StartOptions {
   /** Working directory; the file system root by default, like a service. */
   cwd?: string;
   entry?: string;
+  /**
+   * `--data-dir`; a fresh temporary folder when absent (removed once the process has ended),
+   * so no test writes into the real user's data folder.
+   */
+  dataDir?: string;
 }
 
 /** The variables the systemd unit sets (`Environment=A=1 B=2` lines). */
@@ -51,6 +58,8 @@ async function unitEnvironment(): Promise<Record<string, string>> {
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const task = await readCompileTask();
   const permissions = options.permissions ?? task.permissions;
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "digitlab-data-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -61,6 +70,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
       "127.0.0.1",
       "--port",
       "0",
+      "--data-dir",
+      dataDir,
       ...(options.args ?? []),
     ],
     cwd: options.cwd ?? "/",
@@ -79,6 +90,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const exited = child.status.then(async (status) => {
     ended = true;
     await collecting;
+    if (ownDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     return status.code;
   });
 
@@ -96,6 +108,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   return {
     url: match[1],
     pid: child.pid,
+    dataDir,
     output: () => log,
     exited,
     async rssBytes() {
