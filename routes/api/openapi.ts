@@ -7,6 +7,7 @@
  */
 import { ERROR_STATUS } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
+import { FEEDBACK_PATHS, FEEDBACK_SCHEMAS, FEEDBACK_SECURITY_SCHEMES } from "./feedback_openapi.ts";
 
 const errorCodes = Object.keys(ERROR_STATUS);
 
@@ -269,9 +270,12 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    ...FEEDBACK_PATHS,
   },
   components: {
+    securitySchemes: FEEDBACK_SECURITY_SCHEMES,
     schemas: {
+      ...FEEDBACK_SCHEMAS,
       Prediction: {
         type: "object",
         required: ["result", "probabilities", "model", "top3", "input", "timings"],
