@@ -73,6 +73,7 @@ export function createApp(options: AppOptions): Hono {
       defaultModel: registry.defaultName ?? "",
       modelsDir: options.modelsDir,
       buildDir: options.buildDir,
+      feedback: options.feedback !== undefined,
     }),
   );
   app.notFound(function notFound(c) {

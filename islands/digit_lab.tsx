@@ -4,6 +4,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Backdrop, DrawingPad, drawingToPng } from "../components/drawing_pad.tsx";
+import { FeedbackControls } from "../components/feedback_controls.tsx";
 import { InputPreview } from "../components/input_preview.tsx";
 import { ModelInfo } from "../components/model_info.tsx";
 import { ProbabilityBars } from "../components/probability_bars.tsx";
@@ -15,16 +16,19 @@ import {
   requestPrediction,
 } from "../web/predict_client.ts";
 import type { Stroke } from "../web/strokes.ts";
+import { sendCorrection } from "../web/feedback_client.ts";
 
 export interface DigitLabProps {
   models: ModelSummary[];
   defaultModel: string;
+  /** Show "right" / "it's a ..." under an answer (off with `--feedback off`). */
+  feedback?: boolean;
 }
 
 /** Live prediction waits this long after the last movement: fast enough to feel live. */
 const DRAW_DEBOUNCE_MS = 120;
 
-export default function DigitLab({ models, defaultModel }: DigitLabProps) {
+export default function DigitLab({ models, defaultModel, feedback = false }: DigitLabProps) {
   const strokes = useRef<Stroke[]>([]).current;
   const [backdrop, setBackdrop] = useState<Backdrop | null>(null);
   const [version, setVersion] = useState(0);
@@ -145,6 +149,15 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
   const current = models.find((m) => m.name === model);
   const shown = blank ? null : prediction;
 
+  const saveCorrection = async (label: number, answer: Prediction) =>
+    sendCorrection({
+      image: await drawingToPng(strokes, latest.current.backdrop),
+      label,
+      predicted: answer.result,
+      model: answer.model,
+      strokes: strokes.map((stroke) => [...stroke]),
+    });
+
   return (
     <div class="lab">
       <section class="panel lab-draw" aria-labelledby="draw-title">
@@ -239,6 +252,13 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
             <span>{error.message}</span>
             {error.code !== "unreachable" && <small>({error.code})</small>}
           </div>
+        )}
+        {feedback && shown && (
+          <FeedbackControls
+            predicted={shown.result}
+            drawingVersion={version}
+            save={(label) => saveCorrection(label, shown)}
+          />
         )}
       </section>
 

@@ -25,6 +25,8 @@ export interface PageRoutesOptions {
   modelsDir?: string;
   /** Where `deno task build` wrote its output; defaults to the project's build/. */
   buildDir?: string;
+  /** Whether the draw page shows the feedback controls. */
+  feedback?: boolean;
 }
 
 /** An augmentation sheet is a plain file name in the models directory, never a path. */
@@ -63,7 +65,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     const defaultModel = models.some((m) => m.name === requested)
       ? requested!
       : options.defaultModel;
-    const body = h(DrawPage, { models, defaultModel });
+    const body = h(DrawPage, { models, defaultModel, feedback: options.feedback ?? false });
     c.header("Cache-Control", "no-cache");
     return c.html(renderPage({
       title: "digitlab: draw a digit",

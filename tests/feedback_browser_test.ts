@@ -1,0 +1,185 @@
+/**
+ * Correcting answers on the page, in Chromium: a mouse click on "It's a ...", a key press and a
+ * tap each store the drawing (checked through the admin API: label, the model's answer, the
+ * model, the strokes and a PNG the server decodes), one correction per drawing, a confirmation
+ * and the contribution counter. With feedback off the controls are absent.
+ *
+ * Locally a missing browser or missing models skip this with a message; under CI=true they fail.
+ */
+import assert from "node:assert/strict";
+import { chromium, type Page } from "playwright-core";
+import { createApp } from "../app.ts";
+import { openSqliteStore } from "../feedback/sqlite_store.ts";
+import type { FeedbackStore } from "../feedback/store.ts";
+import { initImageDecoders } from "../inference/image_decode.ts";
+import { loadModels } from "../inference/model_registry.ts";
+import { buildAssets } from "../web/build_assets.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"];
+const projectRoot = new URL("../", import.meta.url).pathname;
+const modelsDir = `${projectRoot}models/`;
+const TOKEN = "browser-admin-token-73ac19e0";
+const inCi = Deno.env.get("CI") === "true";
+
+const SEVEN: [number, number][] = [[0.28, 0.2], [0.72, 0.2], [0.58, 0.5], [0.44, 0.82]];
+const ONE: [number, number][] = [[0.52, 0.18], [0.5, 0.5], [0.48, 0.82]];
+
+function missingPrerequisite(): string | null {
+  try {
+    Deno.statSync(CHROMIUM);
+    Deno.statSync(`${modelsDir}cnn-aug.onnx`);
+    return null;
+  } catch (error) {
+    return `no browser at ${CHROMIUM} or no models in ${modelsDir}: ${(error as Error).message}`;
+  }
+}
+const missing = missingPrerequisite();
+if (missing !== null && !inCi) console.warn(`feedback browser test skipped: ${missing}`);
+
+async function startServer(feedback: boolean) {
+  const buildDir = await Deno.makeTempDir({ prefix: "digitlab_feedback_build_" });
+  await buildAssets({ rootDir: projectRoot, outDir: buildDir });
+  await initImageDecoders();
+  const { registry } = await loadModels(new URL(`file://${modelsDir}`), {
+    preferred: "cnn-aug",
+    required: false,
+  });
+  const store = openSqliteStore({ path: ":memory:", maxExamples: 100 });
+  const app = createApp({
+    registry,
+    maxBodyBytes: 2 * 1024 * 1024,
+    buildDir,
+    feedback: feedback ? { store, adminToken: TOKEN } : undefined,
+  });
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    store,
+    async close() {
+      await server.shutdown();
+      await registry.close();
+      await store.close();
+      await Deno.remove(buildDir, { recursive: true });
+    },
+  };
+}
+
+async function draw(page: Page, stroke: [number, number][]) {
+  const box = (await page.locator("canvas.pad").boundingBox())!;
+  const answered = page.waitForResponse((r) => r.url().includes("/predict") && r.status() === 200);
+  await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
+  await page.mouse.down();
+  for (const [x, y] of stroke.slice(1)) {
+    await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 12 });
+  }
+  await page.mouse.up();
+  const prediction = await (await answered).json();
+  await page.waitForFunction(() => !document.querySelector(".result.pending"));
+  return prediction as { result: number; model: string };
+}
+
+async function openPage(page: Page, url: string) {
+  await page.goto(url);
+  await page.waitForFunction(() =>
+    performance.getEntriesByType("resource").some((r) => r.name.includes("/static/digit_lab"))
+  );
+  await page.waitForLoadState("load");
+}
+
+async function listed(url: string) {
+  const response = await fetch(`${url}/feedback?limit=10`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+  });
+  return (await response.json()).items as { id: string; label: number; predicted: number }[];
+}
+
+async function assertStored(store: FeedbackStore, id: string, label: number, predicted: number) {
+  const record = await store.get(id);
+  assert.ok(record);
+  assert.equal(record.label, label);
+  assert.equal(record.predicted, predicted);
+  assert.equal(record.model, "cnn-aug");
+  assert.equal(record.imageType, "image/png");
+  assert.ok(record.strokes && record.strokes[0].length >= 3, "the strokes were stored");
+}
+
+Deno.test({
+  name: "in Chromium, correcting an answer stores it (mouse, key and tap)",
+  ignore: missing !== null && !inCi,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (missing !== null) throw new Error(`cannot run under CI: ${missing}`);
+    const server = await startServer(true);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await openPage(page, server.url);
+
+      // Mouse: "It's a 3" on a drawn 7.
+      const first = await draw(page, SEVEN);
+      await page.locator('.feedback-digit[data-digit="3"]').click();
+      await page.locator("#feedback-status", { hasText: "Saved as 3" }).waitFor();
+      await page.locator("#feedback-count", { hasText: "contributed 1 drawing" }).waitFor();
+      let items = await listed(server.url);
+      assert.equal(items.length, 1);
+      await assertStored(server.store, items[0].id, 3, first.result);
+      // One correction per drawing: another key press on it stores nothing.
+      await page.keyboard.press("5");
+      assert.equal((await listed(server.url)).length, 1);
+
+      // Keyboard: a new drawing, corrected with the key 1; drawing continues meanwhile.
+      await page.locator("#clear").click();
+      const second = await draw(page, ONE);
+      await page.keyboard.press("1");
+      await page.locator("#feedback-status", { hasText: "Saved as 1" }).waitFor();
+      await page.locator("#feedback-count", { hasText: "contributed 2 drawings" }).waitFor();
+      items = await listed(server.url);
+      assert.equal(items.length, 2);
+      await assertStored(server.store, items[0].id, 1, second.result);
+
+      // Touch: "Right" tapped on a touch screen.
+      const touch = await browser.newContext({
+        hasTouch: true,
+        viewport: { width: 420, height: 860 },
+      });
+      const phone = await touch.newPage();
+      await openPage(phone, server.url);
+      const third = await draw(phone, SEVEN);
+      await phone.locator("#feedback-right").tap();
+      await phone.locator("#feedback-status", { hasText: `Saved as ${third.result}` }).waitFor();
+      items = await listed(server.url);
+      assert.equal(items.length, 3);
+      await assertStored(server.store, items[0].id, third.result, third.result);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "in Chromium, with feedback off the page has no feedback controls",
+  ignore: missing !== null && !inCi,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (missing !== null) throw new Error(`cannot run under CI: ${missing}`);
+    const server = await startServer(false);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage();
+      await openPage(page, server.url);
+      await draw(page, SEVEN);
+      assert.equal(await page.locator(".feedback").count(), 0);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  },
+});
