@@ -101,7 +101,8 @@ export function FeedbackControls({ predicted, drawingVersion, save }: FeedbackCo
         {status.kind === "failed" && <span class="error-text">Not saved: {status.message}</span>}
         {count > 0 && (
           <small id="feedback-count" class="feedback-count">
-            {" "}This browser has contributed {count} drawing{count === 1 ? "" : "s"}.
+            {status.kind === "idle" ? "" : " "}
+            {`This browser has contributed ${count} drawing${count === 1 ? "" : "s"}.`}
           </small>
         )}
       </p>
