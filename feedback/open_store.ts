@@ -14,7 +14,9 @@ import { type FeedbackStore, FeedbackStoreError } from "./store.ts";
 /** Opens the store; throws FeedbackStoreError with a message for the operator. */
 export async function openFeedbackStore(config: FeedbackConfig): Promise<FeedbackStore> {
   if (config.databaseUrl !== null) {
-    throw new FeedbackStoreError("--feedback-db: PostgreSQL is not supported by this build yet");
+    // Loaded only when configured: SQLite deployments never load the driver.
+    const { openPostgresStore } = await import("./postgres_store.ts");
+    return await openPostgresStore({ url: config.databaseUrl, maxExamples: config.maxExamples });
   }
   const dir = requireDataDir(config);
   try {

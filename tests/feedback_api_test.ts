@@ -4,8 +4,8 @@
  * bad inputs that must all get a 4xx JSON error and store nothing.
  */
 import assert from "node:assert/strict";
-import { openSqliteStore } from "../feedback/sqlite_store.ts";
 import type { FeedbackStore } from "../feedback/store.ts";
+import { type Backend, BACKENDS, freshDatabase } from "./helpers/feedback_backends.ts";
 import { feedbackBadInputs } from "./helpers/feedback_bad_inputs.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { SHIPPED_MODELS, startTestServer, type TestServer } from "./helpers/test_server.ts";
@@ -15,15 +15,20 @@ const DRAWING = await Deno.readFile(new URL("./fixtures/drawn-7.png", import.met
 const BLANK = await encodePng(new Uint8Array(28 * 28).fill(255), 28, 28, "grey");
 const STROKES = [[[0.2, 0.2], [0.8, 0.2], [0.5, 0.9]]];
 
+interface ServerOptions {
+  maxExamples?: number;
+  adminToken?: string | null;
+  feedback?: boolean;
+  backend?: Backend;
+}
+
 async function withServer(
-  options: { maxExamples?: number; adminToken?: string | null; feedback?: boolean },
+  options: ServerOptions,
   run: (server: TestServer, store: FeedbackStore) => Promise<void>,
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "digitlab-feedback-api-" });
-  const store = openSqliteStore({
-    path: `${dir}/feedback.sqlite3`,
-    maxExamples: options.maxExamples ?? 1000,
-  });
+  const database = await freshDatabase(options.backend ?? BACKENDS[0], dir);
+  const store = await database.open(options.maxExamples ?? 1000);
   const server = await startTestServer({
     modelsDir: SHIPPED_MODELS,
     feedback: options.feedback === false
@@ -35,6 +40,7 @@ async function withServer(
   } finally {
     await server.close();
     await store.close();
+    await database.drop();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -48,8 +54,22 @@ function postForm(url: string, fields: Record<string, string>, image = DRAWING) 
 
 const admin = (token = TOKEN) => ({ headers: { Authorization: `Bearer ${token}` } });
 
-Deno.test("POST /feedback stores a correction, admin routes read, export and delete it", async () => {
-  await withServer({}, async ({ url }, store) => {
+for (const backend of BACKENDS) {
+  Deno.test({
+    name:
+      `${backend.name}: POST /feedback stores a correction, admin routes read, export and delete it`,
+    ignore: backend.missing !== null,
+    fn: () => storeReadExportDelete(backend),
+  });
+  Deno.test({
+    name: `${backend.name}: past --feedback-max a write gets 507 JSON and nothing stored changes`,
+    ignore: backend.missing !== null,
+    fn: () => capRefuses(backend),
+  });
+}
+
+async function storeReadExportDelete(backend: Backend) {
+  await withServer({ backend }, async ({ url }, store) => {
     const response = await postForm(url, {
       label: "7",
       predicted: "2",
@@ -109,7 +129,7 @@ Deno.test("POST /feedback stores a correction, admin routes read, export and del
     await again.body?.cancel();
     assert.equal(await store.count(), 1);
   });
-});
+}
 
 Deno.test("admin routes: no token 401, wrong token 401, no token configured 403", async () => {
   const routes = (id: string) => [
@@ -151,8 +171,8 @@ Deno.test("admin routes: no token 401, wrong token 401, no token configured 403"
   });
 });
 
-Deno.test("past --feedback-max a write gets 507 JSON and nothing stored changes", async () => {
-  await withServer({ maxExamples: 2 }, async ({ url }, store) => {
+async function capRefuses(backend: Backend) {
+  await withServer({ maxExamples: 2, backend }, async ({ url }, store) => {
     for (const label of ["1", "2"]) assert.equal((await postForm(url, { label })).status, 201);
     const before = await store.list({ limit: 10 });
     const refused = await postForm(url, { label: "3" });
@@ -160,7 +180,7 @@ Deno.test("past --feedback-max a write gets 507 JSON and nothing stored changes"
     assert.equal((await refused.json()).error, "insufficient_storage");
     assert.deepEqual(await store.list({ limit: 10 }), before);
   });
-});
+}
 
 Deno.test("with --feedback off there are no feedback routes", async () => {
   await withServer({ feedback: false }, async ({ url }) => {

@@ -11,6 +11,7 @@ import { feedbackDatabasePath } from "../feedback/data_dir.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
+import { type Backend, BACKENDS, freshDatabase } from "./helpers/feedback_backends.ts";
 
 const TOKEN = "durability-admin-token-5f2a9c";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -44,13 +45,23 @@ async function post(url: string, image: Uint8Array<ArrayBuffer>, label: number) 
   return { status: response.status, body };
 }
 
-async function setUp() {
+async function setUp(backend: Backend = BACKENDS[0]) {
   const dir = await Deno.makeTempDir({ prefix: "digitlab-durability-" });
   const tokenFile = `${dir}/token`;
   await Deno.writeTextFile(tokenFile, `${TOKEN}\n`);
   const models = await writeTestModels(["cnn-aug"]);
-  const args = ["--models", models, "--admin-token-file", tokenFile, "--log-format", "none"];
+  const database = await freshDatabase(backend, `${dir}/data`);
+  const args = [
+    "--models",
+    models,
+    "--admin-token-file",
+    tokenFile,
+    "--log-format",
+    "none",
+    ...database.args,
+  ];
   const cleanUp = async () => {
+    await database.drop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     await Deno.remove(models, { recursive: true });
   };
@@ -87,8 +98,25 @@ function integrityCheck(path: string): string[] {
   }
 }
 
-Deno.test("kill -9 during 500 concurrent feedback writes loses no acknowledged write", async () => {
-  const { dir, args, cleanUp } = await setUp();
+for (const backend of BACKENDS) {
+  Deno.test({
+    name:
+      `${backend.name}: kill -9 during 500 concurrent feedback writes loses no acknowledged write`,
+    ignore: backend.missing !== null,
+    fn: () => killDuringWrites(backend),
+  });
+  Deno.test({
+    name: `${backend.name}: 64 concurrent writers${
+      backend.name === "sqlite" ? ", a backup beside them" : ""
+    }: every write acknowledged and kept`,
+    ignore: backend.missing !== null,
+    fn: () => concurrentWriters(backend),
+  });
+}
+
+async function killDuringWrites(backend: Backend) {
+  const { dir, args, cleanUp } = await setUp(backend);
+  const sqlite = backend.name === "sqlite";
   const dataDir = `${dir}/data`;
   try {
     const images = await Promise.all(Array.from({ length: 500 }, (_, n) => drawing(n)));
@@ -113,7 +141,7 @@ Deno.test("kill -9 during 500 concurrent feedback writes loses no acknowledged w
     assert.ok(killed, "the server was never killed");
     assert.ok(outcomes.includes(0), "no write was cut off: the kill came too late to test much");
     assert.deepEqual(outcomes.filter((s) => s !== 0 && s !== 201), [], "only 201s or cut-offs");
-    assert.deepEqual(integrityCheck(feedbackDatabasePath(dataDir)), ["ok"]);
+    if (sqlite) assert.deepEqual(integrityCheck(feedbackDatabasePath(dataDir)), ["ok"]);
 
     const again = await startServerProcess({ args, dataDir });
     try {
@@ -124,14 +152,14 @@ Deno.test("kill -9 during 500 concurrent feedback writes loses no acknowledged w
     } finally {
       assert.equal(await again.stop(), 0, again.output());
     }
-    assert.deepEqual(integrityCheck(feedbackDatabasePath(dataDir)), ["ok"]);
+    if (sqlite) assert.deepEqual(integrityCheck(feedbackDatabasePath(dataDir)), ["ok"]);
   } finally {
     await cleanUp();
   }
-});
+}
 
-Deno.test("64 concurrent writers, a backup beside them: every write acknowledged and kept", async () => {
-  const { dir, args, cleanUp } = await setUp();
+async function concurrentWriters(backend: Backend) {
+  const { dir, args, cleanUp } = await setUp(backend);
   const dataDir = `${dir}/data`;
   try {
     const server = await startServerProcess({ args, dataDir });
@@ -146,19 +174,31 @@ Deno.test("64 concurrent writers, a backup beside them: every write acknowledged
           else failures.push(`${status} ${JSON.stringify(body)}`);
         }
       });
-      // A second process reading the database the whole time: the lock contention a real
-      // deployment has.
-      const backup = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", MAIN, "backup", `${dir}/copy.sqlite3`, "--data-dir", dataDir],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const [copied] = await Promise.all([backup, ...writers]);
-      const copyOutput = new TextDecoder().decode(copied.stdout) +
-        new TextDecoder().decode(copied.stderr);
-      assert.equal(copied.code, 0, copyOutput);
-      assert.match(copyOutput, /backed up \d+ examples/);
-      assert.deepEqual(integrityCheck(`${dir}/copy.sqlite3`), ["ok"]);
+      if (backend.name === "sqlite") {
+        // A second process reading the database the whole time: the lock contention a real
+        // deployment has.
+        const backup = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            MAIN,
+            "backup",
+            `${dir}/copy.sqlite3`,
+            "--data-dir",
+            dataDir,
+          ],
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const [copied] = await Promise.all([backup, ...writers]);
+        const copyOutput = new TextDecoder().decode(copied.stdout) +
+          new TextDecoder().decode(copied.stderr);
+        assert.equal(copied.code, 0, copyOutput);
+        assert.match(copyOutput, /backed up \d+ examples/);
+        assert.deepEqual(integrityCheck(`${dir}/copy.sqlite3`), ["ok"]);
+      } else {
+        await Promise.all(writers);
+      }
       assert.deepEqual(failures, []);
       assert.equal(acked.size, 512);
       await assertAllStored(server, acked);
@@ -169,7 +209,7 @@ Deno.test("64 concurrent writers, a backup beside them: every write acknowledged
   } finally {
     await cleanUp();
   }
-});
+}
 
 /** A 1 MiB tmpfs, or why there is none (not root, no mount in this container). */
 async function smallTmpfs(): Promise<{ dir: string; unmount(): Promise<void> } | string> {
