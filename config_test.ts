@@ -1,5 +1,15 @@
 import { assert, assertEquals, assertThrows } from "./lib/assert.ts";
-import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
+import {
+  ConfigError,
+  DATA_HOME_ENV_NAMES,
+  DEFAULTS,
+  ENV_NAMES,
+  PACKAGE_ENV_NAMES,
+  parseConfig,
+  SHIPPED_MODELS_DIR,
+  USAGE,
+} from "./config.ts";
+import { readCompileTask } from "./tests/compile_task.ts";
 import { DEFAULT_ENGINE } from "./inference/engine.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
@@ -169,4 +179,17 @@ Deno.test("parseConfig: feedback flags, the data folder and the backup command",
   assertThrows(() => parse(["--feedback", "maybe"]), ConfigError);
   assertThrows(() => parse(["--feedback-db", "mysql://x"]), ConfigError);
   assertThrows(() => parse(["--feedback-max", "-1"]), ConfigError);
+});
+
+Deno.test("the compile task's --allow-env list is exactly the flag table's variables", async () => {
+  const { permissions } = await readCompileTask();
+  const allowEnv = permissions.find((flag) => flag.startsWith("--allow-env="));
+  assert(allowEnv, `the compile task grants no named variables: ${permissions.join(" ")}`);
+  const granted = allowEnv.slice("--allow-env=".length).split(",").sort();
+  assertEquals(granted, [...ENV_NAMES, ...DATA_HOME_ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
+});
+
+Deno.test("USAGE lists every flag with its variable", () => {
+  for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
+  assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
 });

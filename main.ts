@@ -9,7 +9,14 @@
  */
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  DATA_HOME_ENV_NAMES,
+  ENV_NAMES,
+  parseConfig,
+  USAGE,
+} from "./config.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import { watchModels } from "./inference/hot_reload.ts";
 import { initImageDecoders } from "./inference/image_decode.ts";
@@ -28,7 +35,8 @@ import { dropWritePermission } from "./lib/drop_write_permission.ts";
 export async function main(args: string[]): Promise<number> {
   let config: Config;
   try {
-    const env = Object.fromEntries(ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+    const names = [...ENV_NAMES, ...DATA_HOME_ENV_NAMES];
+    const env = Object.fromEntries(names.map((name) => [name, Deno.env.get(name)]));
     config = parseConfig(args, env, Deno.cwd());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

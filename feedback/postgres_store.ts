@@ -57,7 +57,7 @@ export interface PostgresStoreOptions {
 /**
  * The options npm `postgres` would otherwise look up as PG* environment variables (PGMAX,
  * PGSSL, ...), given here so the release binary's --allow-env list names only the libpq
- * variables an operator may really use (POSTGRES_ENV_NAMES).
+ * variables an operator may really use (feedback/postgres_env.ts).
  */
 const CLIENT_DEFAULTS = {
   ssl: false,
@@ -74,26 +74,6 @@ const CLIENT_DEFAULTS = {
   target_session_attrs: undefined,
   backoff: (attempt: number) => (0.5 + Math.random() / 2) * Math.min(3 ** attempt / 100, 20),
 } as const;
-
-/**
- * What npm `postgres` still reads from the environment: the standard libpq variables for what
- * the URL leaves out (PGPASSWORD keeps a password out of the URL), and the user's name when the
- * URL names no user. The compile task's --allow-env list holds them.
- */
-export const POSTGRES_ENV_NAMES = [
-  "PGHOST",
-  "PGPORT",
-  "PGUSERNAME",
-  "PGUSER",
-  "PGDATABASE",
-  "PGPASSWORD",
-  "PGAPPNAME",
-  "PGTARGETSESSIONATTRS",
-  "PGSSLNEGOTIATION",
-  "USERNAME",
-  "USER",
-  "LOGNAME",
-];
 
 type Sql = postgres.Sql;
 

@@ -19,6 +19,8 @@ import {
   FeedbackStoreFull,
 } from "../../feedback/store.ts";
 import { readFeedbackUpload } from "./feedback_request.ts";
+import { FEEDBACK_DOCS, LIST_LIMITS } from "./feedback_openapi.ts";
+import { documented } from "./openapi.ts";
 
 export interface FeedbackRouteOptions {
   store: FeedbackStore;
@@ -29,24 +31,26 @@ export interface FeedbackRouteOptions {
   maxBodyBytes: number;
 }
 
-/** Page sizes for `GET /feedback`. */
-export const LIST_LIMITS = { default: 50, max: 500 } as const;
-
 export function feedbackRoutes(options: FeedbackRouteOptions): Hono {
   const { store } = options;
   const admin = adminOnly(options.adminToken);
   const app = new Hono();
-  app.post("/feedback", limitBody(options.maxBodyBytes), async function addFeedback(c) {
-    const example = await readFeedbackUpload(c.req.raw, options.isServedModel);
-    const stored = await storeCall(() => store.add(example));
-    return c.json(stored, 201);
-  });
-  app.get("/feedback", admin, async function listFeedback(c) {
+  app.post(
+    "/feedback",
+    documented(FEEDBACK_DOCS.add),
+    limitBody(options.maxBodyBytes),
+    async function addFeedback(c) {
+      const example = await readFeedbackUpload(c.req.raw, options.isServedModel);
+      const stored = await storeCall(() => store.add(example));
+      return c.json(stored, 201);
+    },
+  );
+  app.get("/feedback", documented(FEEDBACK_DOCS.list), admin, async function listFeedback(c) {
     const page = await storeCall(() => store.list(listQuery(c)));
     return c.json(page);
   });
   // Before /feedback/:id, which would otherwise take "export" for an id.
-  app.get("/feedback/export", admin, function exportFeedback(c) {
+  app.get("/feedback/export", documented(FEEDBACK_DOCS.export), admin, function exportFeedback(c) {
     c.header("Content-Type", "application/jsonl; charset=utf-8");
     c.header("Content-Disposition", 'attachment; filename="feedback.jsonl"');
     return stream(c, async (out) => {
@@ -63,21 +67,31 @@ export function feedbackRoutes(options: FeedbackRouteOptions): Hono {
       }
     });
   });
-  app.get("/feedback/:id", admin, async function getFeedback(c) {
+  app.get("/feedback/:id", documented(FEEDBACK_DOCS.get), admin, async function getFeedback(c) {
     const { image: _image, ...record } = await found(store, c.req.param("id"));
     return c.json(record);
   });
-  app.get("/feedback/:id/image", admin, async function getFeedbackImage(c) {
-    const record = await found(store, c.req.param("id"));
-    c.header("Content-Type", record.imageType);
-    c.header("Cache-Control", "private, no-store");
-    return c.body(record.image.slice().buffer);
-  });
-  app.delete("/feedback/:id", admin, async function deleteFeedback(c) {
-    const deleted = await storeCall(() => store.delete(c.req.param("id")));
-    if (!deleted) throw notFound(c.req.param("id"));
-    return c.body(null, 204);
-  });
+  app.get(
+    "/feedback/:id/image",
+    documented(FEEDBACK_DOCS.image),
+    admin,
+    async function getFeedbackImage(c) {
+      const record = await found(store, c.req.param("id"));
+      c.header("Content-Type", record.imageType);
+      c.header("Cache-Control", "private, no-store");
+      return c.body(record.image.slice().buffer);
+    },
+  );
+  app.delete(
+    "/feedback/:id",
+    documented(FEEDBACK_DOCS.delete),
+    admin,
+    async function deleteFeedback(c) {
+      const deleted = await storeCall(() => store.delete(c.req.param("id")));
+      if (!deleted) throw notFound(c.req.param("id"));
+      return c.body(null, 204);
+    },
+  );
   return app;
 }
 

@@ -1,17 +1,14 @@
 /**
- * The feedback routes' part of the OpenAPI document (routes/api/openapi.ts merges it in).
+ * The feedback routes' OpenAPI operations; routes/api/feedback.ts declares each on its route
+ * with `documented(...)`.
  *
  * @module
  */
 import { MAX_STROKE_POINTS, MAX_STROKES } from "./feedback_request.ts";
-import { LIST_LIMITS } from "./feedback.ts";
+import { error, json, type Operation } from "./openapi.ts";
 
-const json = (schema: unknown, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
-const error = (description: string) => json({ $ref: "#/components/schemas/Error" }, description);
+/** Page sizes for `GET /feedback`. */
+export const LIST_LIMITS = { default: 50, max: 500 } as const;
 
 const digit = { type: "integer", minimum: 0, maximum: 9 };
 
@@ -58,170 +55,153 @@ const summary = {
   },
 };
 
-export const FEEDBACK_SCHEMAS = { FeedbackSummary: summary };
-
-export const FEEDBACK_SECURITY_SCHEMES = {
-  adminToken: {
-    type: "http",
-    scheme: "bearer",
-    description: "The token in the server's --admin-token-file.",
-  },
-};
-
-export const FEEDBACK_PATHS = {
-  "/feedback": {
-    post: {
-      summary: "Store a correction: this drawing is that digit",
-      description: "Open to everyone (the page's 'right' / 'it's a ...' buttons), within the " +
-        "rate limit, the body limit and the store's cap (--feedback-max). Answers 201 only " +
-        "once the example is on disk. Not served with --feedback off.",
-      tags: ["Feedback"],
-      requestBody: {
-        required: true,
-        content: {
-          "multipart/form-data": {
-            schema: {
-              type: "object",
-              required: ["img", "label"],
-              properties: {
-                img: { type: "string", format: "binary" },
-                label: digit,
-                predicted: digit,
-                model: { type: "string", description: "A served model's name (GET /models)." },
-                strokes: { type: "string", description: "JSON: see the JSON body's strokes." },
-              },
-            },
-            encoding: { img: { contentType: "image/png, image/jpeg" } },
-          },
-          "application/json": {
-            schema: {
-              type: "object",
-              required: ["image", "label"],
-              properties: {
-                image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
-                label: digit,
-                predicted: digit,
-                model: { type: "string" },
-                strokes,
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        "201": json({ $ref: "#/components/schemas/FeedbackSummary" }, "Stored"),
-        "400": error("Missing or bad field: label or predicted not 0-9, strokes not point pairs"),
-        "404": error("Unknown model"),
-        "413": error("Body over the limit"),
-        "415": error("Not a PNG or JPEG"),
-        "422": error("Undecodable or blank image"),
-        "429": error("Rate limited"),
-        "507": error("The store is full (--feedback-max) or its disk is: nothing stored"),
-      },
-    },
-    get: {
-      summary: "List stored corrections, newest first",
-      ...admin,
-      parameters: [
-        {
-          name: "limit",
-          in: "query",
+/** Operations by route. */
+export const FEEDBACK_DOCS: Record<string, Operation> = {
+  add: {
+    summary: "Store a correction: this drawing is that digit",
+    description: "Open to everyone (the page's 'right' / 'it's a ...' buttons), within the " +
+      "rate limit, the body limit and the store's cap (--feedback-max). Answers 201 only " +
+      "once the example is on disk. Not served with --feedback off.",
+    tags: ["Feedback"],
+    requestBody: {
+      required: true,
+      content: {
+        "multipart/form-data": {
           schema: {
-            type: "integer",
-            minimum: 1,
-            maximum: LIST_LIMITS.max,
-            default: LIST_LIMITS.default,
-          },
-        },
-        {
-          name: "after",
-          in: "query",
-          description: "The previous page's next",
-          schema: { type: "string" },
-        },
-        { name: "label", in: "query", schema: digit },
-        {
-          name: "wrong",
-          in: "query",
-          description: "Only examples the model got wrong",
-          schema: { type: "boolean" },
-        },
-      ],
-      responses: {
-        "200": json({
-          type: "object",
-          required: ["items", "next"],
-          properties: {
-            items: { type: "array", items: { $ref: "#/components/schemas/FeedbackSummary" } },
-            next: { type: ["string", "null"] },
-          },
-        }, "A page"),
-        "400": error("Bad query parameter"),
-        ...adminErrors,
-      },
-    },
-  },
-  "/feedback/export": {
-    get: {
-      summary: "Every stored correction as JSON Lines (streamed, oldest first)",
-      description: "One JSON object per line: the summary's fields, strokes, imageType and " +
-        "image (base64). `deno task train --feedback FILE` reads it.",
-      ...admin,
-      responses: {
-        "200": {
-          description: "JSON Lines",
-          content: { "application/jsonl": { schema: { type: "string" } } },
-        },
-        ...adminErrors,
-      },
-    },
-  },
-  "/feedback/{id}": {
-    get: {
-      summary: "One stored correction (without the image)",
-      ...admin,
-      parameters: [id],
-      responses: {
-        "200": json({
-          allOf: [{ $ref: "#/components/schemas/FeedbackSummary" }, {
             type: "object",
+            required: ["img", "label"],
             properties: {
-              strokes: { ...strokes, type: ["array", "null"] },
-              imageType: { type: "string" },
+              img: { type: "string", format: "binary" },
+              label: digit,
+              predicted: digit,
+              model: { type: "string", description: "A served model's name (GET /models)." },
+              strokes: { type: "string", description: "JSON: see the JSON body's strokes." },
             },
-          }],
-        }, "The example"),
-        "404": error("No such example"),
-        ...adminErrors,
-      },
-    },
-    delete: {
-      summary: "Delete a stored correction",
-      ...admin,
-      parameters: [id],
-      responses: {
-        "204": { description: "Deleted" },
-        "404": error("No such example"),
-        ...adminErrors,
-      },
-    },
-  },
-  "/feedback/{id}/image": {
-    get: {
-      summary: "The drawing as it was sent (PNG or JPEG)",
-      ...admin,
-      parameters: [id],
-      responses: {
-        "200": {
-          description: "The image",
-          content: {
-            "image/png": { schema: { type: "string", format: "binary" } },
-            "image/jpeg": { schema: { type: "string", format: "binary" } },
+          },
+          encoding: { img: { contentType: "image/png, image/jpeg" } },
+        },
+        "application/json": {
+          schema: {
+            type: "object",
+            required: ["image", "label"],
+            properties: {
+              image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
+              label: digit,
+              predicted: digit,
+              model: { type: "string" },
+              strokes,
+            },
           },
         },
-        "404": error("No such example"),
-        ...adminErrors,
       },
+    },
+    responses: {
+      "201": json(summary, "Stored"),
+      "400": error("Missing or bad field: label or predicted not 0-9, strokes not point pairs"),
+      "404": error("Unknown model"),
+      "413": error("Body over the limit"),
+      "415": error("Not a PNG or JPEG"),
+      "422": error("Undecodable or blank image"),
+      "429": error("Rate limited"),
+      "507": error("The store is full (--feedback-max) or its disk is: nothing stored"),
+    },
+  },
+  list: {
+    summary: "List stored corrections, newest first",
+    ...admin,
+    parameters: [
+      {
+        name: "limit",
+        in: "query",
+        schema: {
+          type: "integer",
+          minimum: 1,
+          maximum: LIST_LIMITS.max,
+          default: LIST_LIMITS.default,
+        },
+      },
+      {
+        name: "after",
+        in: "query",
+        description: "The previous page's next",
+        schema: { type: "string" },
+      },
+      { name: "label", in: "query", schema: digit },
+      {
+        name: "wrong",
+        in: "query",
+        description: "Only examples the model got wrong",
+        schema: { type: "boolean" },
+      },
+    ],
+    responses: {
+      "200": json({
+        type: "object",
+        required: ["items", "next"],
+        properties: {
+          items: { type: "array", items: summary },
+          next: { type: ["string", "null"] },
+        },
+      }, "A page"),
+      "400": error("Bad query parameter"),
+      ...adminErrors,
+    },
+  },
+  export: {
+    summary: "Every stored correction as JSON Lines (streamed, oldest first)",
+    description: "One JSON object per line: the summary's fields, strokes, imageType and " +
+      "image (base64). `deno task train --feedback FILE` reads it.",
+    ...admin,
+    responses: {
+      "200": {
+        description: "JSON Lines",
+        content: { "application/jsonl": { schema: { type: "string" } } },
+      },
+      ...adminErrors,
+    },
+  },
+  get: {
+    summary: "One stored correction (without the image)",
+    ...admin,
+    parameters: [id],
+    responses: {
+      "200": json({
+        allOf: [summary, {
+          type: "object",
+          properties: {
+            strokes: { ...strokes, type: ["array", "null"] },
+            imageType: { type: "string" },
+          },
+        }],
+      }, "The example"),
+      "404": error("No such example"),
+      ...adminErrors,
+    },
+  },
+  delete: {
+    summary: "Delete a stored correction",
+    ...admin,
+    parameters: [id],
+    responses: {
+      "204": { description: "Deleted" },
+      "404": error("No such example"),
+      ...adminErrors,
+    },
+  },
+  image: {
+    summary: "The drawing as it was sent (PNG or JPEG)",
+    ...admin,
+    parameters: [id],
+    responses: {
+      "200": {
+        description: "The image",
+        content: {
+          "image/png": { schema: { type: "string", format: "binary" } },
+          "image/jpeg": { schema: { type: "string", format: "binary" } },
+        },
+      },
+      "404": error("No such example"),
+      ...adminErrors,
     },
   },
 };

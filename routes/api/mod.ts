@@ -31,19 +31,19 @@ export interface FeedbackOptions {
   adminToken: string | null;
 }
 
+/** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
 export function apiRoutes(
   { registry, engine, metrics, maxBodyBytes, feedback }: ApiOptions,
 ): Hono {
-  const api = new Hono();
+  const api = new Hono()
+    .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", modelRoutes(registry))
+    .route("/", healthRoutes(registry))
+    .route("/", metricsRoutes(metrics))
+    .route("/", v2Routes({ registry, engine, maxBodyBytes }));
   if (feedback) {
     const isServedModel = (name: string) => registry.list().some((model) => model.name === name);
     api.route("/", feedbackRoutes({ ...feedback, isServedModel, maxBodyBytes }));
   }
-  return api
-    .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }))
-    .route("/", modelRoutes(registry))
-    .route("/", healthRoutes(registry))
-    .route("/", metricsRoutes(metrics))
-    .route("/", docsRoutes());
+  return api.route("/", docsRoutes(() => api.routes));
 }
