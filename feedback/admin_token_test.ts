@@ -13,6 +13,8 @@ Deno.test("readAdminToken trims the file and refuses short or unusable tokens", 
     assert.ok(error instanceof Error);
     assert.doesNotMatch(error.message, /abcdefgh/, "the message never shows the token");
     await assert.rejects(readAdminToken(`${dir}/absent`), /cannot read/);
+    await Deno.writeTextFile(`${dir}/empty`, "\n");
+    assert.equal(await readAdminToken(`${dir}/empty`), null, "an empty file: admin routes off");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -45,12 +45,16 @@ export interface StartOptions {
   dataDir?: string;
 }
 
-/** The variables the systemd unit sets (`Environment=A=1 B=2` lines). */
+/**
+ * The variables the systemd unit sets (`Environment=A=1 B=2` lines), but those whose value
+ * holds a specifier only systemd expands (`%S`, `%d`: its state and credentials folders).
+ */
 async function unitEnvironment(): Promise<Record<string, string>> {
   const unit = await Deno.readTextFile(new URL("../../systemd/digitlab.service", import.meta.url));
   const pairs = unit.split("\n").filter((line) => line.startsWith("Environment="))
     .flatMap((line) => line.slice("Environment=".length).trim().split(/\s+/))
-    .map((pair) => pair.split(/=(.*)/s, 2) as [string, string]);
+    .map((pair) => pair.split(/=(.*)/s, 2) as [string, string])
+    .filter(([, value]) => !value.includes("%"));
   return Object.fromEntries(pairs);
 }
 
