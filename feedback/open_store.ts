@@ -7,7 +7,7 @@
  */
 import type { FeedbackConfig } from "../config.ts";
 import { feedbackDatabasePath } from "./data_dir.ts";
-import { openSqliteStore } from "./sqlite_store.ts";
+import { openSqliteWorkerStore } from "./sqlite_worker_store.ts";
 import { readAdminToken } from "./admin_token.ts";
 import { type FeedbackStore, FeedbackStoreError } from "./store.ts";
 
@@ -26,7 +26,10 @@ export async function openFeedbackStore(config: FeedbackConfig): Promise<Feedbac
       `cannot create the data folder ${dir}: ${(error as Error).message}`,
     );
   }
-  return openSqliteStore({ path: feedbackDatabasePath(dir), maxExamples: config.maxExamples });
+  return await openSqliteWorkerStore({
+    path: feedbackDatabasePath(dir),
+    maxExamples: config.maxExamples,
+  });
 }
 
 export function requireDataDir(config: FeedbackConfig): string {

@@ -72,7 +72,7 @@ type Row = Record<string, SQLInputValue>;
  * migrations. Throws FeedbackStoreError with a message for the operator when the file is
  * corrupt, not a database, or from a newer digitlab; it never rewrites such a file.
  */
-export function openSqliteStore(options: SqliteStoreOptions): FeedbackStore {
+export function openSqliteStore(options: SqliteStoreOptions): SqliteFeedbackStore {
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(options.path, { timeout: BUSY_TIMEOUT_MS });
@@ -127,7 +127,7 @@ function migrate(db: DatabaseSync, path: string): void {
   }
 }
 
-class SqliteFeedbackStore implements FeedbackStore {
+export class SqliteFeedbackStore implements FeedbackStore {
   readonly kind = "sqlite";
   readonly #db: DatabaseSync;
   readonly #maxExamples: number;
@@ -220,13 +220,22 @@ class SqliteFeedbackStore implements FeedbackStore {
   async *exportAll(): AsyncIterable<FeedbackRecord> {
     let after = 0;
     for (;;) {
-      const rows = await this.#run(() =>
-        this.#statements.exportBatch.all(after, EXPORT_BATCH) as Row[]
-      );
-      for (const row of rows) yield recordOf(row);
-      if (rows.length < EXPORT_BATCH) return;
-      after = Number(rows.at(-1)!.seq);
+      const batch = await this.exportBatch(after);
+      yield* batch.records;
+      if (batch.last === null) return;
+      after = batch.last;
     }
+  }
+
+  /** Up to EXPORT_BATCH examples after sequence number `after`; `last` is null at the end. */
+  exportBatch(after: number): Promise<{ records: FeedbackRecord[]; last: number | null }> {
+    return this.#run(() => {
+      const rows = this.#statements.exportBatch.all(after, EXPORT_BATCH) as Row[];
+      return {
+        records: rows.map(recordOf),
+        last: rows.length < EXPORT_BATCH ? null : Number(rows.at(-1)!.seq),
+      };
+    });
   }
 
   count(): Promise<number> {

@@ -3,6 +3,7 @@ import { DatabaseSync } from "node:sqlite";
 import { backupSqlite, openSqliteStore, SQLITE_MIGRATIONS } from "./sqlite_store.ts";
 import { example, storeContract } from "./store_contract.ts";
 import { FeedbackStoreError } from "./store.ts";
+import { openSqliteWorkerStore } from "./sqlite_worker_store.ts";
 
 Deno.test("the SQLite store keeps the store contract", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "digitlab-sqlite-" });
@@ -12,6 +13,25 @@ Deno.test("the SQLite store keeps the store contract", async (t) => {
       t,
       (maxExamples) =>
         Promise.resolve(openSqliteStore({ path: `${dir}/${n++}.sqlite3`, maxExamples })),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the SQLite store in its own worker keeps the store contract", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "digitlab-sqlite-worker-" });
+  let n = 0;
+  try {
+    await storeContract(
+      t,
+      (maxExamples) => openSqliteWorkerStore({ path: `${dir}/${n++}.sqlite3`, maxExamples }),
+    );
+    // Opening a corrupt file fails the same way, and stops the worker.
+    await Deno.writeTextFile(`${dir}/junk.sqlite3`, "not a database ".repeat(400));
+    await assert.rejects(
+      openSqliteWorkerStore({ path: `${dir}/junk.sqlite3`, maxExamples: 1 }),
+      FeedbackStoreError,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

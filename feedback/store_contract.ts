@@ -80,7 +80,7 @@ export async function storeContract(t: Deno.TestContext, fresh: StoreFactory): P
     const store = await fresh(1000);
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 450; i++) ids.push((await store.add(example(i % 10))).id);
+      for (let i = 0; i < 230; i++) ids.push((await store.add(example(i % 10))).id);
       const seen: string[] = [];
       for await (const record of store.exportAll()) seen.push(record.id);
       assert.deepEqual(seen, ids);
