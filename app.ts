@@ -20,7 +20,7 @@ import {
 import { type LogFormat, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes, type FeedbackOptions } from "./routes/api/mod.ts";
-import { pageRoutes } from "./routes/pages.ts";
+import { pageRoutes, reviewPageRoutes } from "./routes/pages.ts";
 
 export interface AppOptions {
   registry: ModelRegistry;
@@ -65,6 +65,13 @@ export function createApp(options: AppOptions): Hono {
   app.use(baseSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
+  // The review page first: it answers browsers at /feedback and passes API calls on.
+  if (options.feedback) {
+    app.route(
+      "/",
+      reviewPageRoutes({ listModels: () => registry.list(), buildDir: options.buildDir }),
+    );
+  }
   app.route("/", apiRoutes({ ...options, engine, metrics }));
   app.route(
     "/",

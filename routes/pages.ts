@@ -16,6 +16,7 @@ import { staticFiles } from "../web/static_files.ts";
 import { DrawPage } from "./index.tsx";
 import { ModelCardPage } from "./model_card.tsx";
 import { NotFoundPage } from "./not_found.tsx";
+import { FeedbackReviewPage } from "./feedback_review.tsx";
 
 export interface PageRoutesOptions {
   /** The models being served, read on every request so reloads show up. */
@@ -121,4 +122,32 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
   });
 
   return app;
+}
+
+export interface ReviewPageOptions {
+  listModels(): ModelMetadata[];
+  buildDir?: string;
+}
+
+/**
+ * `GET /feedback` for browsers: the admin's review page. It answers only a request that asks
+ * for HTML (a browser navigating), and passes every other on to the JSON listing, which app.ts
+ * mounts after it; the page itself holds no data, it fetches the listing with the token.
+ */
+export function reviewPageRoutes(options: ReviewPageOptions): Hono {
+  const manifest = readManifest(options.buildDir ?? defaultBuildDir());
+  const html = securityHeaders();
+  return new Hono().get("/feedback", function reviewPage(c, next) {
+    if (!(c.req.header("Accept") ?? "").includes("text/html")) return next();
+    return html(c, () => {
+      c.header("Cache-Control", "no-store");
+      c.res = c.html(renderPage({
+        title: "digitlab: review feedback",
+        description: "Drawings users corrected, for the admin.",
+        body: h(FeedbackReviewPage, { modelNames: options.listModels().map((m) => m.name) }),
+        manifest,
+      }));
+      return Promise.resolve();
+    });
+  });
 }
