@@ -101,7 +101,7 @@ export const FEEDBACK_DOCS: Record<string, Operation> = {
       "404": error("Unknown model"),
       "413": error("Body over the limit"),
       "415": error("Not a PNG or JPEG"),
-      "422": error("Undecodable or blank image"),
+      "422": error("Undecodable or blank image, or over 1024x1024"),
       "429": error("Rate limited"),
       "507": error("The store is full (--feedback-max) or its disk is: nothing stored"),
     },

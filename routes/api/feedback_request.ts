@@ -15,6 +15,12 @@ import type { NewFeedback, Stroke } from "../../feedback/store.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 import { decodeBase64Image, IMAGE_FIELD } from "./request_image.ts";
 
+/**
+ * The page sends 280x280 drawings; feedback images are decoded on the HTTP thread (to refuse
+ * blank ones before storing), so larger ones are refused from their header (422).
+ */
+export const MAX_FEEDBACK_SIDE = 1024;
+
 /** A drawing has a few strokes of a few hundred points; more is not a drawing. */
 export const MAX_STROKES = 64;
 export const MAX_STROKE_POINTS = 4096;
@@ -60,7 +66,7 @@ export async function readFeedbackUpload(
     throw new DigitlabError("unsupported_media_type", "the image is neither a PNG nor a JPEG");
   }
   // Decoding proves it is a whole image; the MNIST field proves it holds a drawing.
-  mnistField((await decodeImage(raw.image)).image);
+  mnistField((await decodeImage(raw.image, MAX_FEEDBACK_SIDE)).image);
   return {
     label,
     predicted,

@@ -7,8 +7,13 @@
  *
  * @module
  */
-import { MAX_STROKE_POINTS, MAX_STROKES } from "../../routes/api/feedback_request.ts";
+import {
+  MAX_FEEDBACK_SIDE,
+  MAX_STROKE_POINTS,
+  MAX_STROKES,
+} from "../../routes/api/feedback_request.ts";
 import { multipartBody, seededRandom, text } from "./bad_inputs.ts";
+import { pngClaiming } from "./png_encode.ts";
 
 export interface FeedbackBadInput {
   name: string;
@@ -79,6 +84,12 @@ export function feedbackBadInputs(
     () =>
       form("truncated image", { label: int(10) }, drawing.slice(0, 8 + int(drawing.length - 80))),
     () => form("blank image", { label: int(10) }, blank),
+    () =>
+      form(
+        "image over the side limit",
+        { label: int(10) },
+        pngClaiming(drawing, MAX_FEEDBACK_SIDE + 1 + int(3000), 280),
+      ),
     () => json("blank image (json)", { image: base64(blank), label: int(10) }),
     () => json("bad base64", { image: "%%%not base64%%%", label: int(10) }),
     () => json("image not a string", { image: [1, 2, 3], label: int(10) }),
