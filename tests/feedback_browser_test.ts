@@ -65,18 +65,34 @@ async function startServer(feedback: boolean) {
   };
 }
 
+/** Draws `stroke` with the mouse; resolves with the answer the page shows once it settles. */
 async function draw(page: Page, stroke: [number, number][]) {
+  // The pad also predicts while a stroke is drawn: wait until every /predict has answered.
+  let sent = 0, answered = 0;
+  const onRequest = (r: { url(): string }) => r.url().includes("/predict") && sent++;
+  const onDone = (r: { url(): string }) => r.url().includes("/predict") && answered++;
+  page.on("request", onRequest);
+  page.on("requestfinished", onDone);
+  page.on("requestfailed", onDone);
   const box = (await page.locator("canvas.pad").boundingBox())!;
-  const answered = page.waitForResponse((r) => r.url().includes("/predict") && r.status() === 200);
   await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
   await page.mouse.down();
   for (const [x, y] of stroke.slice(1)) {
     await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 12 });
   }
   await page.mouse.up();
-  const prediction = await (await answered).json();
-  await page.waitForFunction(() => !document.querySelector(".result.pending"));
-  return prediction as { result: number; model: string };
+  // The final request leaves after the PNG is encoded (a few ms); give it a moment to start.
+  for (let settled = 0, polls = 0; settled < 3; polls++) {
+    if (polls > 100) throw new Error(`the page never settled: ${sent} sent, ${answered} answered`);
+    await page.waitForTimeout(150);
+    const pending = await page.locator(".result.pending").count();
+    settled = sent > 0 && sent === answered && pending === 0 ? settled + 1 : 0;
+  }
+  page.off("request", onRequest);
+  page.off("requestfinished", onDone);
+  page.off("requestfailed", onDone);
+  // What the page shows is what a correction reports as the model's answer.
+  return { result: Number(await page.locator("#predicted-digit").textContent()) };
 }
 
 async function openPage(page: Page, url: string) {
