@@ -4,7 +4,7 @@
  * short confirmation and this browser's contribution count say it arrived.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { contributedCount, countContribution } from "../web/feedback_client.ts";
+import { contributedCount, countContribution } from "../web/browser/feedback_client.ts";
 
 export interface FeedbackControlsProps {
   /** The digit the model answered for the drawing on the pad. */

@@ -11,7 +11,7 @@ import {
   type ReviewItem,
   storedToken,
   storeToken,
-} from "../web/feedback_admin_client.ts";
+} from "../web/browser/feedback_admin_client.ts";
 
 interface Shown extends ReviewItem {
   imageUrl: string | null;

@@ -13,7 +13,7 @@ import { openSqliteStore } from "../feedback/sqlite_store.ts";
 import type { FeedbackStore } from "../feedback/store.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
-import { buildAssets } from "../web/build_assets.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"];

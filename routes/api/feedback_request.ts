@@ -8,7 +8,7 @@
  * @module
  */
 import { DigitlabError } from "../../lib/errors.ts";
-import { sniffImageFormat } from "../../lib/image_header.ts";
+import { sniffImageFormat } from "../../inference/image_header.ts";
 import { mnistField } from "../../lib/preprocess.ts";
 import { decodeImage } from "../../inference/image_decode.ts";
 import type { NewFeedback, Stroke } from "../../feedback/store.ts";

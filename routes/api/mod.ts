@@ -42,7 +42,7 @@ export function apiRoutes(
     .route("/", metricsRoutes(metrics))
     .route("/", v2Routes({ registry, engine, maxBodyBytes }));
   if (feedback) {
-    const isServedModel = (name: string) => registry.list().some((model) => model.name === name);
+    const isServedModel = (name: string) => registry.find(name) !== undefined;
     api.route("/", feedbackRoutes({ ...feedback, isServedModel, maxBodyBytes }));
   }
   return api.route("/", docsRoutes(() => api.routes));

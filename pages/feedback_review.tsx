@@ -1,7 +1,7 @@
 /** The admin's review page `/feedback` (for browsers; API clients get the JSON listing). */
 import FeedbackReview from "../islands/feedback_review.tsx";
 import { Layout } from "../components/layout.tsx";
-import { Island } from "../web/render_page.tsx";
+import { Island } from "../web/server/render_page.tsx";
 
 export function FeedbackReviewPage({ modelNames }: { modelNames: string[] }) {
   return (

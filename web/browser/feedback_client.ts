@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Stroke } from "./strokes.ts";
+import type { Stroke } from "../../lib/strokes.ts";
 
 export interface Correction {
   image: Blob;
