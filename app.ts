@@ -43,6 +43,8 @@ export interface AppOptions {
   logFormat?: LogFormat;
   /** The feedback store (feedback/); no /feedback routes and no page controls when absent. */
   feedback?: FeedbackOptions;
+  /** True once the server is shutting down: health probes then answer 503. */
+  draining?: () => boolean;
 }
 
 /**

@@ -22,6 +22,8 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  /** True once the server is shutting down (health probes answer 503). */
+  draining?: () => boolean;
   /** The feedback store and admin token; no /feedback routes when absent (`--feedback off`). */
   feedback?: FeedbackOptions;
 }
@@ -32,15 +34,14 @@ export interface FeedbackOptions {
 }
 
 /** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
-export function apiRoutes(
-  { registry, engine, metrics, maxBodyBytes, feedback }: ApiOptions,
-): Hono {
+export function apiRoutes(options: ApiOptions): Hono {
+  const { registry, engine, metrics, maxBodyBytes, draining = () => false, feedback } = options;
   const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
-    .route("/", healthRoutes(registry))
+    .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }));
+    .route("/", v2Routes({ registry, engine, maxBodyBytes, draining }));
   if (feedback) {
     const isServedModel = (name: string) => registry.find(name) !== undefined;
     api.route("/", feedbackRoutes({ ...feedback, isServedModel, maxBodyBytes }));
