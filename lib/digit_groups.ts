@@ -42,7 +42,10 @@ const TALL_OVERLAP_TO_MERGE = 0.75;
 const FRAGMENT_HEIGHT = 0.5;
 
 /** A fragment joins a neighbour at most this far away (share of a digit's height). */
-const FRAGMENT_REACH = 0.3;
+const FRAGMENT_REACH = 0.15;
+
+/** ...and holds less than this share of the median group's ink (a small 0 is a digit). */
+const FRAGMENT_AREA = 0.4;
 
 /**
  * The digits' groups of pieces, left to right, and the height of a digit in this number.
@@ -75,7 +78,8 @@ export function groupDigits(parts: InkPart[]): { groups: DigitGroup[]; digitHeig
 }
 
 /** The median height of the pieces at least half as tall as the tallest: a digit's height. */
-function typicalHeight(parts: { y0: number; y1: number }[]): number {
+export function typicalHeight(parts: { y0: number; y1: number }[]): number {
+  if (parts.length === 0) return 0;
   const heights = parts.map((p) => p.y1 - p.y0).sort((a, b) => a - b);
   const tall = heights.filter((h) => h >= heights[heights.length - 1] / 2);
   return tall[tall.length >> 1];
@@ -120,7 +124,10 @@ function mergeOverlapping(groups: DigitGroup[], digitHeight: number): DigitGroup
 
 /** Joins each short group to the nearest group within reach, horizontally. */
 function attachFragments(groups: DigitGroup[], digitHeight: number): DigitGroup[] {
-  const isFragment = (g: DigitGroup) => g.y1 - g.y0 < FRAGMENT_HEIGHT * digitHeight;
+  const areas = groups.map((g) => g.area).sort((a, b) => a - b);
+  const medianArea = areas[areas.length >> 1];
+  const isFragment = (g: DigitGroup) =>
+    g.y1 - g.y0 < FRAGMENT_HEIGHT * digitHeight && g.area < FRAGMENT_AREA * medianArea;
   const reach = FRAGMENT_REACH * digitHeight;
   // Smallest first, so a fragment joins a digit rather than another fragment.
   const order = [...groups].sort((a, b) => a.area - b.area);

@@ -9,7 +9,10 @@
  */
 import { type InkPart, type InkPlane, type LabelledInk, measureParts } from "./ink_components.ts";
 
-/** A stroke as the page records it: points `[x, y]` in shares of the image's width and height. */
+/**
+ * A stroke as the page records it: points `[x, y]` in units of the image's height (the pad's
+ * side: 0..1 down, 0..width/height across), as `web/strokes.ts` draws them.
+ */
 export type UnitStroke = [number, number][];
 
 /** Below this share of the ink reached by the strokes, they do not describe the picture. */
@@ -33,7 +36,7 @@ export function strokeLabels(plane: InkPlane, strokes: UnitStroke[]): LabelledIn
   }
   let length = 0;
   const paths = strokes.map((stroke) =>
-    stroke.map(([x, y]): [number, number] => [x * width, y * height])
+    stroke.map(([x, y]): [number, number] => [x * height, y * height])
   );
   for (const path of paths) {
     for (let k = 1; k < path.length; k++) {

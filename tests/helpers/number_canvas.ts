@@ -6,6 +6,9 @@
  * @module
  */
 import type { Box } from "../../lib/ink_box.ts";
+import { renderStrokes } from "../../lib/stroke_raster.ts";
+import { strokeBounds } from "../../training/pendigits.ts";
+import { type Stroke, STROKE_WIDTH_FRACTION } from "../../web/strokes.ts";
 
 /** A digit's ink as coverage (0..1), cropped to its ink. */
 export interface DigitInk {
@@ -107,4 +110,86 @@ export function numberRgba({ width, height, ink }: NumberCanvas): Uint8Array {
   const data = new Uint8Array(width * height * 4);
   for (let i = 0; i < ink.length; i++) data[i * 4 + 3] = Math.round(ink[i] * 255);
   return data;
+}
+
+/** A number written with a pen: its strokes (the page's units: pixels / canvas height). */
+export interface StrokeNumber {
+  width: number;
+  height: number;
+  strokes: Stroke[];
+  /** Which digit each stroke belongs to. */
+  strokeDigit: number[];
+  labels: number[];
+  /** Each digit's ink box in pixels (its points' box grown by the pen's radius). */
+  boxes: Box[];
+  penWidth: number;
+}
+
+/**
+ * Places pen-written digits left to right as `composeNumber` places images: `gaps[i]` pixels
+ * between the ink boxes (pen included) of digit i and i + 1, the tallest digit's ink
+ * `digitHeight` pixels tall (less to fit), a pen of the page's width for this canvas height.
+ */
+export function composeStrokeNumber(
+  digits: { label: number; strokes: Stroke[] }[],
+  options: {
+    width: number;
+    height: number;
+    digitHeight: number;
+    gaps: number[];
+    jitter?: () => number;
+  },
+): StrokeNumber {
+  const { width, height, gaps } = options;
+  const penWidth = height * STROKE_WIDTH_FRACTION;
+  const bounds = digits.map((d) => strokeBounds(d.strokes));
+  const tallest = Math.max(...bounds.map((b) => b.height));
+  const naturalWidth = (scale: number) =>
+    bounds.reduce((sum, b) => sum + b.width * scale + penWidth, 0) +
+    gaps.reduce((sum, g) => sum + g, 0);
+  let scale = (options.digitHeight - penWidth) / tallest;
+  while (scale > 0 && naturalWidth(scale) > width - 8) scale *= 0.95;
+  const strokes: Stroke[] = [], strokeDigit: number[] = [], boxes: Box[] = [];
+  let left = Math.max(2, (width - naturalWidth(scale)) / 2);
+  digits.forEach((digit, k) => {
+    const b = bounds[k];
+    const w = b.width * scale + penWidth, h = b.height * scale + penWidth;
+    const shift = options.jitter?.() ?? 0;
+    const top = Math.min(height - h, Math.max(0, (height - h) / 2 + shift));
+    for (const stroke of digit.strokes) {
+      strokes.push(stroke.map(({ x, y }) => ({
+        x: (left + penWidth / 2 + (x - b.x) * scale) / height,
+        y: (top + penWidth / 2 + (y - b.y) * scale) / height,
+      })));
+      strokeDigit.push(k);
+    }
+    boxes.push({ x: left, y: top, width: w, height: h });
+    left += w + (gaps[k] ?? 0);
+  });
+  return {
+    width,
+    height,
+    strokes,
+    strokeDigit,
+    labels: digits.map((d) => d.label),
+    boxes,
+    penWidth,
+  };
+}
+
+/** The pen number drawn as the page draws it (lib/stroke_raster.ts), as coverage. */
+export function renderStrokeNumber(number: StrokeNumber): NumberCanvas {
+  const ink = renderStrokes(number.strokes, {
+    size: number.height,
+    width: number.width,
+    height: number.height,
+  });
+  return {
+    width: number.width,
+    height: number.height,
+    ink,
+    labels: number.labels,
+    boxes: number.boxes,
+    offsets: [],
+  };
 }
