@@ -58,67 +58,64 @@ export function inkPlane(levels: InkLevels): InkPlane {
 }
 
 /**
- * Labels the 8-connected components of the pixels with at least `threshold` ink, in two
- * passes with union-find: linear in the pixels, whatever the drawing (10,000 specks cost
- * what one digit does).
+ * Labels the 8-connected components of the pixels with at least `threshold` ink: runs of ink
+ * along each row, joined (union-find) to the runs they touch in the row above. Linear in the
+ * pixels, whatever the drawing (10,000 specks cost what one digit does).
  */
 export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD): LabelledInk {
   const { width, height, ink } = plane;
   const cut = Math.max(1, Math.round(threshold * 255));
-  const labels = new Int32Array(width * height);
-  // A new provisional label needs an empty pixel before it: at most one per two pixels.
-  const parent = new Int32Array((width * height >> 1) + 2);
-  let next = 1;
+  // Runs as parallel arrays: row, first pixel, one past the last, provisional label.
+  const runRow: number[] = [], runStart: number[] = [], runEnd: number[] = [];
+  const parent: number[] = [];
   const find = (a: number) => {
     while (parent[a] !== a) a = parent[a] = parent[parent[a]];
     return a;
   };
-  const union = (a: number, b: number) => {
-    a = find(a);
-    b = find(b);
-    if (a < b) parent[b] = a;
-    else if (b < a) parent[a] = b;
-    return a < b ? a : b;
-  };
+  let above = 0, aboveEnd = 0; // the previous row's runs: [above, aboveEnd)
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    const first = runRow.length;
     for (let x = 0; x < width; x++) {
-      const i = row + x;
-      if (ink[i] < cut) continue;
-      let label = 0;
-      const consider = (j: number) => {
-        const other = labels[j];
-        if (other !== 0) label = label === 0 ? other : union(label, other);
-      };
-      if (x > 0) consider(i - 1);
-      if (y > 0) {
-        if (x > 0) consider(i - width - 1);
-        consider(i - width);
-        if (x < width - 1) consider(i - width + 1);
+      if (ink[row + x] < cut) continue;
+      const start = x;
+      while (x < width && ink[row + x] >= cut) x++;
+      const run = runRow.length;
+      runRow.push(y);
+      runStart.push(start);
+      runEnd.push(x);
+      parent.push(run);
+      // Runs above that touch this one, diagonals included: start - 1 <= their end, and
+      // their start <= x (this run's end, exclusive, plus one).
+      while (above < aboveEnd && runEnd[above] < start) above++;
+      for (let k = above; k < aboveEnd && runStart[k] <= x; k++) {
+        const a = find(k), b = find(run);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
-      if (label === 0) {
-        label = next++;
-        parent[label] = label;
-      }
-      labels[i] = label;
     }
+    above = first;
+    aboveEnd = runRow.length;
   }
-  // Second pass: final labels 1..n in order of first appearance, and each part's extent.
-  const final = new Int32Array(next);
+  const labels = new Int32Array(width * height);
+  const final = new Int32Array(runRow.length);
   const parts: InkPart[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i] === 0) continue;
-    const root = find(labels[i]);
+  for (let run = 0; run < runRow.length; run++) {
+    const root = find(run);
     let label = final[root];
+    const y = runRow[run], x0 = runStart[run], x1 = runEnd[run];
     if (label === 0) {
       label = final[root] = parts.length + 1;
-      const x = i % width, y = (i - x) / width;
-      parts.push({ label, area: 0, x0: x, y0: y, x1: x + 1, y1: y + 1 });
+      parts.push({ label, area: 0, x0, y0: y, x1, y1: y + 1 });
     }
-    labels[i] = label;
+    const part = parts[label - 1];
+    part.area += x1 - x0;
+    if (x0 < part.x0) part.x0 = x0;
+    if (x1 > part.x1) part.x1 = x1;
+    if (y + 1 > part.y1) part.y1 = y + 1;
+    labels.fill(label, y * width + x0, y * width + x1);
   }
-  spreadIntoHaze(plane, labels, cut);
-  return { plane, labels, parts: measureParts(labels, width, parts) };
+  spreadIntoHaze(plane, labels, cut, parts);
+  return { plane, labels, parts };
 }
 
 /**
@@ -126,7 +123,7 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
  * full ink, so each digit keeps the edges /predict would see. One step, not a flood: haze
  * never links two components.
  */
-function spreadIntoHaze(plane: InkPlane, labels: Int32Array, cut: number): void {
+function spreadIntoHaze(plane: InkPlane, labels: Int32Array, cut: number, parts: InkPart[]) {
   const { width, height, ink } = plane;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -138,7 +135,13 @@ function spreadIntoHaze(plane: InkPlane, labels: Int32Array, cut: number): void 
         for (let dx = -1; dx <= 1; dx++) {
           const nx = x + dx, j = ny * width + nx;
           if (nx < 0 || nx >= width || ink[j] < cut) continue;
-          labels[i] = labels[j];
+          const part = parts[labels[j] - 1];
+          labels[i] = part.label;
+          part.area++;
+          if (x < part.x0) part.x0 = x;
+          if (x >= part.x1) part.x1 = x + 1;
+          if (y < part.y0) part.y0 = y;
+          if (y >= part.y1) part.y1 = y + 1;
           break search;
         }
       }
