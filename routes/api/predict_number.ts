@@ -11,7 +11,7 @@ import { DigitlabError } from "../../lib/errors.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictNumber } from "../../inference/predict_number.ts";
-import { noteBatch, noteModel } from "../../metrics/observe.ts";
+import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readUpload } from "./request_image.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 import { parseStrokes, STROKES_FIELD } from "./strokes_field.ts";
@@ -25,8 +25,8 @@ export interface PredictNumberRouteOptions {
 
 export function predictNumberRoutes(
   { registry, engine, maxBodyBytes }: PredictNumberRouteOptions,
-): Hono {
-  const app = new Hono();
+): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
   app.post(
     "/predict/number",
     documented(PREDICT_NUMBER_DOCS),
@@ -36,12 +36,12 @@ export function predictNumberRoutes(
       const startedAt = performance.now();
       const model = c.req.query("model") || null;
       // Check the model before reading the body: an unknown name costs nothing.
-      noteModel(c.req.raw, registry.get(model).metadata.name);
+      c.set("model", registry.get(model).metadata.name);
       const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD);
       const strokes = parseStrokes(extra);
       const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
       const { queueMs, inferenceMs } = answer.timings;
-      noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize: answer.batchSize });
+      c.set("batch", { queueMs, inferenceMs, batchSize: answer.batchSize });
       return c.json(answer);
     },
   );
