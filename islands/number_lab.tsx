@@ -1,7 +1,6 @@
 /**
- * The draw page's number pad: write a whole number, see each digit found with its box, its
- * reading and the model's confidence. Its own island beside the digit lab, sharing nothing
- * with it but the default model.
+ * The number page's one island: write a whole number, see each digit found with its box, its
+ * reading and the model's confidence.
  */
 import { useRef, useState } from "preact/hooks";
 import { NumberPad, numberToPng, type PadBox } from "../components/number_pad.tsx";

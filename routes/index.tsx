@@ -1,6 +1,5 @@
 /** The draw page `/`: a short introduction around the DigitLab island. */
 import DigitLab from "../islands/digit_lab.tsx";
-import NumberLab from "../islands/number_lab.tsx";
 import { Layout } from "../components/layout.tsx";
 import { Island } from "../web/render_page.tsx";
 import type { ModelSummary } from "../web/model_summary.ts";
@@ -20,7 +19,6 @@ export function DrawPage({ models, defaultModel }: DrawPageProps) {
         </p>
       </div>
       <Island name="digit_lab" component={DigitLab} props={{ models, defaultModel }} />
-      <Island name="number_lab" component={NumberLab} props={{ defaultModel }} />
     </Layout>
   );
 }

@@ -15,6 +15,7 @@ import { renderPage } from "../web/render_page.tsx";
 import { staticFiles } from "../web/static_files.ts";
 import { DrawPage } from "./index.tsx";
 import { ModelCardPage } from "./model_card.tsx";
+import { NumberPage } from "./number_page.tsx";
 import { NotFoundPage } from "./not_found.tsx";
 
 export interface PageRoutesOptions {
@@ -31,7 +32,7 @@ export interface PageRoutesOptions {
 const SHEET_NAME = /^[\w.-]+\.png$/;
 
 /**
- * Routes for `/`, `/models/:name` (+ its augmentation sheet) and `/static/*`.
+ * Routes for `/`, `/number`, `/models/:name` (+ its augmentation sheet) and `/static/*`.
  *
  * @example
  * ```ts
@@ -74,6 +75,17 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
       title: "digitlab: draw a digit",
       description: "Draw a digit and watch a neural network trained on MNIST recognise it.",
       body,
+      manifest,
+    }));
+  });
+
+  app.get("/number", html, (c) => {
+    const modelNames = options.listModels().map((m) => m.name);
+    c.header("Cache-Control", "no-cache");
+    return c.html(renderPage({
+      title: "digitlab: write a number",
+      description: "Write a number and watch each digit found, read and boxed.",
+      body: h(NumberPage, { modelNames, defaultModel: options.defaultModel }),
       manifest,
     }));
   });

@@ -1,5 +1,5 @@
 /**
- * The number pad in Chromium: writing "1 7 0" with the mouse on the wide pad gets three
+ * The number pad (`/number`) in Chromium: writing "1 7 0" with the mouse on the wide pad gets three
  * digits back, each shown with a box on the pad and its reading and confidence below it;
  * Undo and Clear work. Skipped (with a message) without a browser or models, failing under CI.
  */
@@ -84,7 +84,7 @@ Deno.test({
       const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
+      await page.goto(`http://127.0.0.1:${server.addr.port}/number`);
       await page.locator("#number-pad").scrollIntoViewIfNeeded();
       const answer = await draw(page, NUMBER);
       equal(answer.digits.length, 3, JSON.stringify(answer));
