@@ -5,7 +5,7 @@
  * array while a pointer is down and repaints when `version` or `boxes` change.
  */
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { appendPoint, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../web/strokes.ts";
+import { appendPoint, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
 
 /** Width over height of the pad: room for five or six digits. */
 export const NUMBER_PAD_ASPECT = 2.5;

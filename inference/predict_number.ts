@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { readImageHeader } from "../lib/image_header.ts";
+import { readImageHeader } from "./image_header.ts";
 import { numberCandidates, readNumber, type UnitStroke } from "../lib/number_segmentation.ts";
 import {
   CONFIDENT_PROBABILITY,

@@ -4,10 +4,10 @@
  */
 import { useRef, useState } from "preact/hooks";
 import { NumberPad, numberToPng, type PadBox } from "../components/number_pad.tsx";
-import { formatPercent } from "../web/model_summary.ts";
-import { type NumberPrediction, requestNumber } from "../web/number_client.ts";
-import { isAbort, PredictError } from "../web/predict_client.ts";
-import type { Stroke } from "../web/strokes.ts";
+import { formatPercent } from "../web/browser/model_summary.ts";
+import { type NumberPrediction, requestNumber } from "../web/browser/number_client.ts";
+import { isAbort, PredictError } from "../web/browser/predict_client.ts";
+import type { Stroke } from "../lib/strokes.ts";
 
 export interface NumberLabProps {
   defaultModel: string;

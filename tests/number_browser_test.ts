@@ -9,7 +9,7 @@ import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
 import type { NumberPrediction } from "../lib/prediction.ts";
-import { buildAssets } from "../web/build_assets.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = new URL("../", import.meta.url).pathname;

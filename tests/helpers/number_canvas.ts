@@ -8,7 +8,7 @@
 import type { Box } from "../../lib/ink_box.ts";
 import { renderStrokes } from "../../lib/stroke_raster.ts";
 import { strokeBounds } from "../../training/pendigits.ts";
-import { type Stroke, STROKE_WIDTH_FRACTION } from "../../web/strokes.ts";
+import { type Stroke, STROKE_WIDTH_FRACTION } from "../../lib/strokes.ts";
 
 /** A digit's ink as coverage (0..1), cropped to its ink. */
 export interface DigitInk {

@@ -1,7 +1,7 @@
 /** The number page `/number`: the wide pad for whole numbers (the NumberLab island). */
 import NumberLab from "../islands/number_lab.tsx";
 import { Layout } from "../components/layout.tsx";
-import { Island } from "../web/render_page.tsx";
+import { Island } from "../web/server/render_page.tsx";
 
 export interface NumberPageProps {
   modelNames: string[];

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { NumberPrediction } from "../lib/prediction.ts";
+import type { NumberPrediction } from "../../lib/prediction.ts";
 import { isAbort, PredictError, UNREACHABLE_MESSAGE } from "./predict_client.ts";
-import type { Stroke } from "./strokes.ts";
+import type { Stroke } from "../../lib/strokes.ts";
 
 export type { NumberPrediction };
 
