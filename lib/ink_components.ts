@@ -114,39 +114,31 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     if (y + 1 > part.y1) part.y1 = y + 1;
     labels.fill(label, y * width + x0, y * width + x1);
   }
-  spreadIntoHaze(plane, labels, cut, parts);
   return { plane, labels, parts };
 }
 
 /**
- * Gives the faint pixels at a component's edge (anti-aliasing) the label of a neighbour with
- * full ink, so each digit keeps the edges /predict would see. One step, not a flood: haze
- * never links two components.
+ * The label a faint pixel at a component's edge (anti-aliasing, under `threshold`) takes:
+ * that of a neighbour with full ink, 0 if none. One step, not a flood, so haze never links
+ * two components; asked only for the pixels a digit is cut out of, not the whole picture.
  */
-function spreadIntoHaze(plane: InkPlane, labels: Int32Array, cut: number, parts: InkPart[]) {
+export function hazeLabel(
+  { plane, labels }: LabelledInk,
+  i: number,
+  threshold = COMPONENT_THRESHOLD,
+): number {
   const { width, height, ink } = plane;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (ink[i] === 0 || ink[i] >= cut) continue;
-      search: for (let dy = -1; dy <= 1; dy++) {
-        const ny = y + dy;
-        if (ny < 0 || ny >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const nx = x + dx, j = ny * width + nx;
-          if (nx < 0 || nx >= width || ink[j] < cut) continue;
-          const part = parts[labels[j] - 1];
-          labels[i] = part.label;
-          part.area++;
-          if (x < part.x0) part.x0 = x;
-          if (x >= part.x1) part.x1 = x + 1;
-          if (y < part.y0) part.y0 = y;
-          if (y >= part.y1) part.y1 = y + 1;
-          break search;
-        }
-      }
+  const cut = Math.max(1, Math.round(threshold * 255));
+  const x = i % width, y = (i - x) / width;
+  for (let dy = -1; dy <= 1; dy++) {
+    const ny = y + dy;
+    if (ny < 0 || ny >= height) continue;
+    for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx, j = ny * width + nx;
+      if (nx >= 0 && nx < width && ink[j] >= cut) return labels[j];
     }
   }
+  return 0;
 }
 
 /**

@@ -17,6 +17,7 @@ import { type DigitGroup, groupDigits } from "./digit_groups.ts";
 import { DigitlabError } from "./errors.ts";
 import type { Box } from "./ink_box.ts";
 import {
+  hazeLabel,
   inkComponents,
   type InkPart,
   type InkPlane,
@@ -102,7 +103,8 @@ export function numberCandidates(
   const levels = inkLevels(image);
   if (levels === null) throw noDigit();
   const plane = inkPlane(levels);
-  const { labels, parts } = inkComponents(plane);
+  const components = inkComponents(plane);
+  const { labels, parts } = components;
   const { groups, digitHeight } = groupDigits(parts);
   if (groups.length === 0) throw noDigit();
   if (groups.length > MAX_DIGITS) {
@@ -121,7 +123,9 @@ export function numberCandidates(
     return candidates.length - 1;
   };
   const plans = groups.map((group, index): GroupPlan => {
-    const inGroup: PixelFilter = (i) => groupOf[labels[i]] === index + 1;
+    // Edge haze (unlabelled ink) goes with the component beside it.
+    const inGroup: PixelFilter = (i) =>
+      plane.ink[i] !== 0 && groupOf[labels[i] || hazeLabel(components, i)] === index + 1;
     const expectedDigits = Math.max(1, (group.x1 - group.x0) / digitWidth);
     const split = expectedDigits > SPLIT_WIDTH;
     const points = split ? cutPoints(plane, inGroup, group, digitHeight) : [group.x0, group.x1];
