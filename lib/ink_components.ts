@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { DigitlabError } from "./errors.ts";
 import type { InkLevels } from "./ink_map.ts";
 
 /** One pixel of ink per byte, 0 (none) .. 255 (full), row-major. */
@@ -42,6 +43,12 @@ export interface LabelledInk {
  */
 export const COMPONENT_THRESHOLD = 0.3;
 
+/**
+ * More runs of ink than this is noise, not writing (a 1000x280 number has a few thousand): a
+ * checkerboard compresses into a small PNG and would otherwise cost hundreds of MB here.
+ */
+export const MAX_RUNS = 500_000;
+
 /** The ink of `levels` as bytes, one per pixel. */
 export function inkPlane(levels: InkLevels): InkPlane {
   const { width, height, bytes, offset, stride, ink, rowStart, rowEnd } = levels;
@@ -60,7 +67,8 @@ export function inkPlane(levels: InkLevels): InkPlane {
 /**
  * Labels the 8-connected components of the pixels with at least `threshold` ink: runs of ink
  * along each row, joined (union-find) to the runs they touch in the row above. Linear in the
- * pixels, whatever the drawing (10,000 specks cost what one digit does).
+ * pixels, whatever the drawing (10,000 specks cost what one digit does). Throws
+ * `too_many_digits` past MAX_RUNS runs.
  */
 export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD): LabelledInk {
   const { width, height, ink } = plane;
@@ -81,6 +89,12 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
       const start = x;
       while (x < width && ink[row + x] >= cut) x++;
       const run = runRow.length;
+      if (run === MAX_RUNS) {
+        throw new DigitlabError(
+          "too_many_digits",
+          `the image's ink is broken into over ${MAX_RUNS} pieces: noise, not a number`,
+        );
+      }
       runRow.push(y);
       runStart.push(start);
       runEnd.push(x);

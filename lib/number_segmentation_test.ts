@@ -145,3 +145,13 @@ Deno.test("strokeLabels gives each ink pixel its nearest stroke, and declines st
   const huge = Array.from({ length: 500 }, () => [[-1e6, -1e6], [1e6, 1e6]] as [number, number][]);
   equal(strokeLabels(plane(image), huge), null);
 });
+
+Deno.test("inkComponents refuses ink broken into more runs than writing has (a checkerboard)", () => {
+  const width = 1200, height = 900;
+  const ink = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = y % 2; x < width; x += 2) ink[y * width + x] = 255;
+  throws(
+    () => inkComponents({ width, height, ink }),
+    (error: DigitlabError) => error.code === "too_many_digits",
+  );
+});
