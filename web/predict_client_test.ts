@@ -1,5 +1,11 @@
 import { assert, assertEquals } from "../lib/assert.ts";
-import { isAbort, PredictError, requestPrediction, UNREACHABLE_MESSAGE } from "./predict_client.ts";
+import {
+  isAbort,
+  parseRetryAfter,
+  PredictError,
+  requestPrediction,
+  UNREACHABLE_MESSAGE,
+} from "./predict_client.ts";
 
 const png = new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" });
 
@@ -79,4 +85,30 @@ Deno.test("requestPrediction rejects a 200 answer that is not a prediction", asy
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
   assertEquals(error.code, "bad_response");
+});
+
+Deno.test("a 503 carries its Retry-After and says it is worth retrying; a 422 does not", async () => {
+  const busy: typeof fetch = () =>
+    Promise.resolve(
+      Response.json({ error: "overloaded", message: "too busy" }, {
+        status: 503,
+        headers: { "Retry-After": "2" },
+      }),
+    );
+  const error = await rejection(requestPrediction(png, "cnn", undefined, busy)) as PredictError;
+  assertEquals([error.code, error.retryAfterMs, error.retryable], ["overloaded", 2000, true]);
+
+  const blank: typeof fetch = () =>
+    Promise.resolve(Response.json({ error: "no_digit_found", message: "blank" }, { status: 422 }));
+  const refused = await rejection(requestPrediction(png, "cnn", undefined, blank)) as PredictError;
+  assertEquals([refused.retryAfterMs, refused.retryable], [null, false]);
+});
+
+Deno.test("parseRetryAfter reads seconds and HTTP dates, and nothing else", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  assertEquals(parseRetryAfter("3", now), 3000);
+  assertEquals(parseRetryAfter("Tue, 01 Dec 2026 12:00:05 GMT", now), 5000);
+  assertEquals(parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", now), 0);
+  assertEquals(parseRetryAfter("soon", now), null);
+  assertEquals(parseRetryAfter(null, now), null);
 });
