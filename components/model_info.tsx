@@ -1,9 +1,9 @@
 /** The draw page's "Model information": what the chosen model is and how it was trained. */
 import type { Precision } from "../lib/model_metadata.ts";
+import { LayersTable } from "./layers_table.tsx";
 import {
   formatCount,
   formatPercent,
-  layerRow,
   type ModelSummary,
   precisionLabel,
   versionStamp,
@@ -11,7 +11,6 @@ import {
 
 export function ModelInfo({ model }: { model: ModelSummary }) {
   const minutes = model.trainingSeconds / 60;
-  const layers = model.architecture.map(layerRow);
   return (
     <details class="model-info">
       <summary>Model information</summary>
@@ -36,35 +35,7 @@ export function ModelInfo({ model }: { model: ModelSummary }) {
         <dt>Version</dt>
         <dd title={model.version}>{versionStamp(model.version)}</dd>
       </dl>
-      <table class="layers">
-        <caption>Layers</caption>
-        <thead>
-          <tr>
-            <th scope="col">Layer</th>
-            <th scope="col">Output</th>
-            <th scope="col" class="num">Parameters</th>
-          </tr>
-        </thead>
-        <tbody>
-          {layers.map((layer, i) => (
-            <tr key={i}>
-              <td>{layer.kind}</td>
-              <td>{layer.output}</td>
-              <td class="num">
-                {layer.parameters === null || layer.parameters === 0
-                  ? "–"
-                  : formatCount(layer.parameters)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row" colSpan={2}>Total</th>
-            <td class="num">{formatCount(model.parameters)}</td>
-          </tr>
-        </tfoot>
-      </table>
+      <LayersTable architecture={model.architecture} parameters={model.parameters} />
       <p>
         <a href={`/models/${encodeURIComponent(model.name)}`}>Full model card →</a>
       </p>

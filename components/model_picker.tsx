@@ -1,5 +1,8 @@
-/** Which model answers: one option per served model, with the accuracy of the file it runs. */
-import { formatPercent, type ModelSummary, precisionLabel } from "../web/model_summary.ts";
+/**
+ * Which model answers: one option per served model, by name. Accuracies stay in the model
+ * information below, each labelled with its precision; a bare figure here was a third one.
+ */
+import type { ModelSummary } from "../web/model_summary.ts";
 
 export interface ModelPickerProps {
   models: ModelSummary[];
@@ -18,7 +21,7 @@ export function ModelPicker({ models, value, onChange }: ModelPickerProps) {
       >
         {models.map((m) => (
           <option key={m.name} value={m.name}>
-            {m.name}, {formatPercent(m.testAccuracy)} ({precisionLabel(m.precision)})
+            {m.name}
           </option>
         ))}
       </select>
