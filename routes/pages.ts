@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { accepts } from "hono/accepts";
 import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { defaultBuildDir, readManifest } from "../web/manifest.ts";
@@ -79,14 +80,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     const name = c.req.param("name");
     const meta = models.find((m) => m.name === name);
     if (meta === undefined) {
-      return c.html(
-        renderPage({
-          title: "Not found: digitlab",
-          body: h(NotFoundPage, { modelNames, what: `There is no model called "${name}".` }),
-          manifest,
-        }),
-        404,
-      );
+      return notFoundPage(c, modelNames, `There is no model called "${name}".`);
     }
     const augmentationUrl = sheetOf(meta)
       ? `/models/${encodeURIComponent(meta.name)}/augmentations.png`
@@ -118,5 +112,37 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     });
   });
 
+  // Last: a browser that hits no route gets a page it can leave; API clients (no text/html in
+  // Accept) fall through to app.ts's JSON 404.
+  app.get("*", async function notFoundForBrowsers(c, next) {
+    if (!wantsHtml(c)) return next();
+    const modelNames = options.listModels().map((m) => m.name);
+    await html(c, () => {
+      c.res = notFoundPage(c, modelNames, `There is no page at ${c.req.path}.`);
+      return Promise.resolve();
+    });
+    return c.res;
+  });
+
+  function notFoundPage(c: Context, modelNames: string[], what: string): Response {
+    return c.html(
+      renderPage({
+        title: "Not found: digitlab",
+        body: h(NotFoundPage, { modelNames, what }),
+        manifest,
+      }),
+      404,
+    );
+  }
+
   return app;
+}
+
+/** True when the client prefers HTML to JSON, as a browser navigating does. */
+function wantsHtml(c: Context): boolean {
+  return accepts(c, {
+    header: "Accept",
+    supports: ["application/json", "text/html"],
+    default: "application/json",
+  }) === "text/html";
 }
