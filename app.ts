@@ -20,7 +20,7 @@ import {
 import { type LogFormat, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
-import { pageRoutes } from "./routes/pages.ts";
+import { notFoundPage, pageRoutes, type PageRoutesOptions } from "./routes/pages.ts";
 
 export interface AppOptions {
   registry: ModelRegistry;
@@ -64,17 +64,17 @@ export function createApp(options: AppOptions): Hono {
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
   app.route("/", apiRoutes({ ...options, engine, metrics }));
-  app.route(
-    "/",
-    pageRoutes({
-      listModels: () => registry.list(),
-      defaultModel: registry.defaultName ?? "",
-      modelsDir: options.modelsDir,
-      buildDir: options.buildDir,
-    }),
-  );
+  const pages: PageRoutesOptions = {
+    listModels: () => registry.list(),
+    defaultModel: registry.defaultName ?? "",
+    modelsDir: options.modelsDir,
+    buildDir: options.buildDir,
+  };
+  app.route("/", pageRoutes(pages));
+  const pageNotFound = notFoundPage(pages);
   app.notFound(function notFound(c) {
-    return errorResponse(
+    // A browser gets a page it can leave; API clients keep the JSON error.
+    return pageNotFound(c) ?? errorResponse(
       c,
       new DigitlabError("not_found", `no route for ${c.req.method} ${c.req.path}`),
     );

@@ -1,5 +1,14 @@
 import { assert, assertEquals, assertThrows } from "./lib/assert.ts";
-import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
+import {
+  ConfigError,
+  DEFAULTS,
+  ENV_NAMES,
+  PACKAGE_ENV_NAMES,
+  parseConfig,
+  SHIPPED_MODELS_DIR,
+  USAGE,
+} from "./config.ts";
+import { readCompileTask } from "./tests/compile_task.ts";
 import { DEFAULT_ENGINE } from "./inference/engine.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
@@ -139,4 +148,17 @@ Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request
   assertEquals(parse([], { DIGITLAB_PRECISION: "fp32" }).precision, "fp32");
   assertEquals(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
   assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
+});
+
+Deno.test("the compile task's --allow-env list is exactly the flag table's variables", async () => {
+  const { permissions } = await readCompileTask();
+  const allowEnv = permissions.find((flag) => flag.startsWith("--allow-env="));
+  assert(allowEnv, `the compile task grants no named variables: ${permissions.join(" ")}`);
+  const granted = allowEnv.slice("--allow-env=".length).split(",").sort();
+  assertEquals(granted, [...ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
+});
+
+Deno.test("USAGE lists every flag with its variable", () => {
+  for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
+  assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
 });

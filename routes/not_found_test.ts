@@ -41,3 +41,14 @@ Deno.test("API clients on an unknown path keep the JSON error", async () => {
   assertEquals(posted.status, 404);
   assertEquals((await posted.json()).error, "not_found", "only page loads (GET) get a page");
 });
+
+Deno.test("the not-found page leaves every route its own metric label", async () => {
+  const served = await app();
+  await served.request("/nope", { headers: { Accept: BROWSER_ACCEPT } });
+  await served.request("/health", { headers: { Accept: BROWSER_ACCEPT } });
+  const metrics = await (await served.request("/metrics")).text();
+  const routes = new Set(
+    [...metrics.matchAll(/^digitlab_http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]),
+  );
+  assert(routes.has("/health") && routes.has("other"), `labels: ${[...routes]}`);
+});

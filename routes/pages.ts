@@ -8,11 +8,11 @@ import { type Context, Hono } from "hono";
 import { accepts } from "hono/accepts";
 import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
-import { defaultBuildDir, readManifest } from "../web/manifest.ts";
+import { type AssetManifest, defaultBuildDir, readManifest } from "../web/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
 import { summariseModel } from "../web/model_summary.ts";
 import { renderPage } from "../web/render_page.tsx";
-import { securityHeaders } from "../web/security_headers.ts";
+import { PAGE_SECURITY_HEADERS, securityHeaders } from "../web/security_headers.ts";
 import { staticFiles } from "../web/static_files.ts";
 import { DrawPage } from "./index.tsx";
 import { ModelCardPage } from "./model_card.tsx";
@@ -80,7 +80,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     const name = c.req.param("name");
     const meta = models.find((m) => m.name === name);
     if (meta === undefined) {
-      return notFoundPage(c, modelNames, `There is no model called "${name}".`);
+      return renderNotFound(c, manifest, modelNames, `There is no model called "${name}".`);
     }
     const augmentationUrl = sheetOf(meta)
       ? `/models/${encodeURIComponent(meta.name)}/augmentations.png`
@@ -112,30 +112,38 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     });
   });
 
-  // Last: a browser that hits no route gets a page it can leave; API clients (no text/html in
-  // Accept) fall through to app.ts's JSON 404.
-  app.get("*", async function notFoundForBrowsers(c, next) {
-    if (!wantsHtml(c)) return next();
-    const modelNames = options.listModels().map((m) => m.name);
-    await html(c, () => {
-      c.res = notFoundPage(c, modelNames, `There is no page at ${c.req.path}.`);
-      return Promise.resolve();
-    });
-    return c.res;
-  });
-
-  function notFoundPage(c: Context, modelNames: string[], what: string): Response {
-    return c.html(
-      renderPage({
-        title: "Not found: digitlab",
-        body: h(NotFoundPage, { modelNames, what }),
-        manifest,
-      }),
-      404,
-    );
-  }
-
   return app;
+}
+
+function renderNotFound(
+  c: Context,
+  manifest: AssetManifest | null,
+  modelNames: string[],
+  what: string,
+): Response {
+  return c.html(
+    renderPage({
+      title: "Not found: digitlab",
+      body: h(NotFoundPage, { modelNames, what }),
+      manifest,
+    }),
+    404,
+  );
+}
+
+/**
+ * For the app's notFound: the not-found page in the app's layout when a browser loads a page
+ * (GET or HEAD, preferring HTML to JSON), null for everyone else (they get the JSON error).
+ * Not a catch-all route: that would be every request's last matched route, and so its label.
+ */
+export function notFoundPage(options: PageRoutesOptions): (c: Context) => Response | null {
+  const manifest = readManifest(options.buildDir ?? defaultBuildDir());
+  return function browserNotFound(c) {
+    if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !wantsHtml(c)) return null;
+    const modelNames = options.listModels().map((m) => m.name);
+    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.header(name, value);
+    return renderNotFound(c, manifest, modelNames, `There is no page at ${c.req.path}.`);
+  };
 }
 
 /** True when the client prefers HTML to JSON, as a browser navigating does. */

@@ -5,8 +5,9 @@
  * @module
  */
 import { Hono } from "hono";
+import type { RouterRoute } from "hono/types";
 import { DOCS_CSS, DOCS_HEADER } from "./docs_theme.ts";
-import { OPENAPI_DOCUMENT } from "./openapi.ts";
+import { openApiDocument } from "./openapi.ts";
 
 /** The Swagger UI files we serve: a compiled binary must `--include` them. */
 export const SWAGGER_UI_FILES: Record<string, { url: URL; type: string }> = {
@@ -62,12 +63,14 @@ const INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-export function docsRoutes(): Hono {
+/** `routes` are the routes to document, read once on the first request for the document. */
+export function docsRoutes(routes: () => readonly RouterRoute[]): Hono {
   const app = new Hono();
   const files = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
-  const openapi = JSON.stringify(OPENAPI_DOCUMENT);
+  let openapi: string | undefined;
 
   app.get("/openapi.json", function openapiDocument(c) {
+    openapi ??= JSON.stringify(openApiDocument(routes()));
     return c.body(openapi, 200, { "Content-Type": "application/json; charset=utf-8" });
   });
   app.get("/docs", function docsPage(c) {
