@@ -298,7 +298,8 @@ Deno.test({
           getComputedStyle(document.body).backgroundColor
         );
         assert(isDark(background), background);
-        await screenshot(mobile, "ux-dark.png");
+        // The screen as seen (a full-page capture resizes the viewport and drops touch emulation).
+        await mobile.screenshot({ path: `${outputDir}ux-dark.png` });
         const model = await mobile.$eval("#model", (s) => (s as HTMLSelectElement).value);
         await mobile.goto(`${server.url}/models/${model}`);
         const fits = await mobile.$eval(".confusion", (svg) => {
