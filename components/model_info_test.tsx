@@ -1,5 +1,5 @@
 import { renderToString } from "preact-render-to-string";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelSummary } from "../web/model_summary.ts";
 import { ModelInfo } from "./model_info.tsx";
 
@@ -24,13 +24,13 @@ const model: ModelSummary = {
 Deno.test("ModelInfo: each accuracy labelled with its precision, the served one first", () => {
   const html = renderToString(<ModelInfo model={model} />);
   const items = [...html.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1].replace(/<!--.*?-->/g, ""));
-  assertEquals(items, ["99.55% int8 (served)", "99.54% float32"]);
+  deepStrictEqual(items, ["99.55% int8 (served)", "99.54% float32"]);
   assert(html.includes(">20261126.063252<"), "version without the accuracy suffix");
 });
 
 Deno.test("ModelInfo: layers as table rows with grouped numbers and a total", () => {
   const html = renderToString(<ModelInfo model={model} />);
-  assertEquals((html.match(/<tr>/g) ?? []).length, 1 + 2 + 1, "head, two layers, total");
+  deepStrictEqual((html.match(/<tr>/g) ?? []).length, 1 + 2 + 1, "head, two layers, total");
   assert(html.includes("401,536") && html.includes("459,050"), html);
   assert(!html.includes("params"), "no debug-dump wording");
 });

@@ -21,18 +21,12 @@ export interface BatchNote {
   batchSize: number;
 }
 
-/** What the routes noted about each request for its log line. */
-const notes = new WeakMap<Request, { model?: string; batch?: BatchNote }>();
-
-/** Routes call this once they know which model answers `request`. */
-export function noteModel(request: Request, name: string): void {
-  notes.set(request, { ...notes.get(request), model: name });
-}
-
-/** Routes call this once `request`'s batch has run. */
-export function noteBatch(request: Request, batch: BatchNote): void {
-  notes.set(request, { ...notes.get(request), batch });
-}
+/**
+ * What routes note about a request for its log line, in Hono's typed context: a route sets
+ * `c.set("model", name)` once it knows which model answers, `c.set("batch", ...)` once the
+ * batch has run. Apps and route modules that note declare `new Hono<ObservedEnv>()`.
+ */
+export type ObservedEnv = { Variables: { model?: string; batch?: BatchNote } };
 
 /** A line of the request log. */
 export interface RequestLogEntry {
@@ -87,10 +81,15 @@ export interface ObserveOptions {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import { ServiceMetrics } from "./service_metrics.ts";
+ *
+ * const metrics = new ServiceMetrics({ models: () => [], queued: () => 0 });
+ * const app = new Hono<ObservedEnv>();
  * app.use(observeRequests({ metrics, logFormat: "json" }));
  * ```
  */
-export function observeRequests(options: ObserveOptions): MiddlewareHandler {
+export function observeRequests(options: ObserveOptions): MiddlewareHandler<ObservedEnv> {
   const { metrics, logFormat, write = console.log } = options;
   return async function observeRequest(c, next) {
     const started = performance.now();
@@ -106,7 +105,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
       const path = c.req.path;
       metrics.observeRequest(routeLabel(c), c.req.method, status, ms);
       if (logFormat !== "none") {
-        const { model, batch } = notes.get(c.req.raw) ?? {};
+        const model = c.get("model"), batch = c.get("batch");
         const entry: RequestLogEntry = {
           time: new Date().toISOString(),
           method: c.req.method,

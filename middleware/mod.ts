@@ -57,6 +57,9 @@ function isProbe(c: Context): boolean {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(...requestLimits(DEFAULT_LIMITS));
  * ```
  */

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { createApp } from "../app.ts";
 import { loadModels } from "../inference/model_registry.ts";
 
@@ -17,7 +17,7 @@ async function app() {
 
 Deno.test("a browser on an unknown path gets an HTML 404 page in the app's layout", async () => {
   const response = await (await app()).request("/nope", { headers: { Accept: BROWSER_ACCEPT } });
-  assertEquals(response.status, 404);
+  deepStrictEqual(response.status, 404);
   assert(response.headers.get("content-type")!.startsWith("text/html"));
   const html = await response.text();
   assert(html.includes("There is no page at /nope."), html);
@@ -31,15 +31,15 @@ Deno.test("API clients on an unknown path keep the JSON error", async () => {
   for (const accept of [null, "*/*", "application/json", "application/json, text/html;q=0.5"]) {
     const headers: Record<string, string> = accept === null ? {} : { Accept: accept };
     const response = await served.request("/nope", { headers });
-    assertEquals(response.status, 404, `Accept: ${accept}`);
-    assertEquals((await response.json()).error, "not_found", `Accept: ${accept}`);
+    deepStrictEqual(response.status, 404, `Accept: ${accept}`);
+    deepStrictEqual((await response.json()).error, "not_found", `Accept: ${accept}`);
   }
   const posted = await served.request("/nope", {
     method: "POST",
     headers: { Accept: BROWSER_ACCEPT },
   });
-  assertEquals(posted.status, 404);
-  assertEquals((await posted.json()).error, "not_found", "only page loads (GET) get a page");
+  deepStrictEqual(posted.status, 404);
+  deepStrictEqual((await posted.json()).error, "not_found", "only page loads (GET) get a page");
 });
 
 Deno.test("the not-found page leaves every route its own metric label", async () => {

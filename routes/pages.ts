@@ -10,9 +10,9 @@ import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { type AssetManifest, defaultBuildDir, readManifest } from "../web/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
+import { pageSecurityHeaders } from "../middleware/security_headers.ts";
 import { summariseModel } from "../web/model_summary.ts";
 import { renderPage } from "../web/render_page.tsx";
-import { PAGE_SECURITY_HEADERS, securityHeaders } from "../web/security_headers.ts";
 import { staticFiles } from "../web/static_files.ts";
 import { DrawPage } from "./index.tsx";
 import { ModelCardPage } from "./model_card.tsx";
@@ -36,6 +36,11 @@ const SHEET_NAME = /^[\w.-]+\.png$/;
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { ModelRegistry } from "../inference/model_registry.ts";
+ *
+ * declare const registry: ModelRegistry;
+ * const app = new Hono();
  * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
  * ```
  */
@@ -49,7 +54,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     );
   }
   const app = new Hono();
-  const html = securityHeaders();
+  const html = pageSecurityHeaders();
   const sheetOf = (meta: ModelMetadata | undefined) =>
     meta?.augmentationSheet && options.modelsDir && SHEET_NAME.test(meta.augmentationSheet)
       ? meta.augmentationSheet
@@ -108,7 +113,6 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "image/png",
       "Cache-Control": "public, max-age=3600",
-      "X-Content-Type-Options": "nosniff",
     });
   });
 
@@ -136,13 +140,20 @@ function renderNotFound(
  * (GET or HEAD, preferring HTML to JSON), null for everyone else (they get the JSON error).
  * Not a catch-all route: that would be every request's last matched route, and so its label.
  */
-export function notFoundPage(options: PageRoutesOptions): (c: Context) => Response | null {
+export function notFoundPage(
+  options: PageRoutesOptions,
+): (c: Context) => Promise<Response | null> {
   const manifest = readManifest(options.buildDir ?? defaultBuildDir());
-  return function browserNotFound(c) {
+  const pageHeaders = pageSecurityHeaders();
+  return async function browserNotFound(c) {
     if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !wantsHtml(c)) return null;
     const modelNames = options.listModels().map((m) => m.name);
-    for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) c.header(name, value);
-    return renderNotFound(c, manifest, modelNames, `There is no page at ${c.req.path}.`);
+    // The pages' headers, as their routes get them.
+    await pageHeaders(c, () => {
+      c.res = renderNotFound(c, manifest, modelNames, `There is no page at ${c.req.path}.`);
+      return Promise.resolve();
+    });
+    return c.res;
   };
 }
 

@@ -8,7 +8,7 @@
  * fail instead.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -57,7 +57,7 @@ Deno.test({
       await watchAnswers(page);
 
       await t.step("the blank page: one heading, a placeholder for the model's input", async () => {
-        assertEquals(await countVisibleText(page, "Draw a digit"), 1);
+        deepStrictEqual(await countVisibleText(page, "Draw a digit"), 1);
         assert(await page.isVisible(".preview-empty"), "placeholder instead of a black square");
         assert(await page.isHidden(".preview canvas"));
         assert(await page.isVisible(".hint-pointer") && await page.isHidden(".hint-touch"));
@@ -87,7 +87,7 @@ Deno.test({
             );
             assert(shown.length >= 2, `only ${shown.length} answer(s) before pen-up`);
             await waitForSettled(page);
-            assertEquals(await page.textContent("#predicted-digit"), "0");
+            deepStrictEqual(await page.textContent("#predicted-digit"), "0");
           }
           const median = firsts.sort((a, b) => a - b)[1];
           assert(median <= FIRST_ANSWER_WITHIN_MS, `median first answer ${median.toFixed(0)} ms`);
@@ -110,9 +110,9 @@ Deno.test({
           slow = false;
           await resetAnswerLog(page);
           await page.click("#clear");
-          assertEquals((await drawWithMouse(page, DIGITS[7])).result, 7);
+          deepStrictEqual((await drawWithMouse(page, DIGITS[7])).result, 7);
           await page.waitForTimeout(1000); // past the slow answer's delay
-          assertEquals(await page.textContent("#predicted-digit"), "7");
+          deepStrictEqual(await page.textContent("#predicted-digit"), "7");
           const digits = (await answerLog(page)).digits;
           assert(!digits.includes("1"), `the 1's answer showed after Clear: ${digits}`);
           await page.unroute("**/predict**");
@@ -135,7 +135,7 @@ Deno.test({
               : route.continue());
           await drawWithMouse(page, [[[0.3, 0.9], [0.7, 0.9]]], false);
           await page.waitForSelector(".error[role=alert]");
-          assertEquals(await page.$("#predicted-digit"), null, "no answer beside the error");
+          deepStrictEqual(await page.$("#predicted-digit"), null, "no answer beside the error");
           const text = (await page.textContent(".error"))!;
           assert(text.startsWith("The server is busy."), text);
           assert(
@@ -146,7 +146,7 @@ Deno.test({
           assert((await page.textContent("#retry"))!.startsWith("Retry in"));
           const sent = predictRequestCount(page);
           await drawWithMouse(page, [[[0.3, 0.95], [0.6, 0.95]]], false);
-          assertEquals(
+          deepStrictEqual(
             predictRequestCount(page),
             sent,
             "nothing sent while the server asked to wait",
@@ -158,7 +158,7 @@ Deno.test({
           const answered = waitForPrediction(page);
           await page.click("#retry");
           await answered;
-          assertEquals(await page.$(".error"), null);
+          deepStrictEqual(await page.$(".error"), null);
           await page.unroute("**/predict**");
           removeWhere(consoleErrors, (e) => e.includes("503"));
         },
@@ -174,7 +174,7 @@ Deno.test({
         const answered = waitForPrediction(page);
         await page.click("#retry");
         await answered;
-        assertEquals(await page.$(".error"), null);
+        deepStrictEqual(await page.$(".error"), null);
         removeWhere(consoleErrors, (e) => e.includes("ERR_CONNECTION_REFUSED"));
       });
 
@@ -186,16 +186,16 @@ Deno.test({
           await page.focus("#clear");
           await page.keyboard.press("Enter");
           await page.waitForSelector("#clear[aria-disabled=true]");
-          assertEquals(await page.evaluate(() => document.activeElement?.id), "clear");
+          deepStrictEqual(await page.evaluate(() => document.activeElement?.id), "clear");
           await drawWithMouse(page, DIGITS[1]);
           await page.focus("#undo");
           await page.keyboard.press("Enter");
           await page.waitForSelector("#undo[aria-disabled=true]");
-          assertEquals(await page.evaluate(() => document.activeElement?.id), "undo");
+          deepStrictEqual(await page.evaluate(() => document.activeElement?.id), "undo");
           const before = predictRequestCount(page);
           await page.keyboard.press("Enter"); // an aria-disabled button does nothing
           await page.waitForTimeout(200);
-          assertEquals(predictRequestCount(page), before);
+          deepStrictEqual(predictRequestCount(page), before);
         },
       );
 
@@ -206,7 +206,7 @@ Deno.test({
           models: { name: string; architecture: string[]; parameters: number }[];
         };
         const meta = listed.models.find((m) => m.name === model)!;
-        assertEquals(
+        deepStrictEqual(
           await page.locator(".model-info .layers tbody tr").count(),
           meta.architecture.length,
         );
@@ -229,7 +229,7 @@ Deno.test({
 
       await t.step("a browser on an unknown path gets a page with a way back", async () => {
         const response = await page.goto(`${server.url}/nope`);
-        assertEquals(response?.status(), 404);
+        deepStrictEqual(response?.status(), 404);
         assert((await page.textContent("h1"))!.includes("Not found"));
         await page.click("text=Back to drawing");
         await page.waitForURL(`${server.url}/`);
@@ -266,7 +266,7 @@ Deno.test({
           const mobile = await openPage(phone, server.url, consoleErrors);
           assert(await mobile.isVisible(".hint-touch") && await mobile.isHidden(".hint-pointer"));
           assert(!(await mobile.textContent(".hint-touch"))!.includes("Ctrl"));
-          assertEquals(await countVisibleText(mobile, "Draw a digit"), 1);
+          deepStrictEqual(await countVisibleText(mobile, "Draw a digit"), 1);
           await touchStrokeAndLook(mobile, phone, async () => {
             for (
               const selector of ["#predicted-digit", ".result .confidence", "#model", "canvas.pad"]
@@ -327,7 +327,7 @@ Deno.test({
       });
 
       await t.step("no console errors", () => {
-        assertEquals(consoleErrors, []);
+        deepStrictEqual(consoleErrors, []);
       });
     } finally {
       await browser.close();

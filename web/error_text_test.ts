@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { ERROR_STATUS } from "../lib/errors.ts";
 import { errorText } from "./error_text.ts";
 
@@ -24,7 +24,7 @@ Deno.test("every code a client can see from /predict has its own plain words, wi
 });
 
 Deno.test("a bare 5xx reads as a busy server, anything unknown as a general failure", () => {
-  assertEquals(errorText("http_502"), errorText("overloaded"));
-  assertEquals(errorText("http_418").title, "Something went wrong");
-  assertEquals(errorText("constructor").title, "Something went wrong");
+  deepStrictEqual(errorText("http_502"), errorText("overloaded"));
+  deepStrictEqual(errorText("http_418").title, "Something went wrong");
+  deepStrictEqual(errorText("constructor").title, "Something went wrong");
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   isAbort,
   parseRetryAfter,
@@ -37,11 +37,11 @@ Deno.test("requestPrediction posts the PNG to /predict with the model in the que
     return Promise.resolve(Response.json(prediction("cnn-aug")));
   };
   const result = await requestPrediction(png, "cnn-aug", undefined, fakeFetch);
-  assertEquals(result.model, "cnn-aug");
-  assertEquals(new URL(seen!.url).search, "?model=cnn-aug");
-  assertEquals(seen!.method, "POST");
-  assertEquals(seen!.headers.get("content-type"), "image/png");
-  assertEquals((await seen!.arrayBuffer()).byteLength, 4);
+  deepStrictEqual(result.model, "cnn-aug");
+  deepStrictEqual(new URL(seen!.url).search, "?model=cnn-aug");
+  deepStrictEqual(seen!.method, "POST");
+  deepStrictEqual(seen!.headers.get("content-type"), "image/png");
+  deepStrictEqual((await seen!.arrayBuffer()).byteLength, 4);
 });
 
 Deno.test("requestPrediction passes the server's error code and message through", async () => {
@@ -51,7 +51,7 @@ Deno.test("requestPrediction passes the server's error code and message through"
     );
   const error = await rejection(requestPrediction(png, "x", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals([error.code, error.message], ["unknown_model", "No model named x."]);
+  deepStrictEqual([error.code, error.message], ["unknown_model", "No model named x."]);
 });
 
 Deno.test("requestPrediction explains a non-JSON error by its status", async () => {
@@ -59,14 +59,14 @@ Deno.test("requestPrediction explains a non-JSON error by its status", async () 
     Promise.resolve(new Response("<html>bad gateway</html>", { status: 502 }));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals(error.code, "http_502");
+  deepStrictEqual(error.code, "http_502");
 });
 
 Deno.test("requestPrediction reports a network failure as unreachable", async () => {
   const fakeFetch: typeof fetch = () => Promise.reject(new TypeError("Failed to fetch"));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals([error.code, error.message], ["unreachable", UNREACHABLE_MESSAGE]);
+  deepStrictEqual([error.code, error.message], ["unreachable", UNREACHABLE_MESSAGE]);
 });
 
 Deno.test("requestPrediction rethrows aborts so stale requests end silently", async () => {
@@ -84,7 +84,7 @@ Deno.test("requestPrediction rejects a 200 answer that is not a prediction", asy
   const fakeFetch: typeof fetch = () => Promise.resolve(Response.json({ hello: "world" }));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals(error.code, "bad_response");
+  deepStrictEqual(error.code, "bad_response");
 });
 
 Deno.test("a 503 carries its Retry-After and says it is worth retrying; a 422 does not", async () => {
@@ -96,19 +96,19 @@ Deno.test("a 503 carries its Retry-After and says it is worth retrying; a 422 do
       }),
     );
   const error = await rejection(requestPrediction(png, "cnn", undefined, busy)) as PredictError;
-  assertEquals([error.code, error.retryAfterMs, error.retryable], ["overloaded", 2000, true]);
+  deepStrictEqual([error.code, error.retryAfterMs, error.retryable], ["overloaded", 2000, true]);
 
   const blank: typeof fetch = () =>
     Promise.resolve(Response.json({ error: "no_digit_found", message: "blank" }, { status: 422 }));
   const refused = await rejection(requestPrediction(png, "cnn", undefined, blank)) as PredictError;
-  assertEquals([refused.retryAfterMs, refused.retryable], [null, false]);
+  deepStrictEqual([refused.retryAfterMs, refused.retryable], [null, false]);
 });
 
 Deno.test("parseRetryAfter reads seconds and HTTP dates, and nothing else", () => {
   const now = Date.parse("2026-12-01T12:00:00Z");
-  assertEquals(parseRetryAfter("3", now), 3000);
-  assertEquals(parseRetryAfter("Tue, 01 Dec 2026 12:00:05 GMT", now), 5000);
-  assertEquals(parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", now), 0);
-  assertEquals(parseRetryAfter("soon", now), null);
-  assertEquals(parseRetryAfter(null, now), null);
+  deepStrictEqual(parseRetryAfter("3", now), 3000);
+  deepStrictEqual(parseRetryAfter("Tue, 01 Dec 2026 12:00:05 GMT", now), 5000);
+  deepStrictEqual(parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", now), 0);
+  deepStrictEqual(parseRetryAfter("soon", now), null);
+  deepStrictEqual(parseRetryAfter(null, now), null);
 });

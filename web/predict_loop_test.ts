@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { PredictLoop } from "./predict_loop.ts";
 
 const INTERVAL = 40;
@@ -37,19 +37,19 @@ function harness(retryDelayMs?: (error: unknown) => number | null) {
 Deno.test("the first movement of a stroke is sent at once, later ones at most once per interval", async () => {
   const { loop, requests, seen, draw } = harness();
   draw("moving");
-  assertEquals(requests.length, 1, "leading edge: no waiting for the pen to stop");
+  deepStrictEqual(requests.length, 1, "leading edge: no waiting for the pen to stop");
   requests[0].answer(1);
   await sleep(0);
   draw("moving");
   draw("moving");
-  assertEquals(requests.length, 1, "within the interval the movement waits");
+  deepStrictEqual(requests.length, 1, "within the interval the movement waits");
   await sleep(INTERVAL * 2);
-  assertEquals(requests.length, 2, "the throttle's trailing call carries the last movement");
-  assertEquals(requests[1].drawing, 3);
+  deepStrictEqual(requests.length, 2, "the throttle's trailing call carries the last movement");
+  deepStrictEqual(requests[1].drawing, 3);
   requests[1].answer(2);
   await sleep(0);
-  assertEquals(seen.answers, [1, 2]);
-  assertEquals(seen.pending.at(-1), false);
+  deepStrictEqual(seen.answers, [1, 2]);
+  deepStrictEqual(seen.pending.at(-1), false);
   loop.dispose();
 });
 
@@ -80,7 +80,7 @@ Deno.test("an answer for a drawing that changed since (undo, model) is never sho
   requests[0].answer(10); // even if its answer still arrives
   requests[1].answer(20);
   await sleep(0);
-  assertEquals(seen.answers, [20]);
+  deepStrictEqual(seen.answers, [20]);
   loop.dispose();
 });
 
@@ -89,11 +89,11 @@ Deno.test("a movement while a request is in flight is sent when it settles", asy
   draw("moving");
   await sleep(INTERVAL * 2);
   draw("moving");
-  assertEquals(requests.length, 1, "one request in flight at a time");
+  deepStrictEqual(requests.length, 1, "one request in flight at a time");
   requests[0].answer(1);
   await sleep(0);
-  assertEquals(requests.length, 2);
-  assertEquals(requests[1].drawing, 2);
+  deepStrictEqual(requests.length, 2);
+  deepStrictEqual(requests[1].drawing, 2);
   loop.dispose();
 });
 
@@ -103,8 +103,8 @@ Deno.test("reset (Clear) drops the answer still on its way and stops pending", a
   loop.reset();
   requests[0].answer(1);
   await sleep(0);
-  assertEquals(seen.answers, []);
-  assertEquals(seen.pending, [true, false]);
+  deepStrictEqual(seen.answers, []);
+  deepStrictEqual(seen.pending, [true, false]);
   loop.dispose();
 });
 
@@ -114,18 +114,18 @@ Deno.test("after a 'try later' error nothing is sent until the delay passed, or 
   draw("now");
   requests[0].fail(busy);
   await sleep(0);
-  assertEquals(seen.errors, [busy]);
+  deepStrictEqual(seen.errors, [busy]);
   assert(loop.blockedUntil !== null);
   draw("moving");
   draw("now");
   await sleep(INTERVAL * 2);
-  assertEquals(requests.length, 1, "held off while the server asked to wait");
+  deepStrictEqual(requests.length, 1, "held off while the server asked to wait");
   loop.retry();
-  assertEquals(requests.length, 2, "Retry sends at once");
-  assertEquals(loop.blockedUntil, null);
+  deepStrictEqual(requests.length, 2, "Retry sends at once");
+  deepStrictEqual(loop.blockedUntil, null);
   requests[1].answer(5);
   await sleep(0);
-  assertEquals(seen.answers, [5]);
+  deepStrictEqual(seen.answers, [5]);
   loop.dispose();
 });
 
@@ -134,9 +134,9 @@ Deno.test("an error not worth retrying does not hold off the next change", async
   draw("now");
   requests[0].fail(new Error("no digit"));
   await sleep(0);
-  assertEquals(seen.errors.length, 1);
-  assertEquals(loop.blockedUntil, null);
+  deepStrictEqual(seen.errors.length, 1);
+  deepStrictEqual(loop.blockedUntil, null);
   draw("now");
-  assertEquals(requests.length, 2);
+  deepStrictEqual(requests.length, 2);
   loop.dispose();
 });

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { RouterRoute } from "hono/types";
+import { docsSecurityHeaders } from "../../middleware/security_headers.ts";
 import { DOCS_CSS, DOCS_HEADER } from "./docs_theme.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -20,18 +21,6 @@ export const SWAGGER_UI_FILES: Record<string, { url: URL; type: string }> = {
     type: "text/javascript; charset=utf-8",
   },
 };
-
-/** Swagger UI's inline styles need 'unsafe-inline' for styles; scripts stay same-origin. */
-export const DOCS_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -73,8 +62,7 @@ export function docsRoutes(routes: () => readonly RouterRoute[]): Hono {
     openapi ??= JSON.stringify(openApiDocument(routes()));
     return c.body(openapi, 200, { "Content-Type": "application/json; charset=utf-8" });
   });
-  app.get("/docs", function docsPage(c) {
-    c.header("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY);
+  app.get("/docs", docsSecurityHeaders(), function docsPage(c) {
     return c.html(PAGE);
   });
   app.get("/docs/theme.css", function docsTheme(c) {

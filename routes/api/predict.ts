@@ -10,7 +10,7 @@ import { DigitlabError } from "../../lib/errors.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
-import { noteBatch, noteModel } from "../../metrics/observe.ts";
+import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
@@ -21,8 +21,10 @@ export interface PredictRouteOptions {
   maxBodyBytes: number;
 }
 
-export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOptions): Hono {
-  const app = new Hono();
+export function predictRoutes(
+  { registry, engine, maxBodyBytes }: PredictRouteOptions,
+): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
   app.post(
     "/predict",
     documented(PREDICT_DOCS),
@@ -32,11 +34,11 @@ export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOp
       const startedAt = performance.now();
       const model = c.req.query("model") || null;
       // Check the model before reading the body: an unknown name costs nothing.
-      noteModel(c.req.raw, registry.get(model).metadata.name);
+      c.set("model", registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
       const prediction = await predictDigit(engine, registry, bytes, { model, startedAt });
       const { queueMs, inferenceMs } = prediction.timings;
-      noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize: prediction.batchSize });
+      c.set("batch", { queueMs, inferenceMs, batchSize: prediction.batchSize });
       return c.json(prediction);
     },
   );

@@ -15,7 +15,7 @@ import type { LoadedModel, ModelRegistry } from "../../inference/model_registry.
 import { CLASS_COUNT } from "../../inference/onnx_runtime.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
-import { noteBatch, noteModel } from "../../metrics/observe.ts";
+import type { ObservedEnv } from "../../metrics/observe.ts";
 import { parseInferRequest } from "./v2_tensor.ts";
 import { documented, error, json, type Operation, v2ModelName } from "./openapi.ts";
 
@@ -28,8 +28,10 @@ export interface V2RouteOptions {
 const MODEL = "/v2/models/:name";
 const VERSIONED = "/v2/models/:name/versions/:version";
 
-export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Hono {
-  const app = new Hono();
+export function v2Routes(
+  { registry, engine, maxBodyBytes }: V2RouteOptions,
+): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
   // Models load and warm up before the server listens: serving means ready.
   const ready = () => registry.defaultName !== null;
 
@@ -80,7 +82,7 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
         const request = parseInferRequest(body);
         // No await between resolving the model and submitting: see engine.submit.
         const model = modelFor(c, registry);
-        noteModel(c.req.raw, model.metadata.name);
+        c.set("model", model.metadata.name);
         const result = await engine.submit(model, {
           kind: "tensor",
           input: request.input,
@@ -88,7 +90,7 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
         });
         if (!result.ok) throw jobError(result);
         const { logits, probabilities, queueMs, inferenceMs, batchSize } = result.output;
-        noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize });
+        c.set("batch", { queueMs, inferenceMs, batchSize });
         const data = { logits, probabilities };
         return c.json({
           model_name: model.metadata.name,

@@ -9,7 +9,7 @@ import { createApp } from "../../app.ts";
 import { DEFAULT_ENGINE, InferenceEngine } from "../../inference/engine.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../../inference/model_registry.ts";
-import { assert } from "../../lib/assert.ts";
+import assert from "node:assert/strict";
 import { buildAssets } from "../../web/build_assets.ts";
 import type { Prediction } from "../../web/predict_client.ts";
 
