@@ -4,9 +4,9 @@
  * while drawing sits in this one panel, so a phone shows it above the pad.
  */
 import type { ComponentChildren } from "preact";
-import type { Prediction } from "../web/predict_client.ts";
-import type { PredictError } from "../web/predict_client.ts";
-import { formatPercent } from "../web/model_summary.ts";
+import type { Prediction } from "../web/browser/predict_client.ts";
+import type { PredictError } from "../web/browser/predict_client.ts";
+import { formatPercent } from "../web/browser/model_summary.ts";
 import { ErrorNotice } from "./error_notice.tsx";
 import { ProbabilityBars } from "./probability_bars.tsx";
 

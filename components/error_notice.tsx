@@ -3,8 +3,8 @@
  * (busy server, no network). The button waits out the server's Retry-After, counting down.
  */
 import { useEffect, useState } from "preact/hooks";
-import { errorText } from "../web/error_text.ts";
-import type { PredictError } from "../web/predict_client.ts";
+import { errorText } from "../web/browser/error_text.ts";
+import type { PredictError } from "../web/browser/predict_client.ts";
 
 export interface ErrorNoticeProps {
   error: PredictError;

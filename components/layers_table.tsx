@@ -1,5 +1,5 @@
 /** A model's layers as a table: kind, output shape of one image, parameters (grouped digits). */
-import { formatCount, layerRow } from "../web/model_summary.ts";
+import { formatCount, layerRow } from "../web/browser/model_summary.ts";
 
 export interface LayersTableProps {
   /** Training's lines, "Conv2D -> [N,28,28,32] (288 params)". */

@@ -7,7 +7,7 @@ import {
   type ModelSummary,
   precisionLabel,
   versionStamp,
-} from "../web/model_summary.ts";
+} from "../web/browser/model_summary.ts";
 
 export function ModelInfo({ model }: { model: ModelSummary }) {
   const minutes = model.trainingSeconds / 60;

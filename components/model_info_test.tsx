@@ -1,6 +1,6 @@
 import { renderToString } from "preact-render-to-string";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import type { ModelSummary } from "../web/model_summary.ts";
+import type { ModelSummary } from "../web/browser/model_summary.ts";
 import { ModelInfo } from "./model_info.tsx";
 
 const model: ModelSummary = {

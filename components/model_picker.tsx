@@ -2,7 +2,7 @@
  * Which model answers: one option per served model, by name. Accuracies stay in the model
  * information below, each labelled with its precision; a bare figure here was a third one.
  */
-import type { ModelSummary } from "../web/model_summary.ts";
+import type { ModelSummary } from "../web/browser/model_summary.ts";
 
 export interface ModelPickerProps {
   models: ModelSummary[];

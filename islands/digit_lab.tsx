@@ -2,7 +2,7 @@
  * The draw page's one island: the pad and its controls, live prediction, and the panels that
  * show it. Props come from the server (the served models), so the first paint needs no
  * request. The parts live in components/ (AnswerPanel, PadControls, ModelPicker, ModelInfo)
- * and web/use_predict_loop.ts (when to ask and what is on show); this file wires them up.
+ * and web/browser/use_predict_loop.ts (when to ask and what is on show); this file wires them up.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { AnswerPanel } from "../components/answer_panel.tsx";
@@ -11,10 +11,10 @@ import { InputPreview } from "../components/input_preview.tsx";
 import { ModelInfo } from "../components/model_info.tsx";
 import { ModelPicker } from "../components/model_picker.tsx";
 import { PadControls } from "../components/pad_controls.tsx";
-import type { ModelSummary } from "../web/model_summary.ts";
-import { PredictError, requestPrediction } from "../web/predict_client.ts";
-import type { Stroke } from "../web/strokes.ts";
-import { usePredictLoop } from "../web/use_predict_loop.ts";
+import type { ModelSummary } from "../web/browser/model_summary.ts";
+import { PredictError, requestPrediction } from "../web/browser/predict_client.ts";
+import type { Stroke } from "../lib/strokes.ts";
+import { usePredictLoop } from "../web/browser/use_predict_loop.ts";
 
 export interface DigitLabProps {
   models: ModelSummary[];

@@ -10,8 +10,8 @@ import { DEFAULT_ENGINE, InferenceEngine } from "../../inference/engine.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../../inference/model_registry.ts";
 import assert from "node:assert/strict";
-import { buildAssets } from "../../web/build_assets.ts";
-import type { Prediction } from "../../web/predict_client.ts";
+import { buildAssets } from "../../web/bundle/build_assets.ts";
+import type { Prediction } from "../../web/browser/predict_client.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [

@@ -1,5 +1,5 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { ERROR_STATUS } from "../lib/errors.ts";
+import { ERROR_STATUS } from "../../lib/errors.ts";
 import { errorText } from "./error_text.ts";
 
 Deno.test("every code a client can see from /predict has its own plain words, without the code", () => {

@@ -9,7 +9,7 @@ import {
   type ModelListing,
   type ModelMetadata,
   type Precision,
-} from "../lib/model_metadata.ts";
+} from "../../lib/model_metadata.ts";
 
 export interface ModelSummary extends ModelListing {
   /** MNIST test accuracy of the float model, whichever file is served. */

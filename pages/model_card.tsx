@@ -8,7 +8,7 @@ import { ConfusionMatrix } from "../components/confusion_matrix.tsx";
 import { Layout } from "../components/layout.tsx";
 import { LayersTable } from "../components/layers_table.tsx";
 import { LineChart } from "../components/line_chart.tsx";
-import { formatCount, formatPercent, versionStamp } from "../web/model_summary.ts";
+import { formatCount, formatPercent, versionStamp } from "../web/browser/model_summary.ts";
 
 export interface ModelCardProps {
   meta: ModelMetadata;
