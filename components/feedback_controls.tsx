@@ -10,7 +10,7 @@ export interface FeedbackControlsProps {
   /** The digit the model answered for the drawing on the pad. */
   predicted: number;
   /** Changes whenever the drawing does: a new drawing can be corrected again. */
-  drawingVersion: number;
+  drawingKey: string;
   /** Stores the drawing as `label`; rejects with a message to show. */
   save(label: number): Promise<unknown>;
 }
@@ -23,28 +23,28 @@ type Status =
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-export function FeedbackControls({ predicted, drawingVersion, save }: FeedbackControlsProps) {
+export function FeedbackControls({ predicted, drawingKey, save }: FeedbackControlsProps) {
   const [status, setStatus] = useState<Status>({ kind: "idle" });
   const [count, setCount] = useState(0);
-  const savedFor = useRef<number | null>(null);
-  const latest = useRef({ drawingVersion, save });
-  latest.current = { drawingVersion, save };
+  const savedFor = useRef<string | null>(null);
+  const latest = useRef({ drawingKey, save });
+  latest.current = { drawingKey, save };
 
   // The count lives in this browser's storage, which the server-rendered page cannot read.
   useEffect(() => setCount(contributedCount()), []);
   useEffect(() => {
-    if (savedFor.current !== drawingVersion) setStatus({ kind: "idle" });
-  }, [drawingVersion]);
+    if (savedFor.current !== drawingKey) setStatus({ kind: "idle" });
+  }, [drawingKey]);
 
   const correct = async (label: number) => {
-    const version = latest.current.drawingVersion;
+    const version = latest.current.drawingKey;
     if (savedFor.current === version) return; // one correction per drawing
     savedFor.current = version;
     setStatus({ kind: "saving", label });
     try {
       await latest.current.save(label);
       setCount(countContribution());
-      if (latest.current.drawingVersion === version) setStatus({ kind: "saved", label });
+      if (latest.current.drawingKey === version) setStatus({ kind: "saved", label });
     } catch (error) {
       savedFor.current = null;
       setStatus({ kind: "failed", message: (error as Error).message });

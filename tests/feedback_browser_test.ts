@@ -85,7 +85,7 @@ async function draw(page: Page, stroke: [number, number][]) {
   for (let settled = 0, polls = 0; settled < 3; polls++) {
     if (polls > 100) throw new Error(`the page never settled: ${sent} sent, ${answered} answered`);
     await page.waitForTimeout(150);
-    const pending = await page.locator(".result.pending").count();
+    const pending = await page.locator(".lab-result.pending").count();
     settled = sent > 0 && sent === answered && pending === 0 ? settled + 1 : 0;
   }
   page.off("request", onRequest);
