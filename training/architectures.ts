@@ -82,20 +82,38 @@ function glorot(seed: number) {
   return tf.initializers.glorotUniform({ seed });
 }
 
-const BUILDERS: Record<ModelName, (seed: number) => tf.Sequential> = {
-  mlp,
-  cnn,
-  "cnn-aug": cnnAug,
+/** Everything training needs to know about one model: adding a model is one entry here. */
+export interface Architecture {
+  build: (seed: number) => tf.Sequential;
+  /** Trained on augmented batches (augment.ts). */
+  augment: boolean;
+  /** Epochs of the default recipe. */
+  defaultEpochs: number;
+  /**
+   * Seconds one epoch over all 60,000 images took here (the shipped models' trainingSeconds /
+   * epochs): the overall ETA's guess for a model not started yet.
+   */
+  epochSeconds: number;
+}
+
+/**
+ * Under its heavy augmentation cnn-aug reached 99.46% after the issue's 10 epochs and 99.54%
+ * after 16 (cosine schedule), so it trains longer by default.
+ */
+export const ARCHITECTURES: Record<ModelName, Architecture> = {
+  mlp: { build: mlp, augment: false, defaultEpochs: 10, epochSeconds: 10.7 },
+  cnn: { build: cnn, augment: false, defaultEpochs: 10, epochSeconds: 136.9 },
+  "cnn-aug": { build: cnnAug, augment: true, defaultEpochs: 16, epochSeconds: 221.2 },
 };
 
 /** Builds the named architecture with seeded initial weights. */
 export function buildModel(name: ModelName, seed: number): tf.Sequential {
-  return BUILDERS[name](seed);
+  return ARCHITECTURES[name].build(seed);
 }
 
 /** Whether the architecture is trained on augmented batches. */
 export function usesAugmentation(name: ModelName): boolean {
-  return name === "cnn-aug";
+  return ARCHITECTURES[name].augment;
 }
 
 /** A one-line-per-layer summary for the metadata and the model card. */

@@ -25,3 +25,10 @@ Deno.test("Random.shuffle keeps every element", () => {
   assertEquals(Array.from(values).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
   assert(values.some((v, i) => v !== i), "shuffle changed nothing");
 });
+
+Deno.test("a Random rebuilt from its state continues the same sequence", () => {
+  const a = new Random(11);
+  a.next(), a.next();
+  const b = new Random(a.state);
+  assertEquals([a.next(), a.next()], [b.next(), b.next()]);
+});

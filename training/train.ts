@@ -1,36 +1,87 @@
 /**
- * `deno task train`: trains the MLP, CNN and augmented CNN with TensorFlow.js,
- * exports each to ONNX, scores it with onnxruntime-web on MNIST's test set and
- * writes models/<name>.onnx + models/<name>.json atomically.
+ * `deno task train`: trains the models with TensorFlow.js, checkpointing every epoch in the
+ * run folder, exports each to ONNX (plus its int8 twin), scores it with onnxruntime-web on
+ * MNIST's test set and writes its set of files all or nothing (model_set.ts).
+ *
+ * Only the full default recipe writes to models/ by default (run_folder.ts); `--resume RUN_DIR`
+ * continues an interrupted run where its last epoch ended.
  *
  * @module
  */
-import type { EpochRecord, ModelName } from "../lib/model_metadata.ts";
+import type * as tf from "@tensorflow/tfjs";
+import type { ModelName } from "../lib/model_metadata.ts";
 import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
-import { buildModel, usesAugmentation } from "./architectures.ts";
+import { readAdamState } from "./adam_state.ts";
+import { ARCHITECTURES, buildModel } from "./architectures.ts";
 import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
-import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
+import {
+  applyWeights,
+  type Checkpoint,
+  loadCheckpoint,
+  readWeights,
+  type RunRecord,
+  saveCheckpoint,
+} from "./checkpoint.ts";
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
-import { writeInt8Variant } from "./int8_variant.ts";
+import { CALIBRATION_DIGITS, makeInt8Variant } from "./int8_variant.ts";
 import { buildMetadata } from "./metadata.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
+import { InterruptedError, ModelSetWriter, recoverModelSets } from "./model_set.ts";
 import { exportOnnx } from "./onnx_export.ts";
+import { formatDuration } from "./progress.ts";
 import { Random } from "./random.ts";
+import { formatRemaining, RunClock } from "./run_clock.ts";
+import {
+  FolderError,
+  planRun,
+  prepareFolder,
+  removeEmptyFolders,
+  type RunPlan,
+  writeRunFile,
+} from "./run_folder.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { train } from "./train_loop.ts";
-import {
-  DEFAULT_EPOCHS,
-  parseTrainArgs,
-  TRAIN_USAGE,
-  type TrainConfig,
-  UsageError,
-} from "./train_options.ts";
+import { parseTrainArgs, TRAIN_USAGE, UsageError } from "./train_options.ts";
+
+/** The steps of one model, in order; a test's hook throws at one to interrupt the run there. */
+export type Step = "train" | "export" | "test pass" | "sheet" | "int8" | "int8 scoring" | "commit";
+
+export interface TrainContext {
+  env: Record<string, string | undefined>;
+  /** The project's models/ folder (the shipped models). */
+  modelsDir: string;
+  /** Where run folders go by default. */
+  runsDir: string;
+  now: () => Date;
+  log: (line: string) => void;
+  error: (line: string) => void;
+  /** Test seams: called as each step of a model starts, and between two renames of a commit. */
+  hooks?: {
+    step?: (model: ModelName, step: Step) => void | Promise<void>;
+    afterRename?: (file: string) => void;
+  };
+}
 
 const PROJECT = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, PROJECT).pathname);
+
+const DEFAULT_CONTEXT: TrainContext = {
+  env: Deno.env.toObject(),
+  modelsDir: pathOf("models"),
+  runsDir: pathOf("build/runs"),
+  now: () => new Date(),
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+const count = (n: number) => n.toLocaleString("en-US");
+const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+
+function isFileSystemError(error: unknown): boolean {
+  return Object.values(Deno.errors).some((E) => error instanceof E);
+}
 
 function firstImages(set: DigitSet, limit: number | null): DigitSet {
   if (limit === null || limit >= set.count) return set;
@@ -42,115 +93,320 @@ function firstImages(set: DigitSet, limit: number | null): DigitSet {
   };
 }
 
-function epochLine(name: string, epochs: number, r: EpochRecord): string {
-  return `${name} epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, ` +
-    `test accuracy ${(r.accuracy * 100).toFixed(2)}%, ${r.seconds.toFixed(1)} s, ` +
-    `lr ${r.learningRate.toExponential(2)}`;
-}
+let backendReady: Promise<string> | undefined;
 
-async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
-  const trainSet = firstImages(mnist.train, config.limit);
-  const epochs = config.epochs ?? DEFAULT_EPOCHS[name];
-  const model = buildModel(name, config.seed);
-  const started = performance.now();
-  const history = train(model, trainSet, mnist.test, {
-    epochs,
-    batchSize: config.batchSize,
-    learningRate: config.learningRate,
-    schedule: config.schedule,
-    augment: usesAugmentation(name),
-    seed: config.seed,
-    normalisation: MNIST_NORMALISATION,
-    label: name,
-    onEpoch: (record) => console.log(epochLine(name, epochs, record)),
-  });
-  const run: RunRecord = {
-    name,
-    history,
-    trainingSeconds: (performance.now() - started) / 1000,
-    trainCount: trainSet.count,
-    backend,
-  };
-  await saveCheckpoint(model, pathOf(`build/checkpoints/${name}`), run);
-  return { model, run };
-}
+/** One run: its plan, data, clock and where each model's checkpoint is. */
+class Run {
+  readonly clock: RunClock;
 
-async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
-  const { model, run } = config.fromCheckpoint
-    ? await loadCheckpoint(`${config.fromCheckpoint}/${name}`)
-    : await trainOne(name, config, mnist, backend);
-  const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
-  // Scored once here; the int8 twin compares its labels with these.
-  const predictions = await predictOnnx(onnx, mnist.test, MNIST_NORMALISATION);
-  const evaluation = scorePredictions(mnist.test.labels.subarray(0, mnist.test.count), predictions);
-  console.log(
-    `${name}: onnxruntime-web test accuracy ${(evaluation.accuracy * 100).toFixed(2)}% ` +
-      `(${evaluation.correct}/${evaluation.count})`,
-  );
-  let sheet: string | undefined;
-  if (usesAugmentation(name)) {
-    sheet = `${name}-augmentations.png`;
-    const png = augmentationSheet(mnist.train, new Augmenter(new Random(config.seed)));
-    await writeFileAtomic(`${config.outDir}/${sheet}`, png);
+  constructor(
+    readonly plan: RunPlan,
+    readonly mnist: Mnist,
+    readonly trainSet: DigitSet,
+    readonly testSet: DigitSet,
+    readonly backend: string,
+    readonly context: TrainContext,
+    readonly checkpoints: Map<ModelName, Checkpoint | null>,
+  ) {
+    this.clock = new RunClock(
+      plan.models.filter((name) => !plan.exported.includes(name)).map((name) => ({
+        name,
+        epochs: this.epochsOf(name),
+        epochsDone: checkpoints.get(name)?.loop.epochsDone ?? 0,
+        guessSeconds: ARCHITECTURES[name].epochSeconds * trainSet.count / 60_000,
+      })),
+    );
   }
-  const metadata = buildMetadata({
-    name,
-    model,
-    run,
-    evaluation,
-    config,
-    dataSha256: mnist.sha256,
-    testCount: mnist.test.count,
-    augmentationSheet: sheet,
-  });
-  // The models first, then their metadata: a reader never sees metadata without its model.
-  await writeFileAtomic(`${config.outDir}/${name}.onnx`, onnx);
-  const int8 = await writeInt8Variant({
-    name,
-    outDir: config.outDir,
-    fp32: onnx,
-    normalisation: MNIST_NORMALISATION,
-    train: mnist.train,
-    test: mnist.test,
-    floatPredictions: predictions,
-  });
-  if (int8) {
-    metadata.int8 = int8;
-    console.log(`${name}: int8 test accuracy ${(int8.testAccuracy * 100).toFixed(2)}%`);
+
+  epochsOf(name: ModelName): number {
+    return this.plan.recipe.epochs ?? ARCHITECTURES[name].defaultEpochs;
   }
-  await writeFileAtomic(`${config.outDir}/${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
-  console.log(
-    `${name}: wrote ${config.outDir}/${name}.onnx${int8 ? `, ${int8.file}` : ""} and ${name}.json`,
-  );
-  model.dispose();
+
+  checkpointDir(name: ModelName): string {
+    return `${this.plan.runDir}/checkpoints/${name}`;
+  }
+
+  async step(name: ModelName, step: Step): Promise<void> {
+    await this.context.hooks?.step?.(name, step);
+  }
+
+  /** What to run to pick up from `name`'s last checkpoint. */
+  resumeHint(name: ModelName): string {
+    const checkpoint = this.checkpoints.get(name);
+    const saved = checkpoint
+      ? `${name}'s checkpoint (epoch ${checkpoint.loop.epochsDone}/${this.epochsOf(name)}) is ` +
+        `in ${this.checkpointDir(name)}`
+      : `${name} has no checkpoint yet`;
+    return `${saved}; continue with: deno task train --resume ${this.plan.runDir} ` +
+      `(add --out DIR to write the models elsewhere)`;
+  }
+
+  /** Trains `name` (or continues its checkpoint) and returns the model with its record. */
+  async trainModel(
+    name: ModelName,
+    index: number,
+  ): Promise<{ model: tf.LayersModel; run: RunRecord }> {
+    const { plan, trainSet, testSet, context } = this;
+    const epochs = this.epochsOf(name);
+    const checkpoint = this.checkpoints.get(name) ?? null;
+    if (checkpoint && checkpoint.run.trainCount !== trainSet.count) {
+      throw new FolderError(
+        `${this.checkpointDir(name)} was trained on ${checkpoint.run.trainCount} images, ` +
+          `this run has ${trainSet.count}`,
+      );
+    }
+    const model = buildModel(name, plan.recipe.seed);
+    if (checkpoint) applyWeights(model, checkpoint.weights);
+    let run: RunRecord = checkpoint?.run ?? {
+      name,
+      history: [],
+      trainingSeconds: 0,
+      trainCount: trainSet.count,
+      backend: this.backend,
+      recipe: { ...plan.recipe, epochs },
+    };
+    const done = checkpoint?.loop.epochsDone ?? 0;
+    const position = `model ${index + 1}/${plan.models.length}`;
+    if (done >= epochs) {
+      context.log(`${name} (${position}): all ${epochs} epochs in its checkpoint; exporting`);
+      return { model, run };
+    }
+    await this.step(name, "train");
+    context.log(
+      `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
+        `${epochs} epochs on ${count(trainSet.count)} of ${count(this.mnist.train.count)} images`,
+    );
+    const before = run.trainingSeconds;
+    const started = performance.now();
+    await train(model, trainSet, testSet, {
+      epochs,
+      batchSize: plan.recipe.batchSize,
+      learningRate: plan.recipe.learningRate,
+      schedule: plan.recipe.schedule,
+      augment: ARCHITECTURES[name].augment,
+      seed: plan.recipe.seed,
+      normalisation: MNIST_NORMALISATION,
+      evalEvery: plan.recipe.evalEvery,
+      resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
+      progressLabel: (epoch) =>
+        `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +
+        `${formatRemaining(this.clock.remainingSeconds())} left in all`,
+      onEpoch: async ({ record, trainSeconds, state, optimizer }) => {
+        this.clock.epochDone(name, record.seconds);
+        run = {
+          ...run,
+          history: [...state.history],
+          trainingSeconds: before + (performance.now() - started) / 1000,
+        };
+        const saved: Checkpoint = {
+          run,
+          loop: { ...state, order: Uint32Array.from(state.order), history: run.history },
+          optimizer: await readAdamState(optimizer),
+          weights: readWeights(model),
+        };
+        await saveCheckpoint(this.checkpointDir(name), saved);
+        this.checkpoints.set(name, saved);
+        const left = this.clock.remainingSeconds();
+        const accuracy = record.accuracy === undefined
+          ? "not scored (--eval-every)"
+          : `${percent(record.accuracy)} (${count(testSet.count)} images)`;
+        context.log(
+          `${name} epoch ${record.epoch}/${epochs}: loss ${record.loss.toFixed(4)}, ` +
+            `test accuracy ${accuracy}, ${record.seconds.toFixed(1)} s, ` +
+            `${count(Math.round(trainSet.count / trainSeconds))} img/s, ` +
+            `lr ${record.learningRate.toExponential(2)}; ` +
+            (left > 0 ? `${formatRemaining(left)} of training left in all` : "training done"),
+        );
+      },
+    });
+    return { model, run };
+  }
+
+  /** Exports, scores and quantizes `name`, then writes its set of files all or nothing. */
+  async exportModel(name: ModelName, model: tf.LayersModel, run: RunRecord): Promise<void> {
+    const { plan, testSet, mnist, context } = this;
+    const outDir = plan.outDir;
+    const set = new ModelSetWriter(outDir, name);
+    try {
+      await this.step(name, "export");
+      context.log(`${name}: exporting to ONNX`);
+      const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
+      await set.stage(`${name}.onnx`, onnx);
+
+      await this.step(name, "test pass");
+      context.log(`${name}: test pass on ${count(testSet.count)} images (onnxruntime-web)`);
+      // Scored once here; the int8 twin compares its labels with these.
+      const predictions = await predictOnnx(onnx, testSet, MNIST_NORMALISATION);
+      const evaluation = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
+      context.log(
+        `${name}: onnxruntime-web test accuracy ${percent(evaluation.accuracy)} ` +
+          `(${evaluation.correct}/${evaluation.count})`,
+      );
+
+      let sheet: string | undefined;
+      if (ARCHITECTURES[name].augment) {
+        await this.step(name, "sheet");
+        sheet = `${name}-augmentations.png`;
+        const random = new Random(plan.recipe.seed);
+        await set.stage(sheet, augmentationSheet(mnist.train, new Augmenter(random)));
+      }
+
+      await this.step(name, "int8");
+      const calibration = Math.min(CALIBRATION_DIGITS, mnist.train.count);
+      context.log(`${name}: int8: quantizing, calibrated on ${count(calibration)} training digits`);
+      const int8 = await makeInt8Variant({
+        name,
+        fp32: onnx,
+        normalisation: MNIST_NORMALISATION,
+        train: mnist.train,
+        test: testSet,
+        floatPredictions: predictions,
+        onQuantized: async (layers) => {
+          context.log(
+            `${name}: int8: ${layers.length} convolutions quantized; ` +
+              `test pass on ${count(testSet.count)} images`,
+          );
+          await this.step(name, "int8 scoring");
+        },
+      });
+      if (int8) {
+        await set.stage(int8.variant.file, int8.bytes);
+        context.log(`${name}: int8 test accuracy ${percent(int8.variant.testAccuracy)}`);
+      } else {
+        context.log(`${name}: int8: no convolution to quantize; it runs float`);
+      }
+
+      const metadata = buildMetadata({
+        name,
+        model,
+        run,
+        evaluation,
+        dataSha256: mnist.sha256,
+        testCount: testSet.count,
+        augmentationSheet: sheet,
+      });
+      if (int8) metadata.int8 = int8.variant;
+      await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
+
+      const previous = await previousAccuracy(`${outDir}/${name}.json`);
+      await this.step(name, "commit");
+      const files = set.files.map((f) => f.slice(outDir.length + 1));
+      await set.commit(context.hooks?.afterRename);
+      context.log(`${name}: wrote ${files.join(", ")} to ${outDir}`);
+      if (previous !== null) {
+        context.log(
+          `${name}: replaced the previous ${name} in ${outDir}: test accuracy ` +
+            `${percent(previous)} before, ${percent(evaluation.accuracy)} now`,
+        );
+      }
+    } finally {
+      await set.abort();
+    }
+  }
 }
 
-async function main(args: string[]): Promise<void> {
-  const config = parseTrainArgs(args, Deno.env.toObject(), pathOf("models"));
-  if (config.help) {
-    console.log(TRAIN_USAGE);
-    return;
-  }
-  await Deno.mkdir(config.outDir, { recursive: true });
-  const mnist = await loadMnist({ dataDir: config.dataDir, cacheDir: config.cacheDir });
-  console.log(`data: ${mnist.source} (${mnist.train.count} train, ${mnist.test.count} test)`);
-  const backend = await initTrainingBackend();
-  console.log(`tfjs backend: ${backend}`);
-  for (const name of config.models) await exportOne(name, config, mnist, backend);
-}
-
-if (import.meta.main) {
+/** The test accuracy in an existing metadata file, or null when there is none. */
+async function previousAccuracy(path: string): Promise<number | null> {
   try {
-    await main(Deno.args);
+    const accuracy = JSON.parse(await Deno.readTextFile(path))?.testAccuracy;
+    return typeof accuracy === "number" ? accuracy : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `deno task train`; returns the exit code. */
+export async function main(
+  args: string[],
+  context: TrainContext = DEFAULT_CONTEXT,
+): Promise<number> {
+  let run: Run | undefined;
+  let current: ModelName | undefined;
+  try {
+    const config = parseTrainArgs(args, context.env);
+    if (config.help) {
+      context.log(TRAIN_USAGE);
+      return 0;
+    }
+    const plan = await planRun(config, { ...context, now: context.now() });
+    // Folders are checked (and made) before the data loads, so a bad --out costs nothing.
+    const created = await prepareFolder(plan.outDir, "--out");
+    if (plan.runDir !== plan.outDir) {
+      created.push(...await prepareFolder(plan.runDir, "run folder"));
+    }
+    for (const name of await recoverModelSets(plan.outDir)) {
+      context.log(`${name}: finished writing its set in ${plan.outDir} (a run was killed mid-way)`);
+    }
+    let mnist: Mnist;
+    try {
+      mnist = await loadMnist({ dataDir: config.dataDir, cacheDir: config.cacheDir });
+    } catch (error) {
+      await removeEmptyFolders(created);
+      throw error;
+    }
+    if (!plan.resumed) await writeRunFile(plan);
+    const trainSet = firstImages(mnist.train, plan.recipe.limit);
+    const testSet = firstImages(mnist.test, plan.recipe.evalLimit);
+    context.log(
+      `data: ${mnist.source}; training on ${count(trainSet.count)} of ` +
+        `${count(mnist.train.count)} images, testing on ${count(testSet.count)} of ` +
+        `${count(mnist.test.count)}`,
+    );
+    context.log(
+      `run folder: ${plan.runDir}${plan.resumed ? " (resumed)" : ""}; models go to ${plan.outDir}` +
+        (plan.changes.length > 0 ? ` (not the full recipe: ${plan.changes.join(" ")})` : ""),
+    );
+    backendReady ??= initTrainingBackend();
+    const backend = await backendReady;
+    context.log(`tfjs backend: ${backend}`);
+    const checkpoints = new Map<ModelName, Checkpoint | null>();
+    for (const name of plan.models) {
+      checkpoints.set(name, await loadCheckpoint(`${plan.runDir}/checkpoints/${name}`));
+    }
+    run = new Run(plan, mnist, trainSet, testSet, backend, context, checkpoints);
+    const started = performance.now();
+    for (const [index, name] of plan.models.entries()) {
+      current = name;
+      if (plan.exported.includes(name)) {
+        context.log(`${name}: already written to ${plan.outDir} by this run; skipped`);
+        continue;
+      }
+      const { model, run: record } = await run.trainModel(name, index);
+      try {
+        await run.exportModel(name, model, record);
+      } finally {
+        model.dispose();
+      }
+      plan.exported.push(name);
+      await writeRunFile(plan);
+    }
+    current = undefined;
+    context.log(`done in ${formatDuration((performance.now() - started) / 1000)} (m:ss)`);
+    return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
+      context.error(`error: ${error.message}`);
+      return 2;
     }
-    if (error instanceof MnistDataError || error instanceof Deno.errors.NotFound) {
-      console.error(`error: ${(error as Error).message}`);
-      Deno.exit(1);
+    if (error instanceof InterruptedError) {
+      context.error(`interrupted; ${run && current ? run.resumeHint(current) : "nothing lost"}`);
+      return 130;
+    }
+    if (error instanceof FolderError || error instanceof MnistDataError) {
+      context.error(`error: ${error.message}`);
+      return 1;
+    }
+    if (isFileSystemError(error)) {
+      const reason = String((error as Error).message).split("\n")[0];
+      context.error(
+        `error: ${reason}${run && current ? `; ${run.resumeHint(current)}` : ""}`,
+      );
+      return 1;
     }
     throw error;
   }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
 }
