@@ -70,6 +70,8 @@ export class ModelSetWriter {
     const journal = journalPath(this.dir, this.name);
     await Deno.writeTextFile(`${journal}.tmp`, JSON.stringify(files));
     await Deno.rename(`${journal}.tmp`, journal);
+    // From here the journal owns the temp files: abort() must not delete what recovery needs.
+    this.#staged.length = 0;
     let held: Deno.Signal | undefined;
     const holders = HELD_SIGNALS.map((signal) => [signal, () => held ??= signal] as const);
     for (const [signal, holder] of holders) Deno.addSignalListener(signal, holder);
@@ -79,7 +81,6 @@ export class ModelSetWriter {
         afterRename?.(final);
       }
       Deno.removeSync(journal);
-      this.#staged.length = 0;
     } finally {
       // A signal that came during the renames is delivered on the next turn of the event loop.
       await new Promise((resolve) => setTimeout(resolve, 0));

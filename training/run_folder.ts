@@ -140,7 +140,9 @@ export async function prepareFolder(path: string, flag: string): Promise<string[
       break;
     } catch (error) {
       if (error instanceof FolderError) throw error;
-      if (!(error instanceof Deno.errors.NotFound)) throw folderError(flag, path, error);
+      const absent = error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory;
+      if (!absent) throw folderError(flag, path, error);
       missing.unshift(dir);
     }
   }

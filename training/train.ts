@@ -46,7 +46,15 @@ import { train } from "./train_loop.ts";
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from "./train_options.ts";
 
 /** The steps of one model, in order; a test's hook throws at one to interrupt the run there. */
-export type Step = "train" | "export" | "test pass" | "sheet" | "int8" | "int8 scoring" | "commit";
+export type Step =
+  | "train"
+  | "checkpoint saved"
+  | "export"
+  | "test pass"
+  | "sheet"
+  | "int8"
+  | "int8 scoring"
+  | "commit";
 
 export interface TrainContext {
   env: Record<string, string | undefined>;
@@ -174,7 +182,9 @@ class Run {
     await this.step(name, "train");
     context.log(
       `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
-        `${epochs} epochs on ${count(trainSet.count)} of ${count(this.mnist.train.count)} images`,
+        `${epochs} epoch${epochs === 1 ? "" : "s"} on ${count(trainSet.count)} of ${
+          count(this.mnist.train.count)
+        } images`,
     );
     const before = run.trainingSeconds;
     const started = performance.now();
@@ -217,6 +227,7 @@ class Run {
             `lr ${record.learningRate.toExponential(2)}; ` +
             (left > 0 ? `${formatRemaining(left)} of training left in all` : "training done"),
         );
+        await this.step(name, "checkpoint saved");
       },
     });
     return { model, run };
@@ -252,18 +263,20 @@ class Run {
       }
 
       await this.step(name, "int8");
-      const calibration = Math.min(CALIBRATION_DIGITS, mnist.train.count);
+      const calibration = Math.min(CALIBRATION_DIGITS, this.trainSet.count);
       context.log(`${name}: int8: quantizing, calibrated on ${count(calibration)} training digits`);
       const int8 = await makeInt8Variant({
         name,
         fp32: onnx,
         normalisation: MNIST_NORMALISATION,
-        train: mnist.train,
+        // The first of the images it trained on: all 60k's first 2,000 for the full recipe.
+        train: this.trainSet,
         test: testSet,
         floatPredictions: predictions,
         onQuantized: async (layers) => {
           context.log(
-            `${name}: int8: ${layers.length} convolutions quantized; ` +
+            `${name}: int8: ${layers.length} convolution${layers.length === 1 ? "" : "s"} ` +
+              `quantized; ` +
               `test pass on ${count(testSet.count)} images`,
           );
           await this.step(name, "int8 scoring");
