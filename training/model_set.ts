@@ -93,6 +93,40 @@ export class ModelSetWriter {
   async abort(): Promise<void> {
     for (const { temp } of this.#staged.splice(0)) await Deno.remove(temp).catch(() => {});
   }
+
+  /** abort() for a signal handler that exits right after. */
+  abortSync(): void {
+    for (const { temp } of this.#staged.splice(0)) {
+      try {
+        Deno.removeSync(temp);
+      } catch { /* never written */ }
+    }
+  }
+}
+
+/**
+ * Runs `work` (a model's export, which awaits often); a Ctrl-C or SIGTERM meanwhile removes
+ * the set's temp files, lets `say` explain, and exits 130 at once. Training epochs run without
+ * it: their synchronous loop would hold a signal until the epoch ended.
+ */
+export async function exitCleanlyOnSignal<T>(
+  set: ModelSetWriter,
+  say: (signal: Deno.Signal) => void,
+  work: () => Promise<T>,
+): Promise<T> {
+  const handlers = HELD_SIGNALS.map((signal) =>
+    [signal, () => {
+      set.abortSync();
+      say(signal);
+      Deno.exit(130);
+    }] as const
+  );
+  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+  try {
+    return await work();
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
 }
 
 /**

@@ -28,7 +28,12 @@ import { CALIBRATION_DIGITS, makeInt8Variant } from "./int8_variant.ts";
 import { buildMetadata } from "./metadata.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
-import { InterruptedError, ModelSetWriter, recoverModelSets } from "./model_set.ts";
+import {
+  exitCleanlyOnSignal,
+  InterruptedError,
+  ModelSetWriter,
+  recoverModelSets,
+} from "./model_set.ts";
 import { exportOnnx } from "./onnx_export.ts";
 import { formatDuration } from "./progress.ts";
 import { Random } from "./random.ts";
@@ -235,85 +240,99 @@ class Run {
 
   /** Exports, scores and quantizes `name`, then writes its set of files all or nothing. */
   async exportModel(name: ModelName, model: tf.LayersModel, run: RunRecord): Promise<void> {
-    const { plan, testSet, mnist, context } = this;
-    const outDir = plan.outDir;
-    const set = new ModelSetWriter(outDir, name);
-    try {
-      await this.step(name, "export");
-      context.log(`${name}: exporting to ONNX`);
-      const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
-      await set.stage(`${name}.onnx`, onnx);
-
-      await this.step(name, "test pass");
-      context.log(`${name}: test pass on ${count(testSet.count)} images (onnxruntime-web)`);
-      // Scored once here; the int8 twin compares its labels with these.
-      const predictions = await predictOnnx(onnx, testSet, MNIST_NORMALISATION);
-      const evaluation = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
-      context.log(
-        `${name}: onnxruntime-web test accuracy ${percent(evaluation.accuracy)} ` +
-          `(${evaluation.correct}/${evaluation.count})`,
+    const set = new ModelSetWriter(this.plan.outDir, name);
+    const say = (signal: Deno.Signal) =>
+      this.context.error(
+        `${signal}: stopped while exporting ${name}; nothing of it was written to ` +
+          `${this.plan.outDir}; ${this.resumeHint(name)}`,
       );
-
-      let sheet: string | undefined;
-      if (ARCHITECTURES[name].augment) {
-        await this.step(name, "sheet");
-        sheet = `${name}-augmentations.png`;
-        const random = new Random(plan.recipe.seed);
-        await set.stage(sheet, augmentationSheet(mnist.train, new Augmenter(random)));
-      }
-
-      await this.step(name, "int8");
-      const calibration = Math.min(CALIBRATION_DIGITS, this.trainSet.count);
-      context.log(`${name}: int8: quantizing, calibrated on ${count(calibration)} training digits`);
-      const int8 = await makeInt8Variant({
-        name,
-        fp32: onnx,
-        normalisation: MNIST_NORMALISATION,
-        // The first of the images it trained on: all 60k's first 2,000 for the full recipe.
-        train: this.trainSet,
-        test: testSet,
-        floatPredictions: predictions,
-        onQuantized: async (layers) => {
-          context.log(
-            `${name}: int8: ${layers.length} convolution${layers.length === 1 ? "" : "s"} ` +
-              `quantized; ` +
-              `test pass on ${count(testSet.count)} images`,
-          );
-          await this.step(name, "int8 scoring");
-        },
-      });
-      if (int8) {
-        await set.stage(int8.variant.file, int8.bytes);
-        context.log(`${name}: int8 test accuracy ${percent(int8.variant.testAccuracy)}`);
-      } else {
-        context.log(`${name}: int8: no convolution to quantize; it runs float`);
-      }
-
-      const metadata = buildMetadata({
-        name,
-        model,
-        run,
-        evaluation,
-        dataSha256: mnist.sha256,
-        testCount: testSet.count,
-        augmentationSheet: sheet,
-      });
-      if (int8) metadata.int8 = int8.variant;
-      await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
-
-      const previous = await previousAccuracy(`${outDir}/${name}.json`);
-      await this.step(name, "commit");
-      const files = set.files.map((f) => f.slice(outDir.length + 1));
-      await set.commit(context.hooks?.afterRename);
-      context.log(`${name}: wrote ${files.join(", ")} to ${outDir}`);
-      if (previous !== null) {
-        context.log(
-          `${name}: replaced the previous ${name} in ${outDir}: test accuracy ` +
-            `${percent(previous)} before, ${percent(evaluation.accuracy)} now`,
-        );
-      }
+    try {
+      await exitCleanlyOnSignal(set, say, () => this.#export(name, model, run, set));
     } finally {
       await set.abort();
+    }
+  }
+
+  async #export(
+    name: ModelName,
+    model: tf.LayersModel,
+    run: RunRecord,
+    set: ModelSetWriter,
+  ): Promise<void> {
+    const { plan, testSet, mnist, context } = this;
+    const outDir = plan.outDir;
+    await this.step(name, "export");
+    context.log(`${name}: exporting to ONNX`);
+    const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
+    await set.stage(`${name}.onnx`, onnx);
+
+    await this.step(name, "test pass");
+    context.log(`${name}: test pass on ${count(testSet.count)} images (onnxruntime-web)`);
+    // Scored once here; the int8 twin compares its labels with these.
+    const predictions = await predictOnnx(onnx, testSet, MNIST_NORMALISATION);
+    const evaluation = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
+    context.log(
+      `${name}: onnxruntime-web test accuracy ${percent(evaluation.accuracy)} ` +
+        `(${evaluation.correct}/${evaluation.count})`,
+    );
+
+    let sheet: string | undefined;
+    if (ARCHITECTURES[name].augment) {
+      await this.step(name, "sheet");
+      sheet = `${name}-augmentations.png`;
+      const random = new Random(plan.recipe.seed);
+      await set.stage(sheet, augmentationSheet(mnist.train, new Augmenter(random)));
+    }
+
+    await this.step(name, "int8");
+    const calibration = Math.min(CALIBRATION_DIGITS, this.trainSet.count);
+    context.log(`${name}: int8: quantizing, calibrated on ${count(calibration)} training digits`);
+    const int8 = await makeInt8Variant({
+      name,
+      fp32: onnx,
+      normalisation: MNIST_NORMALISATION,
+      // The first of the images it trained on: all 60k's first 2,000 for the full recipe.
+      train: this.trainSet,
+      test: testSet,
+      floatPredictions: predictions,
+      onQuantized: async (layers) => {
+        context.log(
+          `${name}: int8: ${layers.length} convolution${layers.length === 1 ? "" : "s"} ` +
+            `quantized; ` +
+            `test pass on ${count(testSet.count)} images`,
+        );
+        await this.step(name, "int8 scoring");
+      },
+    });
+    if (int8) {
+      await set.stage(int8.variant.file, int8.bytes);
+      context.log(`${name}: int8 test accuracy ${percent(int8.variant.testAccuracy)}`);
+    } else {
+      context.log(`${name}: int8: no convolution to quantize; it runs float`);
+    }
+
+    const metadata = buildMetadata({
+      name,
+      model,
+      run,
+      evaluation,
+      dataSha256: mnist.sha256,
+      testCount: testSet.count,
+      augmentationSheet: sheet,
+    });
+    if (int8) metadata.int8 = int8.variant;
+    await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
+
+    const previous = await previousAccuracy(`${outDir}/${name}.json`);
+    await this.step(name, "commit");
+    const files = set.files.map((f) => f.slice(outDir.length + 1));
+    await set.commit(context.hooks?.afterRename);
+    context.log(`${name}: wrote ${files.join(", ")} to ${outDir}`);
+    if (previous !== null) {
+      context.log(
+        `${name}: replaced the previous ${name} in ${outDir}: test accuracy ` +
+          `${percent(previous)} before, ${percent(evaluation.accuracy)} now`,
+      );
     }
   }
 }

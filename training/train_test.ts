@@ -315,3 +315,60 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Ctrl-C during the int8 step of the real CLI leaves the old set and no temp files",
+  ignore,
+  fn: async () => {
+    const project = await tempProject();
+    const out = `${project.root}/out`;
+    try {
+      await Deno.mkdir(out);
+      await writeOldSet(out, "cnn", ["cnn.onnx", "cnn.int8.onnx", "cnn.json"]);
+      const oldSet = await snapshot(out);
+      const script = new URL("./train.ts", import.meta.url).pathname;
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          script,
+          "--model",
+          "cnn",
+          "--epochs",
+          "1",
+          "--limit",
+          "200",
+          // A longer int8 test pass than QUICK's, so the signal surely lands inside it.
+          "--eval-limit",
+          "2000",
+          "--out",
+          out,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      let printed = "", sent = false;
+      // Read to the end: a closed pipe would fail the child's next line before the signal lands.
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+        printed += chunk;
+        if (!sent && printed.includes("cnn: int8: quantizing")) {
+          child.kill("SIGINT");
+          sent = true;
+        }
+      }
+      const { code } = await child.status;
+      const stderr = await new Response(child.stderr).text();
+      assertEquals(code, 130, `${printed}\n${stderr}`);
+      assert(stderr.includes(`SIGINT: stopped while exporting cnn; nothing of it was written`));
+      assert(stderr.includes(`deno task train --resume ${out}`), stderr);
+      const after = await snapshot(out);
+      for (const [file, bytes] of oldSet) assertEquals(after.get(file), bytes, `${file} changed`);
+      const stray = [...after.keys()].filter((f) =>
+        !oldSet.has(f) && !/^(run\.json|checkpoints\/)/.test(f)
+      );
+      assertEquals(stray, []);
+    } finally {
+      await Deno.remove(project.root, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,64 @@
+import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import { planRun, prepareFolder, runFolderName } from "./run_folder.ts";
+import { parseTrainArgs, UsageError } from "./train_options.ts";
+
+const now = new Date("2026-12-01T21:05:01Z");
+
+async function plan(args: string[], modelsDir: string) {
+  return await planRun(parseTrainArgs(args, {}), { modelsDir, runsDir: "/runs", now });
+}
+
+Deno.test("only the full recipe goes to models/ by default; any other run to its run folder", async () => {
+  const modelsDir = await Deno.makeTempDir();
+  try {
+    const full = await plan([], modelsDir);
+    assertEquals([full.outDir, full.runDir, full.shipped], [
+      modelsDir,
+      "/runs/20261201-210501-all",
+      true,
+    ]);
+    for (const flags of [["--limit", "5"], ["--epochs", "3"], ["--lr", "0.002"], ["--seed", "7"]]) {
+      const quick = await plan(["--model", "cnn", ...flags], modelsDir);
+      assertEquals([quick.outDir, quick.runDir, quick.shipped], [
+        "/runs/20261201-210501-cnn",
+        "/runs/20261201-210501-cnn",
+        false,
+      ]);
+    }
+    const elsewhere = await plan(["--limit", "5", "--out", "/tmp/x"], modelsDir);
+    assertEquals([elsewhere.outDir, elsewhere.runDir], ["/tmp/x", "/tmp/x"]);
+    // The full recipe with --out models/ spelled another way: checkpoints still stay out of it.
+    const spelled = await plan(["--model", "mlp", "--out", `${modelsDir}/./`], modelsDir);
+    assertEquals([spelled.runDir, spelled.shipped], ["/runs/20261201-210501-mlp", true]);
+  } finally {
+    await Deno.remove(modelsDir, { recursive: true });
+  }
+});
+
+Deno.test("a run that is not the full recipe may replace models/ only with --force", async () => {
+  const modelsDir = await Deno.makeTempDir();
+  try {
+    await rejects(plan(["--epochs", "3", "--out", modelsDir], modelsDir), UsageError);
+    const forced = await plan(["--epochs", "3", "--out", modelsDir, "--force"], modelsDir);
+    assertEquals(forced.outDir, modelsDir);
+  } finally {
+    await Deno.remove(modelsDir, { recursive: true });
+  }
+});
+
+Deno.test("runFolderName sorts by time and names the models", () => {
+  assertEquals(runFolderName(now, ["cnn", "mlp"]), "20261201-210501-cnn+mlp");
+  assertEquals(runFolderName(now, ["mlp", "cnn", "cnn-aug"]), "20261201-210501-all");
+});
+
+Deno.test("prepareFolder creates missing folders and reports what it made", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    assertEquals(await prepareFolder(`${root}/a/b`, "--out"), [`${root}/a`, `${root}/a/b`]);
+    assertEquals(await prepareFolder(`${root}/a/b`, "--out"), []);
+    assert((await Deno.stat(`${root}/a/b`)).isDirectory);
+    assertEquals([...Deno.readDirSync(`${root}/a/b`)], [], "the write probe stays behind");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
