@@ -18,7 +18,7 @@ Deno.test("a staged set appears only on commit, metadata last", async () => {
       "cnn.json",
     ]);
     const seen: string[] = [];
-    await set.commit((file) => seen.push(listing(dir).filter((f) => !f.endsWith(".tmp")).join()));
+    await set.commit(() => seen.push(listing(dir).filter((f) => !f.endsWith(".tmp")).join()));
     // While the model files were renamed the metadata was not there yet.
     assert(!seen[0].includes("cnn.json") && !seen[1].includes("cnn.json"), seen.join(" | "));
     assertEquals(listing(dir), ["cnn.int8.onnx", "cnn.json", "cnn.onnx"]);
