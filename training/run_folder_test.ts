@@ -62,3 +62,37 @@ Deno.test("prepareFolder creates missing folders and reports what it made", asyn
     await Deno.remove(root, { recursive: true });
   }
 });
+
+const project = new URL("../", import.meta.url);
+const projectPath = (relative: string) => decodeURIComponent(new URL(relative, project).pathname);
+const inGitCheckout = (() => {
+  try {
+    Deno.statSync(projectPath(".git"));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name: "the README's quick run writes into a git-ignored run folder, not models/",
+  ignore: !inGitCheckout,
+  fn: async () => {
+    const readme = await Deno.readTextFile(projectPath("README.md"));
+    const line = /^deno task train (.+?)\s+# a quick run/m.exec(readme);
+    assert(line, "no quick-run example in the README");
+    const quick = await planRun(parseTrainArgs(line[1].split(/\s+/), {}), {
+      modelsDir: projectPath("models"),
+      runsDir: projectPath("build/runs"),
+      now,
+    });
+    assert(!quick.shipped && quick.outDir.startsWith(projectPath("build/runs/")), quick.outDir);
+    for (const file of ["cnn.onnx", "cnn.json", "run.json", "checkpoints/cnn/state.json"]) {
+      const { code } = await new Deno.Command("git", {
+        args: ["check-ignore", "-q", `${quick.outDir}/${file}`],
+        cwd: projectPath(""),
+      }).output();
+      assertEquals(code, 0, `git would show ${quick.outDir}/${file}`);
+    }
+  },
+});
