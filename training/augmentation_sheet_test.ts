@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { decode } from "fast-png";
 import { Augmenter } from "./augment.ts";
 import { augmentationSheet, sheetLayout } from "./augmentation_sheet.ts";
@@ -30,9 +30,9 @@ function box(
 Deno.test("augmentationSheet draws a grid of originals and variants", () => {
   const png = decode(augmentationSheet(barSet(), new Augmenter(new Random(1)), 2, 3, 1));
   const layout = sheetLayout(2, 3, 1);
-  assertEquals([png.width, png.height, png.channels], [layout.width, layout.height, 1]);
+  deepStrictEqual([png.width, png.height, png.channels], [layout.width, layout.height, 1]);
   // The untouched original keeps its bar at column 14 of the first cell.
-  assertEquals(png.data[(layout.cellTop(0) + 10) * png.width + layout.cellLeft(0) + 14], 255);
+  deepStrictEqual(png.data[(layout.cellTop(0) + 10) * png.width + layout.cellLeft(0) + 14], 255);
   assert(png.data.some((v) => v > 0 && v < 255), "augmented cells should hold grey levels");
 });
 
@@ -45,7 +45,7 @@ Deno.test("each row of the sheet is labelled with its digit, and the columns are
     // What the font draws for the label on the sheet's grey, pixel for pixel.
     const expected = new Uint8Array(png.width * png.height).fill(96);
     drawText(expected, png.width, left, top, String(label));
-    assertEquals(
+    deepStrictEqual(
       box(png.data as Uint8Array, png.width, left, top, GLYPH_WIDTH, GLYPH_HEIGHT),
       box(expected, png.width, left, top, GLYPH_WIDTH, GLYPH_HEIGHT),
       `row ${row} is not labelled ${label}`,

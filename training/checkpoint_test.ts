@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { readAdamState, restoreAdamState } from "./adam_state.ts";
 import { buildModel } from "./architectures.ts";
 import { applyWeights, loadCheckpoint, readWeights, saveCheckpoint } from "./checkpoint.ts";
@@ -48,8 +48,8 @@ Deno.test("a checkpoint round-trips weights, Adam's state, the order and the run
     });
     const loaded = await loadCheckpoint(dir);
     assert(loaded !== null);
-    assertEquals(loaded.run, run);
-    assertEquals(loaded.loop, loop);
+    deepStrictEqual(loaded.run, run);
+    deepStrictEqual(loaded.loop, loop);
 
     // A fresh model and optimizer restored from it take the next step exactly as the originals.
     const copy = buildModel("cnn-aug", 99);
@@ -59,9 +59,9 @@ Deno.test("a checkpoint round-trips weights, Adam's state, the order and the run
     step(model, optimizer);
     step(copy, copyOptimizer);
     const a = readWeights(model), b = readWeights(copy);
-    assertEquals(a.length, b.length);
+    deepStrictEqual(a.length, b.length);
     assert(a.every((w, i) => w.values.every((v, j) => v === b[i].values[j])), "weights differ");
-    assertEquals(await readAdamState(copyOptimizer), await readAdamState(optimizer));
+    deepStrictEqual(await readAdamState(copyOptimizer), await readAdamState(optimizer));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -70,7 +70,7 @@ Deno.test("a checkpoint round-trips weights, Adam's state, the order and the run
 Deno.test("a folder without a checkpoint loads as null", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    assertEquals(await loadCheckpoint(`${dir}/none`), null);
+    deepStrictEqual(await loadCheckpoint(`${dir}/none`), null);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

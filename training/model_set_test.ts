@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { ModelSetWriter, recoverModelSets } from "./model_set.ts";
 
 const read = (path: string) => Deno.readTextFile(path);
@@ -11,8 +11,8 @@ Deno.test("a staged set appears only on commit, metadata last", async () => {
     await set.stage("cnn.json", "{}");
     await set.stage("cnn.onnx", "model");
     await set.stage("cnn.int8.onnx", "int8");
-    assertEquals(listing(dir).filter((f) => !f.endsWith(".tmp")), []);
-    assertEquals(set.files.map((f) => f.slice(dir.length + 1)), [
+    deepStrictEqual(listing(dir).filter((f) => !f.endsWith(".tmp")), []);
+    deepStrictEqual(set.files.map((f) => f.slice(dir.length + 1)), [
       "cnn.onnx",
       "cnn.int8.onnx",
       "cnn.json",
@@ -21,7 +21,7 @@ Deno.test("a staged set appears only on commit, metadata last", async () => {
     await set.commit(() => seen.push(listing(dir).filter((f) => !f.endsWith(".tmp")).join()));
     // While the model files were renamed the metadata was not there yet.
     assert(!seen[0].includes("cnn.json") && !seen[1].includes("cnn.json"), seen.join(" | "));
-    assertEquals(listing(dir), ["cnn.int8.onnx", "cnn.json", "cnn.onnx"]);
+    deepStrictEqual(listing(dir), ["cnn.int8.onnx", "cnn.json", "cnn.onnx"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -34,8 +34,8 @@ Deno.test("abort leaves the old set and no temp files", async () => {
     const set = new ModelSetWriter(dir, "mlp");
     await set.stage("mlp.onnx", "new");
     await set.abort();
-    assertEquals(listing(dir), ["mlp.onnx"]);
-    assertEquals(await read(`${dir}/mlp.onnx`), "old");
+    deepStrictEqual(listing(dir), ["mlp.onnx"]);
+    deepStrictEqual(await read(`${dir}/mlp.onnx`), "old");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -55,11 +55,11 @@ Deno.test("a commit killed between renames is finished by recoverModelSets", asy
       /killed/,
     );
     await set.abort(); // what a caller's finally does: must not delete what the journal needs
-    assertEquals(await read(`${dir}/cnn.json`), "old");
-    assertEquals(await recoverModelSets(dir), ["cnn"]);
-    assertEquals([await read(`${dir}/cnn.onnx`), await read(`${dir}/cnn.json`)], ["new", "new"]);
-    assertEquals(listing(dir), ["cnn.json", "cnn.onnx"]);
-    assertEquals(await recoverModelSets(dir), []);
+    deepStrictEqual(await read(`${dir}/cnn.json`), "old");
+    deepStrictEqual(await recoverModelSets(dir), ["cnn"]);
+    deepStrictEqual([await read(`${dir}/cnn.onnx`), await read(`${dir}/cnn.json`)], ["new", "new"]);
+    deepStrictEqual(listing(dir), ["cnn.json", "cnn.onnx"]);
+    deepStrictEqual(await recoverModelSets(dir), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

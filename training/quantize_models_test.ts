@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { main } from "./quantize_models.ts";
 
 /** Runs the CLI in-process, capturing what it prints. */
@@ -22,13 +22,13 @@ Deno.test("quantize names an unknown model in one line, before loading any data"
       await Deno.writeTextFile(`${dir}/${file}`, "");
     }
     const result = await runQuantize(["cnn-foo"], dir);
-    assertEquals(result.code, 2);
+    deepStrictEqual(result.code, 2);
     assert(result.err[0].includes(`no model "cnn-foo" in ${dir}`), result.err[0]);
     assert(result.err[0].includes("there: cnn, mlp"), result.err[0]);
     assert(!result.err.join("\n").includes("    at "), "a stack trace");
 
     const missingFolder = await runQuantize(["cnn"], `${dir}/absent`);
-    assertEquals(missingFolder.code, 1);
+    deepStrictEqual(missingFolder.code, 1);
     assert(!missingFolder.err[0].includes("\n") && missingFolder.err[0].includes("--out"));
   } finally {
     await Deno.remove(dir, { recursive: true });

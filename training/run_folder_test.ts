@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
+import assert, { deepStrictEqual, rejects } from "node:assert/strict";
 import { planRun, prepareFolder, runFolderName } from "./run_folder.ts";
 import { parseTrainArgs, UsageError } from "./train_options.ts";
 
@@ -12,24 +12,24 @@ Deno.test("only the full recipe goes to models/ by default; any other run to its
   const modelsDir = await Deno.makeTempDir();
   try {
     const full = await plan([], modelsDir);
-    assertEquals([full.outDir, full.runDir, full.shipped], [
+    deepStrictEqual([full.outDir, full.runDir, full.shipped], [
       modelsDir,
       "/runs/20261201-210501-all",
       true,
     ]);
     for (const flags of [["--limit", "5"], ["--epochs", "3"], ["--lr", "0.002"], ["--seed", "7"]]) {
       const quick = await plan(["--model", "cnn", ...flags], modelsDir);
-      assertEquals([quick.outDir, quick.runDir, quick.shipped], [
+      deepStrictEqual([quick.outDir, quick.runDir, quick.shipped], [
         "/runs/20261201-210501-cnn",
         "/runs/20261201-210501-cnn",
         false,
       ]);
     }
     const elsewhere = await plan(["--limit", "5", "--out", "/tmp/x"], modelsDir);
-    assertEquals([elsewhere.outDir, elsewhere.runDir], ["/tmp/x", "/tmp/x"]);
+    deepStrictEqual([elsewhere.outDir, elsewhere.runDir], ["/tmp/x", "/tmp/x"]);
     // The full recipe with --out models/ spelled another way: checkpoints still stay out of it.
     const spelled = await plan(["--model", "mlp", "--out", `${modelsDir}/./`], modelsDir);
-    assertEquals([spelled.runDir, spelled.shipped], ["/runs/20261201-210501-mlp", true]);
+    deepStrictEqual([spelled.runDir, spelled.shipped], ["/runs/20261201-210501-mlp", true]);
   } finally {
     await Deno.remove(modelsDir, { recursive: true });
   }
@@ -40,24 +40,24 @@ Deno.test("a run that is not the full recipe may replace models/ only with --for
   try {
     await rejects(plan(["--epochs", "3", "--out", modelsDir], modelsDir), UsageError);
     const forced = await plan(["--epochs", "3", "--out", modelsDir, "--force"], modelsDir);
-    assertEquals(forced.outDir, modelsDir);
+    deepStrictEqual(forced.outDir, modelsDir);
   } finally {
     await Deno.remove(modelsDir, { recursive: true });
   }
 });
 
 Deno.test("runFolderName sorts by time and names the models", () => {
-  assertEquals(runFolderName(now, ["cnn", "mlp"]), "20261201-210501-cnn+mlp");
-  assertEquals(runFolderName(now, ["mlp", "cnn", "cnn-aug"]), "20261201-210501-all");
+  deepStrictEqual(runFolderName(now, ["cnn", "mlp"]), "20261201-210501-cnn+mlp");
+  deepStrictEqual(runFolderName(now, ["mlp", "cnn", "cnn-aug"]), "20261201-210501-all");
 });
 
 Deno.test("prepareFolder creates missing folders and reports what it made", async () => {
   const root = await Deno.makeTempDir();
   try {
-    assertEquals(await prepareFolder(`${root}/a/b`, "--out"), [`${root}/a`, `${root}/a/b`]);
-    assertEquals(await prepareFolder(`${root}/a/b`, "--out"), []);
+    deepStrictEqual(await prepareFolder(`${root}/a/b`, "--out"), [`${root}/a`, `${root}/a/b`]);
+    deepStrictEqual(await prepareFolder(`${root}/a/b`, "--out"), []);
     assert((await Deno.stat(`${root}/a/b`)).isDirectory);
-    assertEquals([...Deno.readDirSync(`${root}/a/b`)], [], "the write probe stays behind");
+    deepStrictEqual([...Deno.readDirSync(`${root}/a/b`)], [], "the write probe stays behind");
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -92,7 +92,7 @@ Deno.test({
         args: ["check-ignore", "-q", `${quick.outDir}/${file}`],
         cwd: projectPath(""),
       }).output();
-      assertEquals(code, 0, `git would show ${quick.outDir}/${file}`);
+      deepStrictEqual(code, 0, `git would show ${quick.outDir}/${file}`);
     }
   },
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   DEFAULT_EPOCHS,
   DEFAULT_RECIPE,
@@ -23,21 +23,21 @@ function usageError(args: string[], fragment: string): void {
 
 Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all models", () => {
   const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
-  assertEquals(config.models, ["mlp", "cnn", "cnn-aug"]);
-  assertEquals([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
-  assertEquals(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
-  assertEquals([config.dataDir, config.cacheDir, config.out], [
+  deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug"]);
+  deepStrictEqual([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
+  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
+  deepStrictEqual([config.dataDir, config.cacheDir, config.out], [
     "/data",
     "/home/u/.cache/digitlab/mnist",
     undefined,
   ]);
-  assertEquals([config.limit, config.evalEvery, config.evalLimit, config.force], [
+  deepStrictEqual([config.limit, config.evalEvery, config.evalLimit, config.force], [
     null,
     1,
     null,
     false,
   ]);
-  assertEquals(recipeChanges(config, config.models), []);
+  deepStrictEqual(recipeChanges(config, config.models), []);
 });
 
 Deno.test("flags override defaults", () => {
@@ -58,14 +58,14 @@ Deno.test("flags override defaults", () => {
     "--schedule",
     "constant",
   ]);
-  assertEquals(config.models, ["cnn", "mlp"]);
-  assertEquals([config.epochs, config.batchSize, config.learningRate, config.seed], [
+  deepStrictEqual(config.models, ["cnn", "mlp"]);
+  deepStrictEqual([config.epochs, config.batchSize, config.learningRate, config.seed], [
     3,
     128,
     0.002,
     7,
   ]);
-  assertEquals([config.limit, config.dataDir, config.schedule], [1000, "/d", "constant"]);
+  deepStrictEqual([config.limit, config.dataDir, config.schedule], [1000, "/d", "constant"]);
 });
 
 Deno.test("bad flags are one-line usage errors", () => {
@@ -87,19 +87,21 @@ Deno.test('--lr -1 and --model "" say what is wrong with the value', () => {
 
 Deno.test("--eval-every, --eval-limit, --force and --resume parse; --resume keeps its recipe", () => {
   const config = parse(["--eval-every", "2", "--eval-limit", "500", "--force"]);
-  assertEquals([config.evalEvery, config.evalLimit, config.force], [2, 500, true]);
+  deepStrictEqual([config.evalEvery, config.evalLimit, config.force], [2, 500, true]);
   usageError(["--eval-every", "0"], "--eval-every wants a positive integer");
-  assertEquals(parse(["--resume", "build/runs/x", "--out", "/o"]).resume, "build/runs/x");
+  deepStrictEqual(parse(["--resume", "build/runs/x", "--out", "/o"]).resume, "build/runs/x");
   usageError(["--resume", "build/runs/x", "--epochs", "2"], "drop --epochs");
   usageError(["--resume", "build/runs/x", "--model", "cnn"], "drop --model");
 });
 
 Deno.test("recipeChanges lists every flag that leaves the full recipe, and only those", () => {
   const config = parse(["--epochs", "3", "--limit", "10000", "--model", "cnn"]);
-  assertEquals(recipeChanges(config, config.models), ["--epochs 3", "--limit 10000"]);
+  deepStrictEqual(recipeChanges(config, config.models), ["--epochs 3", "--limit 10000"]);
   // Spelling out a default is still the full recipe.
   const explicit = parse(["--model", "cnn", "--epochs", "10", "--seed", "42", "--lr", "0.001"]);
-  assertEquals(recipeChanges(explicit, explicit.models), []);
-  assertEquals(recipeChanges({ ...DEFAULT_RECIPE, epochs: 10 }, ["cnn-aug"]), ["--epochs 10"]);
-  assertEquals(recipeChanges({ ...DEFAULT_RECIPE, evalLimit: 100 }, ["mlp"]), ["--eval-limit 100"]);
+  deepStrictEqual(recipeChanges(explicit, explicit.models), []);
+  deepStrictEqual(recipeChanges({ ...DEFAULT_RECIPE, epochs: 10 }, ["cnn-aug"]), ["--epochs 10"]);
+  deepStrictEqual(recipeChanges({ ...DEFAULT_RECIPE, evalLimit: 100 }, ["mlp"]), [
+    "--eval-limit 100",
+  ]);
 });

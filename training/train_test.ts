@@ -2,7 +2,7 @@
  * `deno task train` end to end on tiny subsets (a few hundred images, 1-2 epochs), in temp
  * folders: where runs write, all-or-nothing model sets, checks before work, resuming, progress.
  */
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { recoverModelSets } from "./model_set.ts";
 import type { Step } from "./train.ts";
@@ -49,11 +49,11 @@ Deno.test({
       await writeOldSet(project.modelsDir, "mlp", ["mlp.onnx", "mlp.json"]);
       const before = await snapshot(project.modelsDir);
       const result = await runTrain(["--model", "mlp", ...QUICK], project);
-      assertEquals(result.code, 0, result.err);
-      assertEquals(await snapshot(project.modelsDir), before);
+      deepStrictEqual(result.code, 0, result.err);
+      deepStrictEqual(await snapshot(project.modelsDir), before);
       const runDir = `${project.runsDir}/20260102-030400-mlp`;
       const files = [...(await snapshot(runDir)).keys()].sort();
-      assertEquals(files, [
+      deepStrictEqual(files, [
         "checkpoints/mlp/epoch-1.bin",
         "checkpoints/mlp/state.json",
         "mlp.json",
@@ -72,8 +72,8 @@ Deno.test({
       ) assert(result.out.includes(expected), `no "${expected}" in:\n${result.out}`);
       assert(/mlp epoch 1\/1: .* [\d,]+ img\/s/.test(result.out), result.out);
       const metadata = JSON.parse(await Deno.readTextFile(`${runDir}/mlp.json`)) as ModelMetadata;
-      assertEquals([metadata.hyperParameters.limit, metadata.data.trainCount], [200, 200]);
-      assertEquals([metadata.hyperParameters.epochs, metadata.data.testCount], [1, 200]);
+      deepStrictEqual([metadata.hyperParameters.limit, metadata.data.trainCount], [200, 200]);
+      deepStrictEqual([metadata.hyperParameters.epochs, metadata.data.testCount], [1, 200]);
     } finally {
       await Deno.remove(project.root, { recursive: true });
     }
@@ -94,19 +94,19 @@ Deno.test({
         ["--model", "mlp", ...QUICK, "--out", `${project.modelsDir}/`, "--data", "/nonexistent"],
         project,
       );
-      assertEquals(refused.code, 2, refused.err);
+      deepStrictEqual(refused.code, 2, refused.err);
       oneLine(refused.err);
       assert(refused.err.includes("not the full recipe") && refused.err.includes("--force"));
-      assertEquals(await snapshot(project.modelsDir), before);
+      deepStrictEqual(await snapshot(project.modelsDir), before);
 
       const forced = await runTrain(
         ["--model", "mlp", ...QUICK, "--out", project.modelsDir, "--force"],
         project,
       );
-      assertEquals(forced.code, 0, forced.err);
+      deepStrictEqual(forced.code, 0, forced.err);
       assert(/test accuracy 99\.32% before, \d+\.\d\d% now/.test(forced.out), forced.out);
       // The run's checkpoints stay out of the served folder.
-      assertEquals([...(await snapshot(project.modelsDir)).keys()].sort(), [
+      deepStrictEqual([...(await snapshot(project.modelsDir)).keys()].sort(), [
         "mlp.json",
         "mlp.onnx",
       ]);
@@ -146,7 +146,7 @@ Deno.test({
           { ...project, hooks: fail(step) },
         ).catch((error) => ({ code: -1, out: "", err: String(error) }));
         assert(result.err.includes(`injected failure at ${step}`), result.err);
-        assertEquals(await snapshot(out), oldSet, `after a failure at ${step}`);
+        deepStrictEqual(await snapshot(out), oldSet, `after a failure at ${step}`);
       }
 
       // Killed between two renames: the journal lets the next run finish the set.
@@ -159,15 +159,15 @@ Deno.test({
         },
       }).catch((error) => ({ code: -1, out: "", err: String(error) }));
       assert(killed.err.includes("killed mid-commit"), killed.err);
-      assertEquals(await recoverModelSets(out), ["cnn"]);
+      deepStrictEqual(await recoverModelSets(out), ["cnn"]);
       const newSet = await snapshot(out);
-      assertEquals([...newSet.keys()].sort(), [...oldSet.keys()].sort());
+      deepStrictEqual([...newSet.keys()].sort(), [...oldSet.keys()].sort());
       for (const file of setFiles) {
         assert(decoder.decode(newSet.get(file)).slice(0, 4) !== "old ", `${file} is still old`);
       }
       const metadata = JSON.parse(decoder.decode(newSet.get("cnn.json"))) as ModelMetadata;
-      assertEquals(metadata.int8?.file, "cnn.int8.onnx");
-      assertEquals(metadata.data.trainCount, 200);
+      deepStrictEqual(metadata.int8?.file, "cnn.int8.onnx");
+      deepStrictEqual(metadata.data.trainCount, 200);
     } finally {
       await Deno.remove(project.root, { recursive: true });
     }
@@ -193,7 +193,7 @@ Deno.test({
           ["--model", "mlp", ...QUICK, "--out", out, "--data", "/nonexistent"],
           project,
         );
-        assertEquals(result.code, 1, `${out}: ${result.err}`);
+        deepStrictEqual(result.code, 1, `${out}: ${result.err}`);
         oneLine(result.err);
         assert(result.err.includes(says), result.err);
       }
@@ -202,7 +202,7 @@ Deno.test({
         ["--model", "mlp", ...QUICK, "--out", fresh, "--data", "/nonexistent"],
         project,
       );
-      assertEquals(result.code, 1);
+      deepStrictEqual(result.code, 1);
       oneLine(result.err);
       assert(result.err.includes("MNIST file missing"), result.err);
       assert(!await exists(`${project.root}/new`), "left an empty folder");
@@ -230,7 +230,7 @@ Deno.test({
           },
         },
       });
-      assertEquals(result.code, 1, result.err);
+      deepStrictEqual(result.code, 1, result.err);
       oneLine(result.err);
       assert(result.err.includes(`${out}/checkpoints/mlp`), result.err);
       assert(result.err.includes(`deno task train --resume ${out}`), result.err);
@@ -260,7 +260,7 @@ Deno.test({
       ];
       const whole = `${project.root}/whole`, resumed = `${project.root}/resumed`;
       const straight = await runTrain([...args, "--out", whole], project);
-      assertEquals(straight.code, 0, straight.err);
+      deepStrictEqual(straight.code, 0, straight.err);
 
       const interrupted = await runTrain([...args, "--out", resumed], {
         ...project,
@@ -274,7 +274,7 @@ Deno.test({
       assert(!await exists(`${resumed}/cnn-aug.onnx`));
 
       const finished = await runTrain(["--resume", resumed], project);
-      assertEquals(finished.code, 0, finished.err);
+      deepStrictEqual(finished.code, 0, finished.err);
       assert(finished.out.includes("mlp: already written"), finished.out);
       assert(finished.out.includes("resuming after epoch 1 of 2 epochs"), finished.out);
       // The last checkpoint holds the final weights, Adam's state and the shuffle order. (The
@@ -282,12 +282,12 @@ Deno.test({
       for (const name of ["mlp", "cnn-aug"]) {
         const bin = (dir: string) => Deno.readFile(`${dir}/checkpoints/${name}/epoch-2.bin`);
         assert((await bin(resumed)).length > 1000);
-        assertEquals(await bin(resumed), await bin(whole), `${name}'s final weights differ`);
+        deepStrictEqual(await bin(resumed), await bin(whole), `${name}'s final weights differ`);
       }
       const history = async (dir: string) =>
         (JSON.parse(await Deno.readTextFile(`${dir}/cnn-aug.json`)) as ModelMetadata).history
           .map(({ loss, accuracy }) => ({ loss, accuracy }));
-      assertEquals(await history(resumed), await history(whole));
+      deepStrictEqual(await history(resumed), await history(whole));
     } finally {
       await Deno.remove(project.root, { recursive: true });
     }
@@ -305,10 +305,10 @@ Deno.test({
         ["--model", "mlp", "--epochs", "3", "--eval-every", "2", "--limit", "128", "--out", out],
         project,
       );
-      assertEquals(result.code, 0, result.err);
+      deepStrictEqual(result.code, 0, result.err);
       const metadata = JSON.parse(await Deno.readTextFile(`${out}/mlp.json`)) as ModelMetadata;
-      assertEquals(metadata.history.map((r) => r.accuracy !== undefined), [false, true, true]);
-      assertEquals(metadata.hyperParameters.evalEvery, 2);
+      deepStrictEqual(metadata.history.map((r) => r.accuracy !== undefined), [false, true, true]);
+      deepStrictEqual(metadata.hyperParameters.evalEvery, 2);
       assert(result.out.includes("test accuracy not scored (--eval-every)"), result.out);
     } finally {
       await Deno.remove(project.root, { recursive: true });
@@ -358,15 +358,17 @@ Deno.test({
       }
       const { code } = await child.status;
       const stderr = await new Response(child.stderr).text();
-      assertEquals(code, 130, `${printed}\n${stderr}`);
+      deepStrictEqual(code, 130, `${printed}\n${stderr}`);
       assert(stderr.includes(`SIGINT: stopped while exporting cnn; nothing of it was written`));
       assert(stderr.includes(`deno task train --resume ${out}`), stderr);
       const after = await snapshot(out);
-      for (const [file, bytes] of oldSet) assertEquals(after.get(file), bytes, `${file} changed`);
+      for (const [file, bytes] of oldSet) {
+        deepStrictEqual(after.get(file), bytes, `${file} changed`);
+      }
       const stray = [...after.keys()].filter((f) =>
         !oldSet.has(f) && !/^(run\.json|checkpoints\/)/.test(f)
       );
-      assertEquals(stray, []);
+      deepStrictEqual(stray, []);
     } finally {
       await Deno.remove(project.root, { recursive: true });
     }
