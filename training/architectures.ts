@@ -6,7 +6,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
+import { Augmenter } from "./augment.ts";
 import { fastBatchNormalization } from "./fast_batch_norm.ts";
+import type { Mnist } from "./mnist_data.ts";
+import type { DigitSet } from "./mnist_idx.ts";
+import type { Random } from "./random.ts";
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 
@@ -82,11 +86,21 @@ function glorot(seed: number) {
   return tf.initializers.glorotUniform({ seed });
 }
 
+/** Augments one 28x28 image at a time; its random state is what a checkpoint saves. */
+export interface SeededAugmenter {
+  readonly random: Random;
+  augment(source: Float32Array, target: Float32Array): void;
+}
+
 /** Everything training needs to know about one model: adding a model is one entry here. */
 export interface Architecture {
   build: (seed: number) => tf.Sequential;
-  /** Trained on augmented batches (augment.ts). */
+  /** Trained on augmented batches. */
   augment: boolean;
+  /** Its augmentation, when `augment` (default: augment.ts's recipe). */
+  augmenter?: (random: Random) => SeededAugmenter;
+  /** The images it trains on (default: the first `limit` of MNIST's training set). */
+  trainSet?: (mnist: Mnist, limit: number | null) => DigitSet | Promise<DigitSet>;
   /** Epochs of the default recipe. */
   defaultEpochs: number;
   /**
@@ -114,6 +128,33 @@ export function buildModel(name: ModelName, seed: number): tf.Sequential {
 /** Whether the architecture is trained on augmented batches. */
 export function usesAugmentation(name: ModelName): boolean {
   return ARCHITECTURES[name].augment;
+}
+
+/** The augmenter `name` trains with, drawing from `random`; undefined without augmentation. */
+export function augmenterFor(name: ModelName, random: Random): SeededAugmenter | undefined {
+  const architecture = ARCHITECTURES[name];
+  if (!architecture.augment) return undefined;
+  return architecture.augmenter?.(random) ?? new Augmenter(random);
+}
+
+/** The first `limit` images of `set` (all of them for null). */
+export function firstImages(set: DigitSet, limit: number | null): DigitSet {
+  if (limit === null || limit >= set.count) return set;
+  return {
+    ...set,
+    count: limit,
+    images: set.images.subarray(0, limit * 784),
+    labels: set.labels.subarray(0, limit),
+  };
+}
+
+/** The images `name` trains on under a `limit`. */
+export async function trainSetFor(
+  name: ModelName,
+  mnist: Mnist,
+  limit: number | null,
+): Promise<DigitSet> {
+  return await (ARCHITECTURES[name].trainSet?.(mnist, limit) ?? firstImages(mnist.train, limit));
 }
 
 /** A one-line-per-layer summary for the metadata and the model card. */

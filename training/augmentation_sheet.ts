@@ -6,7 +6,7 @@
  * @module
  */
 import { encode } from "fast-png";
-import type { Augmenter } from "./augment.ts";
+import type { SeededAugmenter } from "./architectures.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { drawText, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from "./pixel_font.ts";
 
@@ -33,7 +33,7 @@ export function sheetLayout(rows: number, variants: number, scale: number) {
 /** Renders `rows` digits with `variants` augmentations each, enlarged by `scale`. */
 export function augmentationSheet(
   set: DigitSet,
-  augmenter: Augmenter,
+  augmenter: Pick<SeededAugmenter, "augment">,
   rows = 8,
   variants = 9,
   scale = 2,

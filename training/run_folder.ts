@@ -97,7 +97,9 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     plan = { ...file, outDir: config.out ?? file.outDir, runDir: config.resume, resumed: true };
   } else {
     const changes = recipeChanges(config, config.models);
-    const runDir = `${context.runsDir}/${runFolderName(context.now, config.models)}`;
+    const runDir = await unusedPath(
+      `${context.runsDir}/${runFolderName(context.now, config.models)}`,
+    );
     const outDir = config.out ?? (changes.length === 0 ? context.modelsDir : runDir);
     plan = {
       models: config.models,
@@ -112,6 +114,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
       resumed: false,
     };
   }
+  if (!plan.resumed) await refuseUnfinishedRun(plan.runDir);
   const shipped = await isShippedFolder(plan.outDir, context.modelsDir);
   const changes = recipeChanges(plan.recipe, plan.models);
   if (shipped && changes.length > 0 && !config.force) {
@@ -121,6 +124,31 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     );
   }
   return { ...plan, shipped, changes };
+}
+
+/** `path`, or `path-2`, `path-3`... when two runs start in the same second. */
+async function unusedPath(path: string): Promise<string> {
+  for (let n = 1;; n++) {
+    const candidate = n === 1 ? path : `${path}-${n}`;
+    if (!await Deno.stat(candidate).then(() => true, () => false)) return candidate;
+  }
+}
+
+/** A new run must not take over the checkpoints of one that is not finished. */
+async function refuseUnfinishedRun(runDir: string): Promise<void> {
+  let file: RunFile;
+  try {
+    file = JSON.parse(await Deno.readTextFile(`${runDir}/${RUN_FILE}`));
+  } catch {
+    return;
+  }
+  const pending = file.models.filter((name) => !file.exported.includes(name));
+  if (pending.length > 0) {
+    throw new FolderError(
+      `${runDir} holds an unfinished run (${pending.join(", ")} not exported yet): continue it ` +
+        `with --resume ${runDir}, or pick another --out`,
+    );
+  }
 }
 
 /**

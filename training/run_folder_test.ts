@@ -1,5 +1,5 @@
 import assert, { deepStrictEqual, rejects } from "node:assert/strict";
-import { planRun, prepareFolder, runFolderName } from "./run_folder.ts";
+import { FolderError, planRun, prepareFolder, runFolderName } from "./run_folder.ts";
 import { parseTrainArgs, UsageError } from "./train_options.ts";
 
 const now = new Date("2026-12-01T21:05:01Z");
@@ -95,4 +95,22 @@ Deno.test({
       deepStrictEqual(code, 0, `git would show ${quick.outDir}/${file}`);
     }
   },
+});
+
+Deno.test("a new run never takes over an unfinished run's folder; same-second runs get two", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const run = { models: ["cnn-aug"], recipe: {}, outDir: root, exported: [], started: "" };
+    await Deno.writeTextFile(`${root}/run.json`, JSON.stringify(run));
+    await rejects(plan(["--limit", "5", "--out", root], "/models"), FolderError);
+    await Deno.writeTextFile(`${root}/run.json`, JSON.stringify({ ...run, exported: ["cnn-aug"] }));
+    deepStrictEqual((await plan(["--limit", "5", "--out", root], "/models")).runDir, root);
+
+    const context = { modelsDir: "/models", runsDir: root, now };
+    const args = parseTrainArgs(["--model", "mlp", "--limit", "5"], {});
+    await Deno.mkdir(`${root}/20261201-210501-mlp`);
+    deepStrictEqual((await planRun(args, context)).runDir, `${root}/20261201-210501-mlp-2`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

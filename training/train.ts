@@ -8,73 +8,33 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
-import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { readAdamState } from "./adam_state.ts";
-import { ARCHITECTURES, buildModel } from "./architectures.ts";
-import { Augmenter } from "./augment.ts";
-import { augmentationSheet } from "./augmentation_sheet.ts";
-import {
-  applyWeights,
-  type Checkpoint,
-  loadCheckpoint,
-  readWeights,
-  type RunRecord,
-  saveCheckpoint,
-} from "./checkpoint.ts";
-import { predictOnnx, scorePredictions } from "./evaluate.ts";
-import { CALIBRATION_DIGITS, makeInt8Variant } from "./int8_variant.ts";
-import { buildMetadata } from "./metadata.ts";
+import { firstImages, trainSetFor } from "./architectures.ts";
+import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
-import {
-  exitCleanlyOnSignal,
-  InterruptedError,
-  ModelSetWriter,
-  recoverModelSets,
-} from "./model_set.ts";
-import { exportOnnx } from "./onnx_export.ts";
+import { InterruptedError, recoverModelSets } from "./model_set.ts";
 import { formatDuration } from "./progress.ts";
-import { Random } from "./random.ts";
-import { formatRemaining, RunClock } from "./run_clock.ts";
 import {
   FolderError,
   planRun,
   prepareFolder,
   removeEmptyFolders,
-  type RunPlan,
   writeRunFile,
 } from "./run_folder.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
-import { train } from "./train_loop.ts";
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from "./train_options.ts";
+import { count, type RunOutput, TrainingRun } from "./train_run.ts";
 
-/** The steps of one model, in order; a test's hook throws at one to interrupt the run there. */
-export type Step =
-  | "train"
-  | "checkpoint saved"
-  | "export"
-  | "test pass"
-  | "sheet"
-  | "int8"
-  | "int8 scoring"
-  | "commit";
+export type { Step } from "./train_run.ts";
 
-export interface TrainContext {
+export interface TrainContext extends RunOutput {
   env: Record<string, string | undefined>;
   /** The project's models/ folder (the shipped models). */
   modelsDir: string;
   /** Where run folders go by default. */
   runsDir: string;
   now: () => Date;
-  log: (line: string) => void;
-  error: (line: string) => void;
-  /** Test seams: called as each step of a model starts, and between two renames of a commit. */
-  hooks?: {
-    step?: (model: ModelName, step: Step) => void | Promise<void>;
-    afterRename?: (file: string) => void;
-  };
 }
 
 const PROJECT = new URL("../", import.meta.url);
@@ -89,270 +49,18 @@ const DEFAULT_CONTEXT: TrainContext = {
   error: (line) => console.error(line),
 };
 
-const count = (n: number) => n.toLocaleString("en-US");
-const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
-
 function isFileSystemError(error: unknown): boolean {
   return Object.values(Deno.errors).some((E) => error instanceof E);
 }
 
-function firstImages(set: DigitSet, limit: number | null): DigitSet {
-  if (limit === null || limit >= set.count) return set;
-  return {
-    ...set,
-    count: limit,
-    images: set.images.subarray(0, limit * 784),
-    labels: set.labels.subarray(0, limit),
-  };
-}
-
 let backendReady: Promise<string> | undefined;
-
-/** One run: its plan, data, clock and where each model's checkpoint is. */
-class Run {
-  readonly clock: RunClock;
-
-  constructor(
-    readonly plan: RunPlan,
-    readonly mnist: Mnist,
-    readonly trainSet: DigitSet,
-    readonly testSet: DigitSet,
-    readonly backend: string,
-    readonly context: TrainContext,
-    readonly checkpoints: Map<ModelName, Checkpoint | null>,
-  ) {
-    this.clock = new RunClock(
-      plan.models.filter((name) => !plan.exported.includes(name)).map((name) => ({
-        name,
-        epochs: this.epochsOf(name),
-        epochsDone: checkpoints.get(name)?.loop.epochsDone ?? 0,
-        guessSeconds: ARCHITECTURES[name].epochSeconds * trainSet.count / 60_000,
-      })),
-    );
-  }
-
-  epochsOf(name: ModelName): number {
-    return this.plan.recipe.epochs ?? ARCHITECTURES[name].defaultEpochs;
-  }
-
-  checkpointDir(name: ModelName): string {
-    return `${this.plan.runDir}/checkpoints/${name}`;
-  }
-
-  async step(name: ModelName, step: Step): Promise<void> {
-    await this.context.hooks?.step?.(name, step);
-  }
-
-  /** What to run to pick up from `name`'s last checkpoint. */
-  resumeHint(name: ModelName): string {
-    const checkpoint = this.checkpoints.get(name);
-    const saved = checkpoint
-      ? `${name}'s checkpoint (epoch ${checkpoint.loop.epochsDone}/${this.epochsOf(name)}) is ` +
-        `in ${this.checkpointDir(name)}`
-      : `${name} has no checkpoint yet`;
-    return `${saved}; continue with: deno task train --resume ${this.plan.runDir} ` +
-      `(add --out DIR to write the models elsewhere)`;
-  }
-
-  /** Trains `name` (or continues its checkpoint) and returns the model with its record. */
-  async trainModel(
-    name: ModelName,
-    index: number,
-  ): Promise<{ model: tf.LayersModel; run: RunRecord }> {
-    const { plan, trainSet, testSet, context } = this;
-    const epochs = this.epochsOf(name);
-    const checkpoint = this.checkpoints.get(name) ?? null;
-    if (checkpoint && checkpoint.run.trainCount !== trainSet.count) {
-      throw new FolderError(
-        `${this.checkpointDir(name)} was trained on ${checkpoint.run.trainCount} images, ` +
-          `this run has ${trainSet.count}`,
-      );
-    }
-    const model = buildModel(name, plan.recipe.seed);
-    if (checkpoint) applyWeights(model, checkpoint.weights);
-    let run: RunRecord = checkpoint?.run ?? {
-      name,
-      history: [],
-      trainingSeconds: 0,
-      trainCount: trainSet.count,
-      backend: this.backend,
-      recipe: { ...plan.recipe, epochs },
-    };
-    const done = checkpoint?.loop.epochsDone ?? 0;
-    const position = `model ${index + 1}/${plan.models.length}`;
-    if (done >= epochs) {
-      context.log(`${name} (${position}): all ${epochs} epochs in its checkpoint; exporting`);
-      return { model, run };
-    }
-    await this.step(name, "train");
-    context.log(
-      `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
-        `${epochs} epoch${epochs === 1 ? "" : "s"} on ${count(trainSet.count)} of ${
-          count(this.mnist.train.count)
-        } images`,
-    );
-    const before = run.trainingSeconds;
-    const started = performance.now();
-    await train(model, trainSet, testSet, {
-      epochs,
-      batchSize: plan.recipe.batchSize,
-      learningRate: plan.recipe.learningRate,
-      schedule: plan.recipe.schedule,
-      augment: ARCHITECTURES[name].augment,
-      seed: plan.recipe.seed,
-      normalisation: MNIST_NORMALISATION,
-      evalEvery: plan.recipe.evalEvery,
-      resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
-      progressLabel: (epoch) =>
-        `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +
-        `${formatRemaining(this.clock.remainingSeconds())} left in all`,
-      onEpoch: async ({ record, trainSeconds, state, optimizer }) => {
-        this.clock.epochDone(name, record.seconds);
-        run = {
-          ...run,
-          history: [...state.history],
-          trainingSeconds: before + (performance.now() - started) / 1000,
-        };
-        const saved: Checkpoint = {
-          run,
-          loop: { ...state, order: Uint32Array.from(state.order), history: run.history },
-          optimizer: await readAdamState(optimizer),
-          weights: readWeights(model),
-        };
-        await saveCheckpoint(this.checkpointDir(name), saved);
-        this.checkpoints.set(name, saved);
-        const left = this.clock.remainingSeconds();
-        const accuracy = record.accuracy === undefined
-          ? "not scored (--eval-every)"
-          : `${percent(record.accuracy)} (${count(testSet.count)} images)`;
-        context.log(
-          `${name} epoch ${record.epoch}/${epochs}: loss ${record.loss.toFixed(4)}, ` +
-            `test accuracy ${accuracy}, ${record.seconds.toFixed(1)} s, ` +
-            `${count(Math.round(trainSet.count / trainSeconds))} img/s, ` +
-            `lr ${record.learningRate.toExponential(2)}; ` +
-            (left > 0 ? `${formatRemaining(left)} of training left in all` : "training done"),
-        );
-        await this.step(name, "checkpoint saved");
-      },
-    });
-    return { model, run };
-  }
-
-  /** Exports, scores and quantizes `name`, then writes its set of files all or nothing. */
-  async exportModel(name: ModelName, model: tf.LayersModel, run: RunRecord): Promise<void> {
-    const set = new ModelSetWriter(this.plan.outDir, name);
-    const say = (signal: Deno.Signal) =>
-      this.context.error(
-        `${signal}: stopped while exporting ${name}; nothing of it was written to ` +
-          `${this.plan.outDir}; ${this.resumeHint(name)}`,
-      );
-    try {
-      await exitCleanlyOnSignal(set, say, () => this.#export(name, model, run, set));
-    } finally {
-      await set.abort();
-    }
-  }
-
-  async #export(
-    name: ModelName,
-    model: tf.LayersModel,
-    run: RunRecord,
-    set: ModelSetWriter,
-  ): Promise<void> {
-    const { plan, testSet, mnist, context } = this;
-    const outDir = plan.outDir;
-    await this.step(name, "export");
-    context.log(`${name}: exporting to ONNX`);
-    const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
-    await set.stage(`${name}.onnx`, onnx);
-
-    await this.step(name, "test pass");
-    context.log(`${name}: test pass on ${count(testSet.count)} images (onnxruntime-web)`);
-    // Scored once here; the int8 twin compares its labels with these.
-    const predictions = await predictOnnx(onnx, testSet, MNIST_NORMALISATION);
-    const evaluation = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions);
-    context.log(
-      `${name}: onnxruntime-web test accuracy ${percent(evaluation.accuracy)} ` +
-        `(${evaluation.correct}/${evaluation.count})`,
-    );
-
-    let sheet: string | undefined;
-    if (ARCHITECTURES[name].augment) {
-      await this.step(name, "sheet");
-      sheet = `${name}-augmentations.png`;
-      const random = new Random(plan.recipe.seed);
-      await set.stage(sheet, augmentationSheet(mnist.train, new Augmenter(random)));
-    }
-
-    await this.step(name, "int8");
-    const calibration = Math.min(CALIBRATION_DIGITS, this.trainSet.count);
-    context.log(`${name}: int8: quantizing, calibrated on ${count(calibration)} training digits`);
-    const int8 = await makeInt8Variant({
-      name,
-      fp32: onnx,
-      normalisation: MNIST_NORMALISATION,
-      // The first of the images it trained on: all 60k's first 2,000 for the full recipe.
-      train: this.trainSet,
-      test: testSet,
-      floatPredictions: predictions,
-      onQuantized: async (layers) => {
-        context.log(
-          `${name}: int8: ${layers.length} convolution${layers.length === 1 ? "" : "s"} ` +
-            `quantized; ` +
-            `test pass on ${count(testSet.count)} images`,
-        );
-        await this.step(name, "int8 scoring");
-      },
-    });
-    if (int8) {
-      await set.stage(int8.variant.file, int8.bytes);
-      context.log(`${name}: int8 test accuracy ${percent(int8.variant.testAccuracy)}`);
-    } else {
-      context.log(`${name}: int8: no convolution to quantize; it runs float`);
-    }
-
-    const metadata = buildMetadata({
-      name,
-      model,
-      run,
-      evaluation,
-      dataSha256: mnist.sha256,
-      testCount: testSet.count,
-      augmentationSheet: sheet,
-    });
-    if (int8) metadata.int8 = int8.variant;
-    await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
-
-    const previous = await previousAccuracy(`${outDir}/${name}.json`);
-    await this.step(name, "commit");
-    const files = set.files.map((f) => f.slice(outDir.length + 1));
-    await set.commit(context.hooks?.afterRename);
-    context.log(`${name}: wrote ${files.join(", ")} to ${outDir}`);
-    if (previous !== null) {
-      context.log(
-        `${name}: replaced the previous ${name} in ${outDir}: test accuracy ` +
-          `${percent(previous)} before, ${percent(evaluation.accuracy)} now`,
-      );
-    }
-  }
-}
-
-/** The test accuracy in an existing metadata file, or null when there is none. */
-async function previousAccuracy(path: string): Promise<number | null> {
-  try {
-    const accuracy = JSON.parse(await Deno.readTextFile(path))?.testAccuracy;
-    return typeof accuracy === "number" ? accuracy : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Runs `deno task train`; returns the exit code. */
 export async function main(
   args: string[],
   context: TrainContext = DEFAULT_CONTEXT,
 ): Promise<number> {
-  let run: Run | undefined;
+  let run: TrainingRun | undefined;
   let current: ModelName | undefined;
   try {
     const config = parseTrainArgs(args, context.env);
@@ -377,25 +85,35 @@ export async function main(
       throw error;
     }
     if (!plan.resumed) await writeRunFile(plan);
-    const trainSet = firstImages(mnist.train, plan.recipe.limit);
+    const trainSets = new Map<ModelName, DigitSet>();
+    for (const name of plan.models) {
+      trainSets.set(name, await trainSetFor(name, mnist, plan.recipe.limit));
+    }
     const testSet = firstImages(mnist.test, plan.recipe.evalLimit);
     context.log(
-      `data: ${mnist.source}; training on ${count(trainSet.count)} of ` +
-        `${count(mnist.train.count)} images, testing on ${count(testSet.count)} of ` +
+      `data: ${mnist.source}; training on ${
+        count(firstImages(mnist.train, plan.recipe.limit).count)
+      } of ${count(mnist.train.count)} images, testing on ${count(testSet.count)} of ` +
         `${count(mnist.test.count)}`,
     );
     context.log(
       `run folder: ${plan.runDir}${plan.resumed ? " (resumed)" : ""}; models go to ${plan.outDir}` +
         (plan.changes.length > 0 ? ` (not the full recipe: ${plan.changes.join(" ")})` : ""),
     );
+    context.log(
+      `checkpoints after every epoch; if this stops, continue with: ` +
+        `deno task train --resume ${plan.runDir}`,
+    );
     backendReady ??= initTrainingBackend();
     const backend = await backendReady;
     context.log(`tfjs backend: ${backend}`);
+    // A new run starts from scratch even where a finished run left checkpoints behind.
     const checkpoints = new Map<ModelName, Checkpoint | null>();
     for (const name of plan.models) {
-      checkpoints.set(name, await loadCheckpoint(`${plan.runDir}/checkpoints/${name}`));
+      const dir = `${plan.runDir}/checkpoints/${name}`;
+      checkpoints.set(name, plan.resumed ? await loadCheckpoint(dir) : null);
     }
-    run = new Run(plan, mnist, trainSet, testSet, backend, context, checkpoints);
+    run = new TrainingRun(plan, mnist, trainSets, testSet, backend, context, checkpoints);
     const started = performance.now();
     for (const [index, name] of plan.models.entries()) {
       current = name;

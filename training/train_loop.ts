@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, Normalisation } from "../lib/model_metadata.ts";
 import { type AdamState, restoreAdamState } from "./adam_state.ts";
 import { Augmenter } from "./augment.ts";
+import type { SeededAugmenter } from "./architectures.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
@@ -24,6 +25,8 @@ export interface TrainOptions {
   learningRate: number;
   schedule: Schedule;
   augment: boolean;
+  /** The augmentation when `augment` is set (default: augment.ts's recipe). */
+  makeAugmenter?: (random: Random) => SeededAugmenter;
   seed: number;
   normalisation: Normalisation;
   /** Score the test set after every K-th epoch and after the last (default 1). */
@@ -55,7 +58,7 @@ export function fillBatch(
   indices: ArrayLike<number>,
   normalisation: Normalisation,
   target: Float32Array,
-  augmenter?: Augmenter,
+  augmenter?: SeededAugmenter,
 ): void {
   const source = new Float32Array(PIXELS);
   const scratch = new Float32Array(PIXELS);
@@ -121,8 +124,9 @@ export async function train(
 ): Promise<EpochRecord[]> {
   const resume = options.resume;
   const random = new Random(resume?.loop.shuffleState ?? options.seed);
+  const augmentRandom = new Random(resume?.loop.augmentState ?? options.seed + 1);
   const augmenter = options.augment
-    ? new Augmenter(new Random(resume?.loop.augmentState ?? options.seed + 1))
+    ? options.makeAugmenter?.(augmentRandom) ?? new Augmenter(augmentRandom)
     : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   if (resume) await restoreAdamState(optimizer, resume.optimizer);

@@ -70,7 +70,7 @@ Deno.test({
           "not the full recipe: --epochs 1 --limit 200 --eval-limit 200",
         ]
       ) assert(result.out.includes(expected), `no "${expected}" in:\n${result.out}`);
-      assert(/mlp epoch 1\/1: .* [\d,]+ img\/s/.test(result.out), result.out);
+      assert(/mlp \(model 1\/1\) epoch 1\/1: .* [\d,]+ img\/s/.test(result.out), result.out);
       const metadata = JSON.parse(await Deno.readTextFile(`${runDir}/mlp.json`)) as ModelMetadata;
       deepStrictEqual([metadata.hyperParameters.limit, metadata.data.trainCount], [200, 200]);
       deepStrictEqual([metadata.hyperParameters.epochs, metadata.data.testCount], [1, 200]);
@@ -302,7 +302,20 @@ Deno.test({
     try {
       const out = `${project.root}/out`;
       const result = await runTrain(
-        ["--model", "mlp", "--epochs", "3", "--eval-every", "2", "--limit", "128", "--out", out],
+        [
+          "--model",
+          "mlp",
+          "--epochs",
+          "3",
+          "--eval-every",
+          "2",
+          "--limit",
+          "128",
+          "--eval-limit",
+          "500",
+          "--out",
+          out,
+        ],
         project,
       );
       deepStrictEqual(result.code, 0, result.err);
