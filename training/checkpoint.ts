@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import type { AdamState } from "./adam_state.ts";
 import type { LoopState } from "./train_loop.ts";
 import type { TrainRecipe } from "./train_options.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import {
   recipeChanges,
   recipeOf,
