@@ -89,7 +89,9 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             title="Test accuracy after each epoch"
             xLabel="epoch"
             tone="tone-2"
-            points={history.map((r) => ({ x: r.epoch, y: r.accuracy }))}
+            points={history.flatMap((r) =>
+              r.accuracy === undefined ? [] : [{ x: r.epoch, y: r.accuracy }]
+            )}
             formatY={(v) => `${(v * 100).toFixed(1)}%`}
           />
         </div>
@@ -99,7 +101,8 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <section class="panel" aria-labelledby="augmentation-title">
           <h2 id="augmentation-title">Augmented training samples</h2>
           <p class="muted">
-            Examples of the randomly shifted, rotated and scaled digits this model trained on.
+            Examples of the randomly rotated, shifted, warped, thickened and thinned, noised and
+            partly erased digits this model trained on: each row starts with the original digit.
           </p>
           <img
             class="sheet"
