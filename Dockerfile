@@ -11,11 +11,17 @@ COPY deno.json deno.lock ./
 RUN deno install --frozen
 COPY . .
 # `build` writes the UI to build/; `compile` embeds it, models/ and the ONNX runtime's wasm.
-RUN deno task build && deno task compile && ./dist/digitlab --version
+# state/ becomes the runtime's data folder (distroless has no shell to make it there).
+RUN deno task build && deno task compile && ./dist/digitlab --version && mkdir -p state
 
 # --- runtime: glibc + libgcc only, no shell, no package manager ---
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=builder /app/dist/digitlab /usr/local/bin/digitlab
+# The feedback database's folder, owned by the runtime user: a named volume mounted here starts
+# with that owner. It is the only place the server writes.
+COPY --from=builder --chown=65532:65532 /app/state /var/lib/digitlab
+ENV DIGITLAB_DATA_DIR=/var/lib/digitlab
+VOLUME ["/var/lib/digitlab"]
 # distroless's "nonroot" user, by number so orchestrators can check runAsNonRoot.
 USER 65532:65532
 # Memory: two malloc arenas, big freed buffers back to the kernel (docs/performance.md).

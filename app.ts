@@ -23,8 +23,13 @@ import {
 import { defaultSecurityHeaders } from "./middleware/security_headers.ts";
 import { type LogFormat, type ObservedEnv, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
-import { apiRoutes } from "./routes/api/mod.ts";
-import { pageRoutes } from "./routes/pages.ts";
+import { apiRoutes, type FeedbackOptions } from "./routes/api/mod.ts";
+import {
+  notFoundPage,
+  pageRoutes,
+  type PageRoutesOptions,
+  reviewPageRoutes,
+} from "./routes/pages.ts";
 
 export interface AppOptions {
   registry: ModelRegistry;
@@ -45,6 +50,8 @@ export interface AppOptions {
   bigDecodes?: BigDecodePool;
   /** One line per request on stdout; none when absent. */
   logFormat?: LogFormat;
+  /** The feedback store (feedback/); no /feedback routes and no page controls when absent. */
+  feedback?: FeedbackOptions;
   /** True once the server is shutting down: health probes then answer 503. */
   draining?: () => boolean;
 }
@@ -78,22 +85,33 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   app.use(defaultSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
+  // The review page first: it answers browsers at /feedback and passes API calls on.
+  if (options.feedback) {
+    app.route(
+      "/",
+      reviewPageRoutes({
+        listModels: () => registry.models().map((model) => model.metadata),
+        buildDir: options.buildDir,
+      }),
+    );
+  }
   const limits = options.limits ?? DEFAULT_LIMITS;
   const decodeBudget = new DecodeBudget({ bytes: limits.decodeMemoryBytes });
-  // Big images decode in one-shot workers, one at a time, off this thread (#17).
+  // Big images decode in a worker, one at a time, off this thread (#17).
   const bigDecodes = options.bigDecodes ?? new BigDecodePool(1);
   app.route("/", apiRoutes({ ...options, engine, metrics, decodeBudget, bigDecodes }));
-  app.route(
-    "/",
-    pageRoutes({
-      listModels: () => registry.models().map((model) => model.metadata),
-      defaultModel: registry.defaultName ?? "",
-      modelsDir: options.modelsDir,
-      buildDir: options.buildDir,
-    }),
-  );
-  app.notFound(function notFound(c) {
-    return errorResponse(
+  const pages: PageRoutesOptions = {
+    listModels: () => registry.models().map((model) => model.metadata),
+    defaultModel: registry.defaultName ?? "",
+    modelsDir: options.modelsDir,
+    buildDir: options.buildDir,
+    feedback: options.feedback !== undefined,
+  };
+  app.route("/", pageRoutes(pages));
+  const pageNotFound = notFoundPage(pages);
+  app.notFound(async function notFound(c) {
+    // A browser gets a page it can leave; API clients keep the JSON error.
+    return (await pageNotFound(c)) ?? errorResponse(
       c,
       new DigitlabError("not_found", `no route for ${c.req.method} ${c.req.path}`),
     );

@@ -11,8 +11,10 @@ import { DEFAULT_LIMITS, type RequestLimits } from "./middleware/mod.ts";
 import { DEFAULT_ENGINE, type EngineOptions } from "./inference/engine.ts";
 import { LOG_FORMATS, type LogFormat } from "./metrics/observe.ts";
 import { DEFAULT_PRECISION, type Precision, PRECISIONS } from "./lib/model_metadata.ts";
+import { defaultDataDir } from "./feedback/data_dir.ts";
+import { POSTGRES_ENV_NAMES } from "./feedback/postgres_env.ts";
 
-export type Command = "serve" | "healthcheck" | "help" | "version";
+export type Command = "serve" | "healthcheck" | "backup" | "help" | "version";
 
 export interface Config {
   command: Command;
@@ -35,6 +37,23 @@ export interface Config {
   logFormat: LogFormat;
   /** Restarts, upgrades and refused uploads (connection_drain.ts, lingering_close.ts). */
   lifecycle: LifecycleOptions;
+  /** Corrections from the page (feedback/). */
+  feedback: FeedbackConfig;
+  /** `digitlab backup FILE`: where the copy goes. */
+  backupTarget: string | null;
+}
+
+export interface FeedbackConfig {
+  /** `--feedback off` hides the page's controls and removes the routes. */
+  enabled: boolean;
+  /** The folder of the SQLite file; null when neither --data-dir nor HOME says where. */
+  dataDir: string | null;
+  /** `postgres://...` to store in PostgreSQL instead (several replicas). */
+  databaseUrl: string | null;
+  /** Writes past this many stored examples get 507. */
+  maxExamples: number;
+  /** The admin token's file; reading, exporting and deleting answer 403 without one. */
+  adminTokenFile: string | null;
 }
 
 /** How the server shares its port, drains on a stop signal and closes after a refused upload. */
@@ -67,6 +86,7 @@ export const DEFAULTS = {
   port: 8000,
   model: "cnn-aug",
   maxBodyBytes: 2 * 1024 * 1024,
+  feedbackMax: 100_000,
 } as const;
 
 /** A flag or variable the user got wrong; main prints the message and the usage, exits 2. */
@@ -243,6 +263,48 @@ const FLAGS = {
     shown: "json",
     parse: oneOf(LOG_FORMATS, "json"),
   },
+  feedback: {
+    env: "DIGITLAB_FEEDBACK",
+    value: "on|off",
+    help: `the page's "right" / "it's a ..." controls and the /feedback routes`,
+    shown: "on",
+    parse: oneOf(["on", "off"] as const, "on"),
+  },
+  "data-dir": {
+    env: "DIGITLAB_DATA_DIR",
+    value: "DIR",
+    help: "where the feedback database lives",
+    shown: "$XDG_DATA_HOME/digitlab, else ~/.local/share/digitlab",
+    parse: (text) => text || undefined,
+  },
+  "feedback-db": {
+    env: "DIGITLAB_FEEDBACK_DB",
+    value: "URL",
+    help: "postgres://user@host:port/db: store feedback in PostgreSQL instead, for several " +
+      "replicas (a password may come from PGPASSWORD)",
+    shown: "none: SQLite in --data-dir",
+    parse: (text, flag) => {
+      if (!text) return null;
+      if (!/^postgres(ql)?:\/\//.test(text)) {
+        throw new ConfigError(`--${flag} must be a postgres:// or postgresql:// URL`);
+      }
+      return text;
+    },
+  },
+  "feedback-max": {
+    env: "DIGITLAB_FEEDBACK_MAX",
+    value: "N",
+    help: "stored examples at most; past it writes get 507",
+    shown: `${DEFAULTS.feedbackMax}`,
+    parse: integer(DEFAULTS.feedbackMax, 0, 100_000_000),
+  },
+  "admin-token-file": {
+    env: "DIGITLAB_ADMIN_TOKEN_FILE",
+    value: "FILE",
+    help: "file holding the token that reads, exports and deletes feedback",
+    shown: "none: those routes answer 403",
+    parse: (text) => text || undefined,
+  },
   // Restarts, upgrades and refused uploads (docs/deploy.md).
   "reuse-port": {
     env: "DIGITLAB_REUSE_PORT",
@@ -291,10 +353,15 @@ type FlagValues = { [K in keyof typeof FLAGS]: ReturnType<(typeof FLAGS)[K]["par
 /** The environment variables this program reads (the only ones `--allow-env` needs). */
 export const ENV_NAMES: string[] = Object.values(FLAGS).map((flag) => flag.env);
 
+/** Not flags, but read too: where the default data folder is (feedback/data_dir.ts). */
+export const DATA_HOME_ENV_NAMES = ["XDG_DATA_HOME", "HOME"];
+
 /** Variables read by packages, not by us: the compile task's `--allow-env` must grant them. */
 export const PACKAGE_ENV_NAMES = [
   // imagescript's wasm loaders pick their SIMD build by it (inference/image_decode.ts).
   "IMAGESCRIPT_WASM_SIMD",
+  // npm postgres, with --feedback-db (feedback/postgres_env.ts).
+  ...POSTGRES_ENV_NAMES,
 ];
 
 export const USAGE = `digitlab: handwritten digit recognition (web UI + JSON API)
@@ -302,6 +369,8 @@ export const USAGE = `digitlab: handwritten digit recognition (web UI + JSON API
 Usage:
   digitlab [options]               serve the UI and the API
   digitlab healthcheck [options]   exit 0 when GET /health on --host/--port answers healthy
+  digitlab backup FILE [options]   write a consistent copy of the feedback database to FILE
+                                   while the server runs
 
 Options:
 ${
@@ -366,15 +435,19 @@ export function parseConfig(
     throw new ConfigError(unknown ? `unknown option ${unknown[1]}` : message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== "healthcheck")) {
+  const [verb, ...rest] = positionals;
+  if (verb === "backup" && rest.length !== 1) {
+    throw new ConfigError("backup needs one argument: the file to write the copy to");
+  }
+  if (verb !== undefined && verb !== "backup" && (verb !== "healthcheck" || rest.length > 0)) {
     throw new ConfigError(`unknown command "${positionals.join(" ")}"`);
   }
   const command: Command = values.help
     ? "help"
     : values.version
     ? "version"
-    : positionals[0] === "healthcheck"
-    ? "healthcheck"
+    : verb === "healthcheck" || verb === "backup"
+    ? verb
     : "serve";
   const given = values as Record<string, string | boolean | undefined>;
   const flags = Object.fromEntries(
@@ -413,6 +486,14 @@ export function parseConfig(
       maxWaitMs: flags["batch-wait"],
     },
     logFormat: flags["log-format"],
+    feedback: {
+      enabled: flags.feedback === "on",
+      dataDir: flags["data-dir"] ? resolve(cwd, flags["data-dir"]) : defaultDataDir(env),
+      databaseUrl: flags["feedback-db"],
+      maxExamples: flags["feedback-max"],
+      adminTokenFile: flags["admin-token-file"] ? resolve(cwd, flags["admin-token-file"]) : null,
+    },
+    backupTarget: verb === "backup" ? resolve(cwd, rest[0]) : null,
     lifecycle: {
       reusePort: flags["reuse-port"],
       drainWindowMs: flags["drain-window"],

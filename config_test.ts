@@ -2,6 +2,7 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import { thrownBy } from "./tests/helpers/thrown_by.ts";
 import {
   ConfigError,
+  DATA_HOME_ENV_NAMES,
   DEFAULT_LIFECYCLE,
   DEFAULTS,
   ENV_NAMES,
@@ -158,12 +159,42 @@ Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request
   assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
 });
 
+Deno.test("parseConfig: feedback flags, the data folder and the backup command", () => {
+  const env = { HOME: "/home/u" };
+  const plain = parseConfig([], env, "/srv/work").feedback;
+  deepStrictEqual(plain, {
+    enabled: true,
+    dataDir: "/home/u/.local/share/digitlab",
+    databaseUrl: null,
+    maxExamples: DEFAULTS.feedbackMax,
+    adminTokenFile: null,
+  });
+  const set = parseConfig(
+    ["--feedback", "off", "--data-dir", "state", "--feedback-max", "5", "--admin-token-file", "t"],
+    { ...env, DIGITLAB_FEEDBACK_DB: "postgres://db:5432/x", XDG_DATA_HOME: "/xdg" },
+    "/srv/work",
+  ).feedback;
+  deepStrictEqual(set, {
+    enabled: false,
+    dataDir: "/srv/work/state",
+    databaseUrl: "postgres://db:5432/x",
+    maxExamples: 5,
+    adminTokenFile: "/srv/work/t",
+  });
+  const backup = parseConfig(["backup", "copy.sqlite3"], env, "/srv/work");
+  deepStrictEqual([backup.command, backup.backupTarget], ["backup", "/srv/work/copy.sqlite3"]);
+  assert.throws(() => parse(["backup"]), ConfigError);
+  assert.throws(() => parse(["--feedback", "maybe"]), ConfigError);
+  assert.throws(() => parse(["--feedback-db", "mysql://x"]), ConfigError);
+  assert.throws(() => parse(["--feedback-max", "-1"]), ConfigError);
+});
+
 Deno.test("the compile task's --allow-env list is exactly the flag table's variables", async () => {
   const { permissions } = await readCompileTask();
   const allowEnv = permissions.find((flag) => flag.startsWith("--allow-env="));
   assert(allowEnv, `the compile task grants no named variables: ${permissions.join(" ")}`);
   const granted = allowEnv.slice("--allow-env=".length).split(",").sort();
-  deepStrictEqual(granted, [...ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
+  deepStrictEqual(granted, [...ENV_NAMES, ...DATA_HOME_ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
 });
 
 Deno.test("USAGE lists every flag with its variable", () => {

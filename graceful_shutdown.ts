@@ -58,7 +58,7 @@ export async function serveUntilSignalled(
       }
       received = signal;
       log(`digitlab: ${signal}: finishing requests in progress, then exiting`);
-      stopGracefully();
+      stopGracefully().catch((error) => log(`digitlab: shutting down failed: ${error}`));
     };
     Deno.addSignalListener(signal, handler);
     return [signal, handler] as const;

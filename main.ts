@@ -12,6 +12,7 @@ import { createApp } from "./app.ts";
 import {
   type Config,
   ConfigError,
+  DATA_HOME_ENV_NAMES,
   ENV_NAMES,
   type LifecycleOptions,
   parseConfig,
@@ -32,12 +33,16 @@ import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
+import { runBackup } from "./feedback/backup.ts";
+import { startFeedback } from "./feedback/open_store.ts";
+import { dropWritePermission } from "./drop_write_permission.ts";
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   let config: Config;
   try {
-    const env = Object.fromEntries(ENV_NAMES.map((name) => [name, Deno.env.get(name)]));
+    const names = [...ENV_NAMES, ...DATA_HOME_ENV_NAMES];
+    const env = Object.fromEntries(names.map((name) => [name, Deno.env.get(name)]));
     config = parseConfig(args, env, Deno.cwd());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
@@ -53,6 +58,8 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     case "healthcheck":
       return await healthcheck(config);
+    case "backup":
+      return await runBackup(config.feedback, config.backupTarget!);
     case "serve":
       return await serve(config);
   }
@@ -60,6 +67,14 @@ export async function main(args: string[]): Promise<number> {
 
 /** Serves until SIGINT or SIGTERM, then finishes in-flight requests and exits 0. */
 async function serve(config: Config): Promise<number> {
+  // First: a corrupt database or an unreadable token stops the start before anything else.
+  const feedback = await startFeedback(config.feedback).catch((error: Error) => error);
+  if (feedback instanceof Error) {
+    console.error(`digitlab: ${feedback.message}`);
+    return 1;
+  }
+  // Before any worker starts, so they inherit the refusal too.
+  await dropWritePermission();
   // Only a main thread that runs the models itself needs onnxruntime (and its 14 MB of wasm
   // bytes, which ort keeps): with workers, they hold the runtime.
   if (config.engine.workers === 0) initOnnxRuntime({ numThreads: config.engine.ortThreads });
@@ -72,6 +87,7 @@ async function serve(config: Config): Promise<number> {
   }).catch((error: Error) => error);
   if (loaded instanceof Error) {
     console.error(`digitlab: ${loaded.message}`);
+    await feedback?.store.close();
     engine.close();
     return 1;
   }
@@ -98,6 +114,7 @@ async function serve(config: Config): Promise<number> {
     engine,
     metrics,
     logFormat: config.logFormat,
+    feedback,
     draining: () => drain.draining,
   });
   const reloader = watchModels({
@@ -127,6 +144,7 @@ async function serve(config: Config): Promise<number> {
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
+      await feedback?.store.close();
       return 1;
     }
     throw error;
@@ -142,6 +160,7 @@ async function serve(config: Config): Promise<number> {
   reloader.close();
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
   if (drained) await registry.close();
+  await feedback?.store.close();
   engine.close();
   bigDecodes.close();
   return 0;

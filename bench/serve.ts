@@ -102,6 +102,9 @@ async function startServer() {
       "main.ts",
       "--port",
       "0",
+      // /predict alone (bench:feedback measures it beside feedback writes); no data folder.
+      "--feedback",
+      "off",
       // The default JSON request log stays on (drained below), as in production.
       ...serverArgs,
     ],

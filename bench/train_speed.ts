@@ -45,9 +45,9 @@ for (const name of MODEL_NAMES) {
     seed: 1,
     normalisation: MNIST_NORMALISATION,
   };
-  train(model, slice(WARMUP), tinyTest, options); // compiles kernels, sizes buffers
+  await train(model, slice(WARMUP), tinyTest, options); // compiles kernels, sizes buffers
   const started = performance.now();
-  train(model, slice(SUBSET), tinyTest, options);
+  await train(model, slice(SUBSET), tinyTest, options);
   const seconds = (performance.now() - started) / 1000;
   const perEpoch = seconds * FULL_EPOCH / SUBSET;
   const perBatch = seconds * 1000 / Math.ceil(SUBSET / 64);

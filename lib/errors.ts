@@ -24,6 +24,10 @@ export const ERROR_STATUS = {
   not_found: 404,
   /** `?model=` names a model this server does not serve. */
   unknown_model: 404,
+  /** Admin routes (feedback review): the bearer token is missing or wrong. */
+  unauthorized: 401,
+  /** Admin routes with no admin token configured (`--admin-token-file`). */
+  admin_disabled: 403,
   /** The route exists but not for this method. */
   method_not_allowed: 405,
   /** The body did not arrive within the request timeout (a client too slow, or stalled). */
@@ -38,12 +42,16 @@ export const ERROR_STATUS = {
   image_too_large: 422,
   /** The image decodes but holds no ink. */
   no_digit_found: 422,
+  /** More separate pieces of ink than a written number has (`POST /predict/number`). */
+  too_many_digits: 422,
   /** This client sent more requests than its rate limit allows; see Retry-After. */
   rate_limited: 429,
   /** The server has no model loaded yet. */
   no_models: 503,
   /** Too much work in progress, or the work took too long: try again (see Retry-After). */
   overloaded: 503,
+  /** The feedback store holds its cap (`--feedback-max`) or its disk is full: nothing stored. */
+  insufficient_storage: 507,
   /** A fault of ours, never of the request; the message hides the details. */
   internal_error: 500,
 } as const;

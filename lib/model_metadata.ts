@@ -20,7 +20,8 @@ export const MNIST_NORMALISATION: Normalisation = { mean: 0.1307, std: 0.3081 };
 export interface EpochRecord {
   epoch: number;
   loss: number;
-  accuracy: number;
+  /** Test accuracy after the epoch; absent for epochs `--eval-every` skipped. */
+  accuracy?: number;
   seconds: number;
   learningRate: number;
 }
@@ -57,6 +58,8 @@ export interface ModelMetadata {
     loss: string;
     augmentation: boolean;
     limit: number | null;
+    /** Test accuracy was scored every K epochs only (absent: every epoch). */
+    evalEvery?: number;
   };
   seed: number;
   trainingSeconds: number;

@@ -7,9 +7,11 @@ import type { ModelSummary } from "../web/browser/model_summary.ts";
 export interface DrawPageProps {
   models: ModelSummary[];
   defaultModel: string;
+  /** The page's feedback controls (off with `--feedback off`). */
+  feedback?: boolean;
 }
 
-export function DrawPage({ models, defaultModel }: DrawPageProps) {
+export function DrawPage({ models, defaultModel, feedback = false }: DrawPageProps) {
   return (
     <Layout modelNames={models.map((m) => m.name)} current="/">
       <div class="intro">
@@ -18,7 +20,7 @@ export function DrawPage({ models, defaultModel }: DrawPageProps) {
           Write a single digit from 0 to 9 and watch the network read it as you draw.
         </p>
       </div>
-      <Island name="digit_lab" component={DigitLab} props={{ models, defaultModel }} />
+      <Island name="digit_lab" component={DigitLab} props={{ models, defaultModel, feedback }} />
     </Layout>
   );
 }

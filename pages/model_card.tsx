@@ -6,8 +6,9 @@ import { Fragment } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { ConfusionMatrix } from "../components/confusion_matrix.tsx";
 import { Layout } from "../components/layout.tsx";
+import { LayersTable } from "../components/layers_table.tsx";
 import { LineChart } from "../components/line_chart.tsx";
-import { formatCount, formatPercent } from "../web/browser/model_summary.ts";
+import { formatCount, formatPercent, versionStamp } from "../web/browser/model_summary.ts";
 
 export interface ModelCardProps {
   meta: ModelMetadata;
@@ -25,8 +26,8 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <p class="eyebrow">Model card</p>
         <h1>{meta.name}</h1>
         <p>
-          Version {meta.version}, trained {meta.date.slice(0, 10)} in{" "}
-          {(meta.trainingSeconds / 60).toFixed(1)} minutes.{" "}
+          Version <span title={meta.version}>{versionStamp(meta.version)}</span>, trained{" "}
+          {meta.date.slice(0, 10)} in {(meta.trainingSeconds / 60).toFixed(1)} minutes.{" "}
           <a href={`/?model=${encodeURIComponent(meta.name)}`}>Try it on the draw page</a>
         </p>
       </div>
@@ -35,7 +36,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <div class="panel stat">
           <span class="stat-value" id="test-accuracy">{formatPercent(meta.testAccuracy)}</span>
           <span class="stat-label">
-            accuracy on the {formatCount(meta.data.testCount)} MNIST test digits
+            float32 accuracy on the {formatCount(meta.data.testCount)} MNIST test digits
           </span>
         </div>
         <div class="panel stat">
@@ -88,7 +89,9 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             title="Test accuracy after each epoch"
             xLabel="epoch"
             tone="tone-2"
-            points={history.map((r) => ({ x: r.epoch, y: r.accuracy }))}
+            points={history.flatMap((r) =>
+              r.accuracy === undefined ? [] : [{ x: r.epoch, y: r.accuracy }]
+            )}
             formatY={(v) => `${(v * 100).toFixed(1)}%`}
           />
         </div>
@@ -98,7 +101,8 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <section class="panel" aria-labelledby="augmentation-title">
           <h2 id="augmentation-title">Augmented training samples</h2>
           <p class="muted">
-            Examples of the randomly shifted, rotated and scaled digits this model trained on.
+            Examples of the randomly rotated, shifted, warped, thickened and thinned, noised and
+            partly erased digits this model trained on: each row starts with the original digit.
           </p>
           <img
             class="sheet"
@@ -139,10 +143,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             ))}
           </dl>
           <div>
-            <p class="facts-title">Layers</p>
-            <ol class="layers">
-              {meta.architecture.map((layer, i) => <li key={i}>{layer}</li>)}
-            </ol>
+            <LayersTable architecture={meta.architecture} parameters={meta.parameters} />
           </div>
         </div>
       </section>

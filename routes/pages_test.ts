@@ -180,6 +180,8 @@ Deno.test("/models/:name shows and serves the augmentation sheet", async () => {
   const pages = app();
   const html = await (await pages.request("/models/cnn-aug")).text();
   assert(html.includes('src="/models/cnn-aug/augmentations.png"'), "sheet linked");
+  // The caption names what training/augment.ts does; nothing there scales a digit.
+  assert(!html.includes("scaled") && html.includes("rotated, shifted, warped"), "caption");
   const res = await pages.request("/models/cnn-aug/augmentations.png");
   deepStrictEqual(res.status, 200);
   deepStrictEqual(res.headers.get("content-type"), "image/png");

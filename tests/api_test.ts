@@ -4,6 +4,7 @@
  * make the answers arbitrary but well-formed; accuracy is tests/accuracy_test.ts's job.
  */
 import assert, { deepStrictEqual } from "node:assert/strict";
+import { openSqliteStore } from "../feedback/sqlite_store.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
@@ -356,7 +357,19 @@ Deno.test("security headers on JSON and HTML; /docs has its own policy", async (
 });
 
 Deno.test("/docs serves Swagger UI from this process, and /openapi.json documents every route", async () => {
-  await withServer(async (server) => {
+  // With a feedback store, so its routes are served too.
+  const store = openSqliteStore({ path: ":memory:", maxExamples: 10 });
+  const withFeedback = async (fn: (server: TestServer) => Promise<void>) => {
+    const feedback = { store, adminToken: null };
+    const server = await startTestServer({ modelsDir, maxBodyBytes: BODY_LIMIT, feedback });
+    try {
+      await fn(server);
+    } finally {
+      await server.close();
+      await store.close();
+    }
+  };
+  await withFeedback(async (server) => {
     const html = await (await fetch(`${server.url}/docs`)).text();
     const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1])
       .filter((source) => !source.startsWith("data:")); // the empty favicon
@@ -377,11 +390,16 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
     const spec = await (await fetch(`${server.url}/openapi.json`)).json();
     deepStrictEqual(spec.openapi, "3.1.0");
     deepStrictEqual(Object.keys(spec.paths).sort(), [
+      "/feedback",
+      "/feedback/export",
+      "/feedback/{id}",
+      "/feedback/{id}/image",
       "/health",
       "/metrics",
       "/model_info",
       "/models",
       "/predict",
+      "/predict/number",
       "/v2",
       "/v2/health/live",
       "/v2/health/ready",
@@ -394,7 +412,7 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
     deepStrictEqual(upload.schema.properties.img, { type: "string", format: "binary" });
     for (const [path, methods] of Object.entries(spec.paths)) {
       for (const method of Object.keys(methods as object)) {
-        const url = `${server.url}${path.replace("{name}", "mlp")}`;
+        const url = `${server.url}${path.replace("{name}", "mlp").replace("{id}", "x")}`;
         const response = await fetch(url, { method: method.toUpperCase() });
         await response.body?.cancel();
         assert(response.status !== 404, `${method} ${path} is documented but not served`);

@@ -83,8 +83,9 @@ Deno.test("runtime stage copies the compiled binary and runs it as non-root on p
   assert(stages.length >= 2, "expected a multi-stage build");
   const { output } = await readCompileTask();
   const workdir = only(builder, "WORKDIR").args;
-  const copy = only(runtime, "COPY").args.split(/\s+/);
-  deepStrictEqual(copy, [`--from=builder`, `${workdir}/${output}`, BINARY]);
+  const copies = runtime.filter((i) => i.keyword === "COPY").map((i) => i.args.split(/\s+/));
+  const binary = copies.filter((copy) => copy.includes(`${workdir}/${output}`));
+  deepStrictEqual(binary, [[`--from=builder`, `${workdir}/${output}`, BINARY]]);
 
   const user = only(runtime, "USER").args.split(":")[0];
   assert(!["root", "0"].includes(user), `runtime runs as ${user}`);
@@ -92,6 +93,17 @@ Deno.test("runtime stage copies the compiled binary and runs it as non-root on p
   deepStrictEqual(execForm(only(runtime, "ENTRYPOINT").args), [BINARY]);
   deepStrictEqual(execForm(only(runtime, "CMD").args), ["--host", "0.0.0.0", "--port", PORT]);
   deepStrictEqual(execForm(only(runtime, "HEALTHCHECK").args), [BINARY, "healthcheck"]);
+});
+
+Deno.test("runtime stage has the data folder, owned by the runtime user, as a volume", () => {
+  const user = only(runtime, "USER").args;
+  const dataDir = runtime.filter((i) => i.keyword === "ENV")
+    .map((i) => /DIGITLAB_DATA_DIR=(\S+)/.exec(i.args)?.[1]).find(Boolean);
+  assert(dataDir, "no DIGITLAB_DATA_DIR in the runtime stage");
+  const copy = runtime.filter((i) => i.keyword === "COPY").map((i) => i.args.split(/\s+/))
+    .find((args) => args.at(-1) === dataDir);
+  assert(copy?.includes(`--chown=${user}`), `${dataDir} is not created owned by ${user}`);
+  deepStrictEqual(JSON.parse(only(runtime, "VOLUME").args), [dataDir]);
 });
 
 Deno.test("build context keeps sources and leaves out local installs and builds", async () => {
@@ -148,4 +160,17 @@ Deno.test("compose.yaml: one service with port, healthcheck, restart policy and 
   // Hostile clients (#17): the same limits as the systemd unit.
   deepStrictEqual(service.mem_limit, "768m");
   deepStrictEqual(service.ulimits?.nofile, { soft: 65536, hard: 65536 });
+});
+
+Deno.test("compose.yaml keeps the data folder in a named volume", async () => {
+  const compose = parseYaml(await Deno.readTextFile(new URL("compose.yaml", ROOT))) as {
+    services: Record<string, ComposeService>;
+    volumes?: Record<string, unknown>;
+  };
+  const dataDir = runtime.filter((i) => i.keyword === "ENV")
+    .map((i) => /DIGITLAB_DATA_DIR=(\S+)/.exec(i.args)?.[1]).find(Boolean);
+  const [service] = Object.values(compose.services);
+  const mount = service.volumes?.map((v) => v.split(":")).find(([, target]) => target === dataDir);
+  assert(mount, `nothing mounted at ${dataDir}`);
+  assert(mount[0] in (compose.volumes ?? {}), `${mount[0]} is not a named volume`);
 });

@@ -122,6 +122,8 @@ Deno.test("with the release flags, no route reads outside the project and models
     // The project (its node_modules and build may be links elsewhere) and the models folder.
     const allowedRoots = [
       ROOT,
+      // Where the feedback database lives.
+      realPath(server.dataDir),
       realPath(`${ROOT}/node_modules`),
       realPath(`${ROOT}/build`),
       modelsDir,
@@ -138,8 +140,11 @@ Deno.test("with the release flags, no route reads outside the project and models
   }
 });
 
-Deno.test("the release flags deny spawning processes, writing files and native code", async () => {
+Deno.test("the release flags deny spawning processes and native code; writing once the server drops it", async () => {
+  // The server's first act after opening its feedback database (main.ts).
   const probe = `
+    import { dropWritePermission } from ${JSON.stringify(`${ROOT}/drop_write_permission.ts`)};
+    await dropWritePermission();
     const tries = {
       run: () => new Deno.Command("true").output(),
       write: () => Deno.writeTextFile("/tmp/digitlab-probe-" + Date.now(), "x"),

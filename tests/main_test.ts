@@ -1,13 +1,13 @@
 /**
  * main.ts as a process, with the production permissions (--allow-net --allow-read
- * --allow-env): the start-up line, healthcheck, a missing models folder, bad flags, SIGTERM.
+ * --allow-write --allow-env): the start-up line, healthcheck, a missing models folder, bad flags, SIGTERM.
  */
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-env"];
+const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 
 async function run(args: string[]): Promise<{ code: number; output: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {

@@ -17,6 +17,8 @@ export interface RunningRelease {
   /** Everything the process wrote so far (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Its `--data-dir` (the feedback database). */
+  dataDir: string;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -74,7 +76,7 @@ export async function startRelease(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url: server.url, output: server.output, stop };
+  return { url: server.url, output: server.output, stop, dataDir: server.dataDir };
 }
 
 /** True when the shipped models are present; skips locally, fails under CI=true otherwise. */

@@ -20,9 +20,9 @@ const DRAWN_SEVEN = new URL("./fixtures/drawn-7.png", import.meta.url);
 const task = await readCompileTask();
 const ready = await modelsPresent("release_smoke_test");
 
-Deno.test("compile task grants only network, read and environment access", () => {
+Deno.test("compile task grants only network, read, write (dropped at start) and environment access", () => {
   const granted = task.permissions.map((flag) => flag.split("=")[0]).sort();
-  deepStrictEqual(granted, ["--allow-env", "--allow-net", "--allow-read"]);
+  deepStrictEqual(granted, ["--allow-env", "--allow-net", "--allow-read", "--allow-write"]);
 });
 
 Deno.test({

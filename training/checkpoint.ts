@@ -1,12 +1,19 @@
 /**
- * Saves trained tfjs weights (and the run's record) before export, so a failed
- * export never costs a training run: `--from-checkpoint` picks it up again.
+ * A model's checkpoint after every epoch, in its run folder (`<run>/checkpoints/<name>/`):
+ * weights, Adam's state, the shuffle order and random states, and the run's own recipe, so
+ * `--resume` continues bit for bit and an export never depends on today's flags.
+ *
+ * `state.json` names the tensor file it belongs to (`epoch-<n>.bin`, written first): a crash
+ * between the two writes leaves the previous epoch's pair intact.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord } from "../lib/model_metadata.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import type { AdamState } from "./adam_state.ts";
+import type { LoopState } from "./train_loop.ts";
+import type { TrainRecipe } from "./train_options.ts";
 
 /** What the training run knew that the weights alone don't say. */
 export interface RunRecord {
@@ -15,39 +22,115 @@ export interface RunRecord {
   trainingSeconds: number;
   trainCount: number;
   backend: string;
+  /** The run's own hyper-parameters, `epochs` resolved for this model. */
+  recipe: TrainRecipe & { epochs: number };
 }
 
-/** Writes model.json (topology + weight specs), weights.bin and run.json into `dir`. */
-export async function saveCheckpoint(
-  model: tf.LayersModel,
-  dir: string,
-  run: RunRecord,
-): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = artifacts.weightData as ArrayBuffer;
-    await writeFileAtomic(`${dir}/weights.bin`, new Uint8Array(weights));
-    await writeFileAtomic(
-      `${dir}/model.json`,
-      JSON.stringify({
-        modelTopology: artifacts.modelTopology,
-        weightSpecs: artifacts.weightSpecs,
-      }),
-    );
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+export interface Checkpoint {
+  run: RunRecord;
+  loop: LoopState;
+  optimizer: AdamState;
+  /** model.getWeights() order. */
+  weights: { shape: number[]; values: Float32Array }[];
+}
+
+interface StateFile {
+  tensors: string;
+  run: RunRecord;
+  loop: Omit<LoopState, "order" | "history"> & { orderLength: number };
+  optimizer: Omit<AdamState, "moments"> & { momentShapes: number[][] };
+  weightShapes: number[][];
+}
+
+const STATE = "state.json";
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Copies a model's weights out (trainable and not, e.g. BatchNorm's moving statistics). */
+export function readWeights(model: tf.LayersModel): Checkpoint["weights"] {
+  return model.getWeights().map((w) => ({
+    shape: w.shape,
+    values: Float32Array.from(w.dataSync() as Float32Array),
   }));
-  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(run, null, 2));
 }
 
-/** Loads what saveCheckpoint wrote. */
-export async function loadCheckpoint(
-  dir: string,
-): Promise<{ model: tf.LayersModel; run: RunRecord }> {
-  const { modelTopology, weightSpecs } = JSON.parse(await Deno.readTextFile(`${dir}/model.json`));
-  const weightData = (await Deno.readFile(`${dir}/weights.bin`)).slice().buffer;
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology, weightSpecs, weightData }),
+/** Puts weights from readWeights back into a model of the same architecture. */
+export function applyWeights(model: tf.LayersModel, weights: Checkpoint["weights"]): void {
+  const tensors = weights.map((w) => tf.tensor(w.values, w.shape));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+/** Writes the checkpoint into `dir` (created if missing), replacing the previous epoch's. */
+export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  const { run, loop, optimizer, weights } = checkpoint;
+  const floats = [...weights, ...optimizer.moments].map((t) => t.values);
+  const floatBytes = floats.reduce((sum, f) => sum + f.byteLength, 0);
+  const bytes = new Uint8Array(floatBytes + loop.order.byteLength);
+  let offset = 0;
+  for (const f of floats) {
+    bytes.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), offset);
+    offset += f.byteLength;
+  }
+  bytes.set(
+    new Uint8Array(loop.order.buffer, loop.order.byteOffset, loop.order.byteLength),
+    offset,
   );
-  const run = JSON.parse(await Deno.readTextFile(`${dir}/run.json`)) as RunRecord;
-  return { model, run };
+  const tensors = `epoch-${loop.epochsDone}.bin`;
+  await writeFileAtomic(`${dir}/${tensors}`, bytes);
+  const state: StateFile = {
+    tensors,
+    run: { ...run, history: loop.history },
+    loop: {
+      epochsDone: loop.epochsDone,
+      shuffleState: loop.shuffleState,
+      augmentState: loop.augmentState,
+      orderLength: loop.order.length,
+    },
+    optimizer: {
+      iterations: optimizer.iterations,
+      accBeta1: optimizer.accBeta1,
+      accBeta2: optimizer.accBeta2,
+      momentShapes: optimizer.moments.map((m) => m.shape),
+    },
+    weightShapes: weights.map((w) => w.shape),
+  };
+  await writeFileAtomic(`${dir}/${STATE}`, JSON.stringify(state, null, 2) + "\n");
+  for await (const entry of Deno.readDir(dir)) {
+    if (/^epoch-\d+\.bin$/.test(entry.name) && entry.name !== tensors) {
+      await Deno.remove(`${dir}/${entry.name}`);
+    }
+  }
+}
+
+/** Reads what saveCheckpoint wrote, or null when `dir` holds no checkpoint yet. */
+export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
+  let state: StateFile;
+  try {
+    state = JSON.parse(await Deno.readTextFile(`${dir}/${STATE}`));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const bytes = await Deno.readFile(`${dir}/${state.tensors}`);
+  let offset = 0;
+  const take = (shape: number[]) => {
+    const values = new Float32Array(bytes.slice(offset, offset + size(shape) * 4).buffer);
+    offset += values.byteLength;
+    return { shape, values };
+  };
+  const weights = state.weightShapes.map(take);
+  const moments = state.optimizer.momentShapes.map(take);
+  const order = new Uint32Array(bytes.slice(offset, offset + state.loop.orderLength * 4).buffer);
+  if (order.length !== state.loop.orderLength) {
+    throw new Error(`${dir}/${state.tensors} is shorter than ${STATE} says`);
+  }
+  const { momentShapes: _, ...adam } = state.optimizer;
+  const { orderLength: __, ...loop } = state.loop;
+  return {
+    run: state.run,
+    loop: { ...loop, order, history: state.run.history },
+    optimizer: { ...adam, moments },
+    weights,
+  };
 }

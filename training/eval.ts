@@ -1,6 +1,7 @@
 /**
- * `deno task eval [--data DIR] [--confusion] [model.onnx ...]`: MNIST test accuracy of ONNX
- * models through onnxruntime-web. Without paths it scores every models/*.onnx.
+ * `deno task eval [--data DIR] [--confusion] [model.onnx | DIR ...]`: MNIST test accuracy of
+ * ONNX models through onnxruntime-web. Without paths it scores every models/*.onnx; a folder
+ * stands for every .onnx in it.
  *
  * @module
  */
@@ -11,11 +12,15 @@ import {
   loadTestSet,
   readFileOrFail,
   readNormalisation,
+  TEST_IMAGES_FILE,
 } from "./evaluate.ts";
+import { joinPath } from "../lib/join_path.ts";
+import { defaultCacheDir } from "./mnist_files.ts";
 
-const USAGE = "usage: deno task eval [--data DIR] [--confusion] [model.onnx ...]\n" +
+const USAGE = "usage: deno task eval [--data DIR] [--confusion] [model.onnx | DIR ...]\n" +
   "  --data DIR    directory with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz\n" +
-  "                (default: $MNIST_DIR)\n" +
+  "                (default: $MNIST_DIR, else the download cache of `deno task train`)\n" +
+  "  DIR           every .onnx file in the folder (default: models/)\n" +
   "  --confusion   also print each model's confusion matrix (rows: true digit)";
 
 const MODELS_DIR = new URL("../models/", import.meta.url);
@@ -45,42 +50,81 @@ function parseFlags(args: string[]) {
   }
 }
 
-async function defaultModels(): Promise<string[]> {
+/** The .onnx files in `dir`, sorted; empty when it has none or does not exist. */
+async function onnxFilesIn(dir: string): Promise<string[]> {
   const paths: string[] = [];
   try {
-    for await (const entry of Deno.readDir(MODELS_DIR)) {
-      if (entry.isFile && entry.name.endsWith(".onnx")) {
-        paths.push(decodeURIComponent(new URL(entry.name, MODELS_DIR).pathname));
-      }
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".onnx")) paths.push(joinPath(dir, entry.name));
     }
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+  return paths.sort();
+}
+
+async function defaultModels(): Promise<string[]> {
+  const paths = await onnxFilesIn(decodeURIComponent(MODELS_DIR.pathname));
   if (paths.length === 0) {
     throw new CliError("no models/*.onnx to evaluate: train them with `deno task train`");
   }
-  return paths.sort();
+  return paths;
+}
+
+/** Positionals as model files: a folder stands for the .onnx files in it. */
+async function expandFolders(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const isFolder = await Deno.stat(path).then((info) => info.isDirectory, () => false);
+    if (!isFolder) {
+      files.push(path);
+      continue;
+    }
+    const inside = await onnxFilesIn(path);
+    if (inside.length === 0) throw new CliError(`${path} is a folder without .onnx files`);
+    files.push(...inside);
+  }
+  return files;
+}
+
+/** The folder holding MNIST's test files: --data, $MNIST_DIR, else train's download cache. */
+async function testDataDir(flag?: string, mnistDir?: string, cacheDir?: string): Promise<string> {
+  const chosen = flag ?? mnistDir;
+  if (chosen !== undefined) return chosen;
+  if (cacheDir !== undefined) {
+    const cached = await Deno.stat(joinPath(cacheDir, TEST_IMAGES_FILE)).then(
+      () => true,
+      () => false,
+    );
+    if (cached) return cacheDir;
+  }
+  throw new CliError(
+    "no MNIST test data: pass --data DIR, set MNIST_DIR, or run `deno task train` once to " +
+      `download it${cacheDir ? ` into ${cacheDir}` : ""}`,
+  );
 }
 
 function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)}%`;
 }
 
-/** Runs the CLI; returns the process exit code. */
-export async function main(args: string[], mnistDir?: string): Promise<number> {
+/**
+ * Runs the CLI; returns the process exit code. `cacheDir` is where `deno task train` keeps
+ * downloaded MNIST, used when neither --data nor `mnistDir` says where the test set is.
+ */
+export async function main(args: string[], mnistDir?: string, cacheDir?: string): Promise<number> {
   try {
     const flags = parseFlags(args);
     if (flags.values.help) {
       console.log(USAGE);
       return 0;
     }
-    const paths = flags.positionals.length > 0 ? flags.positionals : await defaultModels();
+    const paths = flags.positionals.length > 0
+      ? await expandFolders(flags.positionals)
+      : await defaultModels();
     // Read every model first, so a typo fails before the data is decoded.
     const models = await Promise.all(paths.map((path) => readFileOrFail(path, "model")));
-    const dataDir = flags.values.data ?? mnistDir;
-    if (!dataDir) {
-      throw new CliError("no MNIST test data: pass --data DIR or set MNIST_DIR");
-    }
+    const dataDir = await testDataDir(flags.values.data, mnistDir, cacheDir);
     const testSet = await loadTestSet(dataDir);
     for (const [index, path] of paths.entries()) {
       const started = performance.now();
@@ -118,5 +162,6 @@ export async function main(args: string[], mnistDir?: string): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args, Deno.env.get("MNIST_DIR")));
+  const env = Deno.env.toObject();
+  Deno.exit(await main(Deno.args, env.MNIST_DIR, defaultCacheDir(env)));
 }

@@ -3,13 +3,13 @@ import { main } from "./eval.ts";
 import { brightestPixelModel, litPixelSet, writeTestSet } from "./eval_fixture.ts";
 
 /** Runs the CLI in-process, capturing what it prints. */
-async function runEval(args: string[], mnistDir?: string) {
+async function runEval(args: string[], mnistDir?: string, cacheDir?: string) {
   const out: string[] = [], err: string[] = [];
   const { log, error } = console;
   console.log = (...parts: unknown[]) => out.push(parts.join(" "));
   console.error = (...parts: unknown[]) => err.push(parts.join(" "));
   try {
-    const code = await main(args, mnistDir);
+    const code = await main(args, mnistDir, cacheDir);
     return { code, out: out.join("\n"), err: err.join("\n") };
   } finally {
     Object.assign(console, { log, error });
@@ -48,6 +48,29 @@ Deno.test("eval fails with one line for a missing model, missing data or a bad f
       deepStrictEqual(result.code, code, `${args}: ${result.err}`);
       assert(result.err.includes(says) && !result.err.includes("\n"), result.err);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eval scores a folder's models and finds the test set in train's download cache", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cache = `${dir}/cache`, models = `${dir}/models`;
+    await Deno.mkdir(cache);
+    await Deno.mkdir(models);
+    await writeTestSet(cache, litPixelSet(20, (i) => i % 10, (i) => i % 10));
+    await Deno.writeFile(`${models}/tiny.onnx`, await brightestPixelModel());
+    const result = await runEval([models], undefined, cache);
+    deepStrictEqual(result.code, 0, result.err);
+    assert(result.out.includes(`${models}/tiny.onnx: accuracy 100.00% (20/20)`), result.out);
+
+    const empty = await runEval([models], undefined, `${dir}/no-cache`);
+    deepStrictEqual(empty.code, 1);
+    assert(empty.err.includes(`${dir}/no-cache`) && !empty.err.includes("\n"), empty.err);
+    const noModels = await runEval([cache], undefined, cache);
+    deepStrictEqual(noModels.code, 1);
+    assert(noModels.err.includes("folder without .onnx files"), noModels.err);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -172,6 +172,12 @@ export async function readFileOrFail(path: string, what: string): Promise<Uint8A
     if (error instanceof Deno.errors.NotFound) {
       throw new EvaluationError("missing_file", `${what} not found: ${path}`);
     }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new EvaluationError("bad_file", `${what} is a folder, not a file: ${path}`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new EvaluationError("bad_file", `${what} is not readable: ${path}`);
+    }
     throw error;
   }
 }

@@ -10,14 +10,12 @@ import { describeLayers, usesAugmentation } from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { ONNX_OPSET } from "./onnx_export.ts";
-import type { TrainConfig } from "./train_options.ts";
 
 export interface MetadataInputs {
   name: ModelName;
   model: tf.LayersModel;
   run: RunRecord;
   evaluation: Evaluation;
-  config: TrainConfig;
   dataSha256: Record<string, string>;
   testCount: number;
   augmentationSheet?: string;
@@ -32,7 +30,9 @@ function versionOf(date: Date, accuracy: number): string {
 }
 
 export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
-  const { name, model, run, evaluation, config } = inputs;
+  const { name, model, run, evaluation } = inputs;
+  // The run's own recipe (from its checkpoint), never the flags of the command that exports it.
+  const recipe = run.recipe;
   const date = new Date();
   return {
     name,
@@ -47,21 +47,22 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
     history: run.history.map((r) => ({
       ...r,
       loss: round(r.loss),
-      accuracy: round(r.accuracy),
+      ...(r.accuracy === undefined ? {} : { accuracy: round(r.accuracy) }),
       seconds: round(r.seconds, 2),
       learningRate: round(r.learningRate, 8),
     })),
     hyperParameters: {
       epochs: run.history.length,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      schedule: config.schedule,
+      batchSize: recipe.batchSize,
+      learningRate: recipe.learningRate,
+      schedule: recipe.schedule,
       optimizer: "adam",
       loss: "softmax cross-entropy",
       augmentation: usesAugmentation(name),
-      limit: config.limit,
+      limit: recipe.limit,
+      ...(recipe.evalEvery === 1 ? {} : { evalEvery: recipe.evalEvery }),
     },
-    seed: config.seed,
+    seed: recipe.seed,
     trainingSeconds: round(run.trainingSeconds, 1),
     date: date.toISOString(),
     data: { trainCount: run.trainCount, testCount: inputs.testCount, sha256: inputs.dataSha256 },

@@ -97,3 +97,9 @@ export async function readVerified(dir: string, file: MnistFile): Promise<Uint8A
   await verifyChecksum(bytes, file, path);
   return bytes;
 }
+
+/** Where downloaded MNIST is kept: $XDG_CACHE_HOME/digitlab/mnist, else ~/.cache/digitlab/mnist. */
+export function defaultCacheDir(env: { XDG_CACHE_HOME?: string; HOME?: string }): string {
+  const cacheHome = env.XDG_CACHE_HOME ?? (env.HOME ? `${env.HOME}/.cache` : ".cache");
+  return `${cacheHome}/digitlab/mnist`;
+}

@@ -11,6 +11,11 @@ export class Random {
     this.#state = seed >>> 0;
   }
 
+  /** The whole generator state: `new Random(state)` continues exactly where this one is. */
+  get state(): number {
+    return this.#state;
+  }
+
   /** A float in [0, 1). */
   next(): number {
     let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);

@@ -28,3 +28,10 @@ Deno.test("Random.shuffle keeps every element", () => {
   );
   assert(values.some((v, i) => v !== i), "shuffle changed nothing");
 });
+
+Deno.test("a Random rebuilt from its state continues the same sequence", () => {
+  const a = new Random(11);
+  a.next(), a.next();
+  const b = new Random(a.state);
+  deepStrictEqual([a.next(), a.next()], [b.next(), b.next()]);
+});

@@ -1,156 +1,162 @@
 /**
- * `deno task train`: trains the MLP, CNN and augmented CNN with TensorFlow.js,
- * exports each to ONNX, scores it with onnxruntime-web on MNIST's test set and
- * writes models/<name>.onnx + models/<name>.json atomically.
+ * `deno task train`: trains the models with TensorFlow.js, checkpointing every epoch in the
+ * run folder, exports each to ONNX (plus its int8 twin), scores it with onnxruntime-web on
+ * MNIST's test set and writes its set of files all or nothing (model_set.ts).
+ *
+ * Only the full default recipe writes to models/ by default (run_folder.ts); `--resume RUN_DIR`
+ * continues an interrupted run where its last epoch ended.
  *
  * @module
  */
-import type { EpochRecord, ModelName } from "../lib/model_metadata.ts";
-import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
-import { buildModel, usesAugmentation } from "./architectures.ts";
-import { Augmenter } from "./augment.ts";
-import { augmentationSheet } from "./augmentation_sheet.ts";
-import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
-import { predictOnnx, scorePredictions } from "./evaluate.ts";
-import { writeInt8Variant } from "./int8_variant.ts";
-import { buildMetadata } from "./metadata.ts";
+import type { ModelName } from "../lib/model_metadata.ts";
+import { firstImages, trainSetFor } from "./architectures.ts";
+import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
-import { exportOnnx } from "./onnx_export.ts";
-import { Random } from "./random.ts";
-import { initTrainingBackend } from "./tf_backend.ts";
-import { train } from "./train_loop.ts";
+import { InterruptedError, recoverModelSets } from "./model_set.ts";
+import { formatDuration } from "./progress.ts";
 import {
-  DEFAULT_EPOCHS,
-  parseTrainArgs,
-  TRAIN_USAGE,
-  type TrainConfig,
-  UsageError,
-} from "./train_options.ts";
+  FolderError,
+  planRun,
+  prepareFolder,
+  removeEmptyFolders,
+  writeRunFile,
+} from "./run_folder.ts";
+import { initTrainingBackend } from "./tf_backend.ts";
+import { parseTrainArgs, TRAIN_USAGE, UsageError } from "./train_options.ts";
+import { count, type RunOutput, TrainingRun } from "./train_run.ts";
+
+export type { Step } from "./train_run.ts";
+
+export interface TrainContext extends RunOutput {
+  env: Record<string, string | undefined>;
+  /** The project's models/ folder (the shipped models). */
+  modelsDir: string;
+  /** Where run folders go by default. */
+  runsDir: string;
+  now: () => Date;
+}
 
 const PROJECT = new URL("../", import.meta.url);
 const pathOf = (relative: string) => decodeURIComponent(new URL(relative, PROJECT).pathname);
 
-function firstImages(set: DigitSet, limit: number | null): DigitSet {
-  if (limit === null || limit >= set.count) return set;
-  return {
-    ...set,
-    count: limit,
-    images: set.images.subarray(0, limit * 784),
-    labels: set.labels.subarray(0, limit),
-  };
+const DEFAULT_CONTEXT: TrainContext = {
+  env: Deno.env.toObject(),
+  modelsDir: pathOf("models"),
+  runsDir: pathOf("build/runs"),
+  now: () => new Date(),
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+function isFileSystemError(error: unknown): boolean {
+  return Object.values(Deno.errors).some((E) => error instanceof E);
 }
 
-function epochLine(name: string, epochs: number, r: EpochRecord): string {
-  return `${name} epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(4)}, ` +
-    `test accuracy ${(r.accuracy * 100).toFixed(2)}%, ${r.seconds.toFixed(1)} s, ` +
-    `lr ${r.learningRate.toExponential(2)}`;
-}
+let backendReady: Promise<string> | undefined;
 
-async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
-  const trainSet = firstImages(mnist.train, config.limit);
-  const epochs = config.epochs ?? DEFAULT_EPOCHS[name];
-  const model = buildModel(name, config.seed);
-  const started = performance.now();
-  const history = train(model, trainSet, mnist.test, {
-    epochs,
-    batchSize: config.batchSize,
-    learningRate: config.learningRate,
-    schedule: config.schedule,
-    augment: usesAugmentation(name),
-    seed: config.seed,
-    normalisation: MNIST_NORMALISATION,
-    label: name,
-    onEpoch: (record) => console.log(epochLine(name, epochs, record)),
-  });
-  const run: RunRecord = {
-    name,
-    history,
-    trainingSeconds: (performance.now() - started) / 1000,
-    trainCount: trainSet.count,
-    backend,
-  };
-  await saveCheckpoint(model, pathOf(`build/checkpoints/${name}`), run);
-  return { model, run };
-}
-
-async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
-  const { model, run } = config.fromCheckpoint
-    ? await loadCheckpoint(`${config.fromCheckpoint}/${name}`)
-    : await trainOne(name, config, mnist, backend);
-  const onnx = exportOnnx(model, { name, description: `digitlab ${name}` });
-  // Scored once here; the int8 twin compares its labels with these.
-  const predictions = await predictOnnx(onnx, mnist.test, MNIST_NORMALISATION);
-  const evaluation = scorePredictions(mnist.test.labels.subarray(0, mnist.test.count), predictions);
-  console.log(
-    `${name}: onnxruntime-web test accuracy ${(evaluation.accuracy * 100).toFixed(2)}% ` +
-      `(${evaluation.correct}/${evaluation.count})`,
-  );
-  let sheet: string | undefined;
-  if (usesAugmentation(name)) {
-    sheet = `${name}-augmentations.png`;
-    const png = augmentationSheet(mnist.train, new Augmenter(new Random(config.seed)));
-    await writeFileAtomic(`${config.outDir}/${sheet}`, png);
-  }
-  const metadata = buildMetadata({
-    name,
-    model,
-    run,
-    evaluation,
-    config,
-    dataSha256: mnist.sha256,
-    testCount: mnist.test.count,
-    augmentationSheet: sheet,
-  });
-  // The models first, then their metadata: a reader never sees metadata without its model.
-  await writeFileAtomic(`${config.outDir}/${name}.onnx`, onnx);
-  const int8 = await writeInt8Variant({
-    name,
-    outDir: config.outDir,
-    fp32: onnx,
-    normalisation: MNIST_NORMALISATION,
-    train: mnist.train,
-    test: mnist.test,
-    floatPredictions: predictions,
-  });
-  if (int8) {
-    metadata.int8 = int8;
-    console.log(`${name}: int8 test accuracy ${(int8.testAccuracy * 100).toFixed(2)}%`);
-  }
-  await writeFileAtomic(`${config.outDir}/${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
-  console.log(
-    `${name}: wrote ${config.outDir}/${name}.onnx${int8 ? `, ${int8.file}` : ""} and ${name}.json`,
-  );
-  model.dispose();
-}
-
-async function main(args: string[]): Promise<void> {
-  const config = parseTrainArgs(args, Deno.env.toObject(), pathOf("models"));
-  if (config.help) {
-    console.log(TRAIN_USAGE);
-    return;
-  }
-  await Deno.mkdir(config.outDir, { recursive: true });
-  const mnist = await loadMnist({ dataDir: config.dataDir, cacheDir: config.cacheDir });
-  console.log(`data: ${mnist.source} (${mnist.train.count} train, ${mnist.test.count} test)`);
-  const backend = await initTrainingBackend();
-  console.log(`tfjs backend: ${backend}`);
-  for (const name of config.models) await exportOne(name, config, mnist, backend);
-}
-
-if (import.meta.main) {
+/** Runs `deno task train`; returns the exit code. */
+export async function main(
+  args: string[],
+  context: TrainContext = DEFAULT_CONTEXT,
+): Promise<number> {
+  let run: TrainingRun | undefined;
+  let current: ModelName | undefined;
   try {
-    await main(Deno.args);
+    const config = parseTrainArgs(args, context.env);
+    if (config.help) {
+      context.log(TRAIN_USAGE);
+      return 0;
+    }
+    const plan = await planRun(config, { ...context, now: context.now() });
+    // Folders are checked (and made) before the data loads, so a bad --out costs nothing.
+    const created = await prepareFolder(plan.outDir, "--out");
+    if (plan.runDir !== plan.outDir) {
+      created.push(...await prepareFolder(plan.runDir, "run folder"));
+    }
+    for (const name of await recoverModelSets(plan.outDir)) {
+      context.log(`${name}: finished writing its set in ${plan.outDir} (a run was killed mid-way)`);
+    }
+    let mnist: Mnist;
+    try {
+      mnist = await loadMnist({ dataDir: config.dataDir, cacheDir: config.cacheDir });
+    } catch (error) {
+      await removeEmptyFolders(created);
+      throw error;
+    }
+    if (!plan.resumed) await writeRunFile(plan);
+    const trainSets = new Map<ModelName, DigitSet>();
+    for (const name of plan.models) {
+      trainSets.set(name, await trainSetFor(name, mnist, plan.recipe.limit));
+    }
+    const testSet = firstImages(mnist.test, plan.recipe.evalLimit);
+    context.log(
+      `data: ${mnist.source}; training on ${
+        count(firstImages(mnist.train, plan.recipe.limit).count)
+      } of ${count(mnist.train.count)} images, testing on ${count(testSet.count)} of ` +
+        `${count(mnist.test.count)}`,
+    );
+    context.log(
+      `run folder: ${plan.runDir}${plan.resumed ? " (resumed)" : ""}; models go to ${plan.outDir}` +
+        (plan.changes.length > 0 ? ` (not the full recipe: ${plan.changes.join(" ")})` : ""),
+    );
+    context.log(
+      `checkpoints after every epoch; if this stops, continue with: ` +
+        `deno task train --resume ${plan.runDir}`,
+    );
+    backendReady ??= initTrainingBackend();
+    const backend = await backendReady;
+    context.log(`tfjs backend: ${backend}`);
+    // A new run starts from scratch even where a finished run left checkpoints behind.
+    const checkpoints = new Map<ModelName, Checkpoint | null>();
+    for (const name of plan.models) {
+      const dir = `${plan.runDir}/checkpoints/${name}`;
+      checkpoints.set(name, plan.resumed ? await loadCheckpoint(dir) : null);
+    }
+    run = new TrainingRun(plan, mnist, trainSets, testSet, backend, context, checkpoints);
+    const started = performance.now();
+    for (const [index, name] of plan.models.entries()) {
+      current = name;
+      if (plan.exported.includes(name)) {
+        context.log(`${name}: already written to ${plan.outDir} by this run; skipped`);
+        continue;
+      }
+      const { model, run: record } = await run.trainModel(name, index);
+      try {
+        await run.exportModel(name, model, record);
+      } finally {
+        model.dispose();
+      }
+      plan.exported.push(name);
+      await writeRunFile(plan);
+    }
+    current = undefined;
+    context.log(`done in ${formatDuration((performance.now() - started) / 1000)} (m:ss)`);
+    return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      Deno.exit(2);
+      context.error(`error: ${error.message}`);
+      return 2;
     }
-    if (error instanceof MnistDataError || error instanceof Deno.errors.NotFound) {
-      console.error(`error: ${(error as Error).message}`);
-      Deno.exit(1);
+    if (error instanceof InterruptedError) {
+      context.error(`interrupted; ${run && current ? run.resumeHint(current) : "nothing lost"}`);
+      return 130;
+    }
+    if (error instanceof FolderError || error instanceof MnistDataError) {
+      context.error(`error: ${error.message}`);
+      return 1;
+    }
+    if (isFileSystemError(error)) {
+      const reason = String((error as Error).message).split("\n")[0];
+      context.error(
+        `error: ${reason}${run && current ? `; ${run.resumeHint(current)}` : ""}`,
+      );
+      return 1;
     }
     throw error;
   }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
 }

@@ -7,7 +7,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, Normalisation } from "../lib/model_metadata.ts";
+import { type AdamState, restoreAdamState } from "./adam_state.ts";
 import { Augmenter } from "./augment.ts";
+import type { SeededAugmenter } from "./architectures.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
@@ -23,12 +25,20 @@ export interface TrainOptions {
   learningRate: number;
   schedule: Schedule;
   augment: boolean;
+  /** The augmentation when `augment` is set (default: augment.ts's recipe). */
+  makeAugmenter?: (random: Random) => SeededAugmenter;
   seed: number;
   normalisation: Normalisation;
-  /** Called after each epoch, e.g. to print a plain log line. */
-  onEpoch?: (record: EpochRecord) => void;
+  /** Score the test set after every K-th epoch and after the last (default 1). */
+  evalEvery?: number;
+  /** Continue from a checkpoint instead of starting at epoch 1. */
+  resume?: { loop: LoopState; optimizer: AdamState };
+  /** Called after each epoch (log line, checkpoint); training waits for it. */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** Label prefix for the progress bar. */
   label?: string;
+  /** The progress bar's label for a zero-based epoch (overrides `label`). */
+  progressLabel?: (epoch: number) => string;
 }
 
 /** Learning rate for a zero-based epoch: cosine decays from `base` towards zero. */
@@ -48,7 +58,7 @@ export function fillBatch(
   indices: ArrayLike<number>,
   normalisation: Normalisation,
   target: Float32Array,
-  augmenter?: Augmenter,
+  augmenter?: SeededAugmenter,
 ): void {
   const source = new Float32Array(PIXELS);
   const scratch = new Float32Array(PIXELS);
@@ -84,23 +94,55 @@ export function predictLogits(
   return logits;
 }
 
+/** Where a run stands after an epoch: with the weights and AdamState, enough to continue. */
+export interface LoopState {
+  /** Epochs finished. */
+  epochsDone: number;
+  /** The shuffled image order (each epoch shuffles the previous epoch's order). */
+  order: Uint32Array;
+  /** Random states of the shuffle and of the augmenter (null without augmentation). */
+  shuffleState: number;
+  augmentState: number | null;
+  history: EpochRecord[];
+}
+
+/** What the loop reports after each epoch. */
+export interface EpochReport {
+  record: EpochRecord;
+  /** Seconds of the epoch spent training (the rest scored the test set). */
+  trainSeconds: number;
+  state: LoopState;
+  optimizer: tf.AdamOptimizer;
+}
+
 /** Trains `model` in place and returns the per-epoch history. */
-export function train(
+export async function train(
   model: tf.LayersModel,
   trainSet: DigitSet,
   testSet: DigitSet,
   options: TrainOptions,
-): EpochRecord[] {
-  const random = new Random(options.seed);
-  const augmenter = options.augment ? new Augmenter(new Random(options.seed + 1)) : undefined;
+): Promise<EpochRecord[]> {
+  const resume = options.resume;
+  const random = new Random(resume?.loop.shuffleState ?? options.seed);
+  const augmentRandom = new Random(resume?.loop.augmentState ?? options.seed + 1);
+  const augmenter = options.augment
+    ? options.makeAugmenter?.(augmentRandom) ?? new Augmenter(augmentRandom)
+    : undefined;
   const optimizer = tf.train.adam(options.learningRate);
-  const order = Uint32Array.from({ length: trainSet.count }, (_, i) => i);
+  if (resume) await restoreAdamState(optimizer, resume.optimizer);
+  const order = resume
+    ? Uint32Array.from(resume.loop.order)
+    : Uint32Array.from({ length: trainSet.count }, (_, i) => i);
+  if (order.length !== trainSet.count) {
+    throw new RangeError(`the saved order has ${order.length} images, the set ${trainSet.count}`);
+  }
   const batches = Math.ceil(trainSet.count / options.batchSize);
   const buffer = new Float32Array(options.batchSize * PIXELS);
   const labels = new Int32Array(options.batchSize);
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = [...(resume?.loop.history ?? [])];
+  const evalEvery = options.evalEvery ?? 1;
 
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
+  for (let epoch = resume?.loop.epochsDone ?? 0; epoch < options.epochs; epoch++) {
     const started = performance.now();
     const learningRate = learningRateAt(
       options.schedule,
@@ -113,7 +155,8 @@ export function train(
     random.shuffle(order);
     const progress = startProgress({
       total: batches,
-      label: `${options.label ?? "train"} epoch ${epoch + 1}/${options.epochs}`,
+      label: options.progressLabel?.(epoch) ??
+        `${options.label ?? "train"} epoch ${epoch + 1}/${options.epochs}`,
       unit: "img",
       unitsPerTick: options.batchSize,
     });
@@ -138,17 +181,29 @@ export function train(
       progress.tick(1, `loss ${(lossSum / ((b * options.batchSize) + size)).toFixed(4)}`);
     }
     progress.done();
-    const predictions = argmaxRows(predictLogits(model, testSet, options.normalisation));
-    const { accuracy } = scorePredictions(testSet.labels, predictions);
+    const trainSeconds = (performance.now() - started) / 1000;
     const record: EpochRecord = {
       epoch: epoch + 1,
       loss: lossSum / trainSet.count,
-      accuracy,
-      seconds: (performance.now() - started) / 1000,
+      seconds: 0,
       learningRate,
     };
+    // Quick runs would otherwise spend most of their time scoring: --eval-every skips epochs.
+    if ((epoch + 1) % evalEvery === 0 || epoch + 1 === options.epochs) {
+      const predictions = argmaxRows(predictLogits(model, testSet, options.normalisation));
+      record.accuracy = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions)
+        .accuracy;
+    }
+    record.seconds = (performance.now() - started) / 1000;
     history.push(record);
-    options.onEpoch?.(record);
+    const state: LoopState = {
+      epochsDone: epoch + 1,
+      order,
+      shuffleState: random.state,
+      augmentState: augmenter?.random.state ?? null,
+      history,
+    };
+    await options.onEpoch?.({ record, trainSeconds, state, optimizer });
   }
   optimizer.dispose();
   return history;

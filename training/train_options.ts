@@ -5,10 +5,12 @@
  */
 import { parseArgs } from "node:util";
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
+import { ARCHITECTURES } from "./architectures.ts";
+import { defaultCacheDir } from "./mnist_files.ts";
 import type { Schedule } from "./train_loop.ts";
 
-export interface TrainConfig {
-  models: ModelName[];
+/** What decides a run's weights and the accuracy it records: the "recipe". */
+export interface TrainRecipe {
   /** Epochs for every model; null = each model's default (DEFAULT_EPOCHS). */
   epochs: number | null;
   batchSize: number;
@@ -17,36 +19,111 @@ export interface TrainConfig {
   seed: number;
   /** Train on only the first N training images (quick runs); null = all 60k. */
   limit: number | null;
-  outDir: string;
+  /** Score the test set after every K-th epoch (and always after the last). */
+  evalEvery: number;
+  /** Score only the first N test images (per epoch and at export); null = all 10k. */
+  evalLimit: number | null;
+}
+
+export interface TrainConfig extends TrainRecipe {
+  models: ModelName[];
+  /** Where the model set goes; undefined = models/ for the full recipe, else the run folder. */
+  out?: string;
+  /** Allow a run that is not the full recipe to replace the shipped models. */
+  force: boolean;
+  /** A run folder to continue (its own recipe and models). */
+  resume?: string;
   dataDir?: string;
   cacheDir: string;
-  /** Skip training and export a saved checkpoint instead. */
-  fromCheckpoint?: string;
   help: boolean;
 }
 
-export const TRAIN_USAGE = `usage: deno task train [options]
-  --model NAME       mlp, cnn, cnn-aug or all (default all; repeat or comma-separate)
-  --epochs N         epochs (default 10; 16 for cnn-aug, which needs them to pass 99.5%)
-  --batch-size N     mini-batch size (default 64)
-  --lr X             Adam learning rate (default 0.001)
-  --schedule S       cosine (default) or constant learning rate over the epochs
-  --seed N           seed for initial weights, shuffling and augmentation (default 42)
-  --limit N          train on the first N images only (quick runs)
-  --out DIR          where models and metadata go (default models/)
-  --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
-  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
-  --from-checkpoint DIR  export a saved checkpoint instead of training`;
+/** The full default recipe, the one the shipped models were trained with. */
+export const DEFAULT_RECIPE: TrainRecipe = {
+  epochs: null,
+  batchSize: 64,
+  learningRate: 1e-3,
+  schedule: "cosine",
+  seed: 42,
+  limit: null,
+  evalEvery: 1,
+  evalLimit: null,
+};
 
-/**
- * The issue's default is 10 epochs. Under its heavy augmentation cnn-aug reached 99.46% after
- * 10 and 99.54% after 16 (cosine schedule), so it trains longer by default.
- */
-export const DEFAULT_EPOCHS: Record<ModelName, number> = { mlp: 10, cnn: 10, "cnn-aug": 16 };
+/** Each model's default epochs (architectures.ts). */
+export const DEFAULT_EPOCHS = Object.fromEntries(
+  MODEL_NAMES.map((name) => [name, ARCHITECTURES[name].defaultEpochs]),
+) as Record<ModelName, number>;
+
+export const TRAIN_USAGE = `usage: deno task train [options]
+  --model NAME       ${MODEL_NAMES.join(", ")} or all (default all; repeat or comma-separate)
+  --epochs N         epochs (default ${
+  MODEL_NAMES.map((name) => `${name} ${DEFAULT_EPOCHS[name]}`).join(", ")
+})
+  --batch-size N     mini-batch size (default ${DEFAULT_RECIPE.batchSize})
+  --lr X             Adam learning rate (default ${DEFAULT_RECIPE.learningRate})
+  --schedule S       cosine (default) or constant learning rate over the epochs
+  --seed N           seed for initial weights, shuffling and augmentation (default ${DEFAULT_RECIPE.seed})
+  --limit N          train on the first N of the 60,000 images only (quick runs)
+  --eval-every K     score the test set every K epochs and after the last (default 1)
+  --eval-limit N     score only the first N of the 10,000 test images
+  --out DIR          where the model set goes (default: models/ for the full default recipe,
+                     build/runs/<time>-<model>/ for any other run)
+  --force            let a run that is not the full recipe replace files in models/
+  --resume RUN_DIR   continue an interrupted run from its last finished epoch, or export it
+  --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
+  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)`;
 
 /** A mistake in the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+}
+
+const OPTIONS = {
+  model: { type: "string", multiple: true },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  lr: { type: "string" },
+  schedule: { type: "string" },
+  seed: { type: "string" },
+  limit: { type: "string" },
+  "eval-every": { type: "string" },
+  "eval-limit": { type: "string" },
+  out: { type: "string" },
+  force: { type: "boolean" },
+  resume: { type: "string" },
+  data: { type: "string" },
+  cache: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Flags that change the recipe: a resumed run keeps its own, so these are refused with --resume. */
+const RECIPE_FLAGS = [
+  "model",
+  "epochs",
+  "batch-size",
+  "lr",
+  "schedule",
+  "seed",
+  "limit",
+  "eval-every",
+  "eval-limit",
+] as const;
+
+/**
+ * `--lr -1` reads to node's parser as a flag "-1" ("argument is ambiguous"); joining a
+ * negative number to its flag lets the flag's own check say what is wrong with it.
+ */
+function joinNegativeValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].slice(2);
+    const takesValue = args[i].startsWith("--") &&
+      (OPTIONS as Record<string, { type: string }>)[flag]?.type === "string";
+    if (takesValue && /^-\d|^-\.\d/.test(args[i + 1] ?? "")) out.push(`${args[i]}=${args[++i]}`);
+    else out.push(args[i]);
+  }
+  return out;
 }
 
 function positiveInt(flag: string, value: string | undefined, fallback: number): number {
@@ -58,9 +135,17 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return n;
 }
 
-function modelList(values: string[]): ModelName[] {
+function optionalPositiveInt(flag: string, value: string | undefined): number | null {
+  return value === undefined ? null : positiveInt(flag, value, 0);
+}
+
+function modelList(values: string[] | undefined): ModelName[] {
+  if (values === undefined) return [...MODEL_NAMES];
   const names = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
-  if (names.length === 0 || names.includes("all")) return [...MODEL_NAMES];
+  if (names.length === 0) {
+    throw new UsageError(`--model wants a name (${MODEL_NAMES.join(", ")} or all), got ""`);
+  }
+  if (names.includes("all")) return [...MODEL_NAMES];
   for (const name of names) {
     if (!(MODEL_NAMES as readonly string[]).includes(name)) {
       throw new UsageError(`unknown model "${name}" (choose from ${MODEL_NAMES.join(", ")}, all)`);
@@ -73,57 +158,80 @@ function modelList(values: string[]): ModelName[] {
 export function parseTrainArgs(
   args: string[],
   env: { MNIST_DIR?: string; XDG_CACHE_HOME?: string; HOME?: string },
-  defaultOut: string,
 ): TrainConfig {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      options: {
-        model: { type: "string", multiple: true },
-        epochs: { type: "string" },
-        "batch-size": { type: "string" },
-        lr: { type: "string" },
-        schedule: { type: "string" },
-        seed: { type: "string" },
-        limit: { type: "string" },
-        out: { type: "string" },
-        data: { type: "string" },
-        cache: { type: "string" },
-        "from-checkpoint": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    parsed = parseArgs({ args: joinNegativeValues(args), strict: true, options: OPTIONS }).values;
   } catch (error) {
     // node's messages run to several sentences; the first says what was wrong.
     throw new UsageError(`${(error as Error).message.split(/\. |\n/)[0]} (see --help)`);
   }
-  const lr = parsed.lr === undefined ? 1e-3 : Number(parsed.lr);
+  if (parsed.resume !== undefined) {
+    const recipeFlag = RECIPE_FLAGS.find((flag) => parsed[flag] !== undefined);
+    if (recipeFlag) {
+      throw new UsageError(
+        `--resume continues the run with its own recipe and models; drop --${recipeFlag}`,
+      );
+    }
+  }
+  const lr = parsed.lr === undefined ? DEFAULT_RECIPE.learningRate : Number(parsed.lr);
   if (!(lr > 0 && lr < 1)) {
     throw new UsageError(`--lr wants a number in (0, 1), got "${parsed.lr}"`);
   }
-  const schedule = parsed.schedule ?? "cosine";
+  const schedule = parsed.schedule ?? DEFAULT_RECIPE.schedule;
   if (schedule !== "cosine" && schedule !== "constant") {
     throw new UsageError(`--schedule wants cosine or constant, got "${schedule}"`);
   }
-  const seed = parsed.seed === undefined ? 42 : Number(parsed.seed);
+  const seed = parsed.seed === undefined ? DEFAULT_RECIPE.seed : Number(parsed.seed);
   if (!Number.isInteger(seed) || seed < 0) {
     throw new UsageError(`--seed wants a non-negative integer, got "${parsed.seed}"`);
   }
-  const cacheHome = env.XDG_CACHE_HOME ?? (env.HOME ? `${env.HOME}/.cache` : ".cache");
+  if (parsed.out === "") throw new UsageError('--out wants a folder, got ""');
   return {
-    models: modelList(parsed.model ?? []),
-    epochs: parsed.epochs === undefined ? null : positiveInt("epochs", parsed.epochs, 0),
-    batchSize: positiveInt("batch-size", parsed["batch-size"], 64),
+    models: modelList(parsed.model),
+    epochs: optionalPositiveInt("epochs", parsed.epochs),
+    batchSize: positiveInt("batch-size", parsed["batch-size"], DEFAULT_RECIPE.batchSize),
     learningRate: lr,
     schedule,
     seed,
-    limit: parsed.limit === undefined ? null : positiveInt("limit", parsed.limit, 0),
-    outDir: parsed.out ?? defaultOut,
+    limit: optionalPositiveInt("limit", parsed.limit),
+    evalEvery: positiveInt("eval-every", parsed["eval-every"], DEFAULT_RECIPE.evalEvery),
+    evalLimit: optionalPositiveInt("eval-limit", parsed["eval-limit"]),
+    out: parsed.out,
+    force: parsed.force ?? false,
+    resume: parsed.resume,
     dataDir: parsed.data ?? env.MNIST_DIR,
-    cacheDir: parsed.cache ?? `${cacheHome}/digitlab/mnist`,
-    fromCheckpoint: parsed["from-checkpoint"],
+    cacheDir: parsed.cache ?? defaultCacheDir(env),
     help: parsed.help ?? false,
   };
+}
+
+/**
+ * How `recipe` differs from the full default recipe for `models`, as flags ("--limit 3000");
+ * empty for the full recipe. An explicit value equal to the default is no difference.
+ */
+export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[]): string[] {
+  const changes: string[] = [];
+  if (recipe.epochs !== null && models.some((name) => DEFAULT_EPOCHS[name] !== recipe.epochs)) {
+    changes.push(`--epochs ${recipe.epochs}`);
+  }
+  const flags: [keyof TrainRecipe, string][] = [
+    ["batchSize", "--batch-size"],
+    ["learningRate", "--lr"],
+    ["schedule", "--schedule"],
+    ["seed", "--seed"],
+    ["limit", "--limit"],
+    ["evalEvery", "--eval-every"],
+    ["evalLimit", "--eval-limit"],
+  ];
+  for (const [key, flag] of flags) {
+    if (recipe[key] !== DEFAULT_RECIPE[key]) changes.push(`${flag} ${recipe[key]}`);
+  }
+  return changes;
+}
+
+/** Only the recipe fields of a config (what a run folder records). */
+export function recipeOf(config: TrainRecipe): TrainRecipe {
+  const { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit } = config;
+  return { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit };
 }

@@ -1,7 +1,13 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { DEFAULT_EPOCHS, parseTrainArgs, UsageError } from "./train_options.ts";
+import {
+  DEFAULT_EPOCHS,
+  DEFAULT_RECIPE,
+  parseTrainArgs,
+  recipeChanges,
+  UsageError,
+} from "./train_options.ts";
 
-const parse = (args: string[], env = {}) => parseTrainArgs(args, env, "/out");
+const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
 function usageError(args: string[], fragment: string): void {
   try {
@@ -20,12 +26,18 @@ Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all
   deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug"]);
   deepStrictEqual([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
   deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
-  deepStrictEqual([config.dataDir, config.cacheDir, config.outDir], [
+  deepStrictEqual([config.dataDir, config.cacheDir, config.out], [
     "/data",
     "/home/u/.cache/digitlab/mnist",
-    "/out",
+    undefined,
   ]);
-  deepStrictEqual(config.limit, null);
+  deepStrictEqual([config.limit, config.evalEvery, config.evalLimit, config.force], [
+    null,
+    1,
+    null,
+    false,
+  ]);
+  deepStrictEqual(recipeChanges(config, config.models), []);
 });
 
 Deno.test("flags override defaults", () => {
@@ -63,4 +75,33 @@ Deno.test("bad flags are one-line usage errors", () => {
   usageError(["--lr", "-1"], "--lr");
   usageError(["--schedule", "step"], "--schedule");
   usageError(["--frobnicate"], "frobnicate");
+});
+
+Deno.test('--lr -1 and --model "" say what is wrong with the value', () => {
+  usageError(["--lr", "-1"], '--lr wants a number in (0, 1), got "-1"');
+  usageError(["--seed", "-3"], '--seed wants a non-negative integer, got "-3"');
+  usageError(["--model", ""], "--model wants a name");
+  usageError(["--model="], "--model wants a name");
+  usageError(["--out", ""], "--out wants a folder");
+});
+
+Deno.test("--eval-every, --eval-limit, --force and --resume parse; --resume keeps its recipe", () => {
+  const config = parse(["--eval-every", "2", "--eval-limit", "500", "--force"]);
+  deepStrictEqual([config.evalEvery, config.evalLimit, config.force], [2, 500, true]);
+  usageError(["--eval-every", "0"], "--eval-every wants a positive integer");
+  deepStrictEqual(parse(["--resume", "build/runs/x", "--out", "/o"]).resume, "build/runs/x");
+  usageError(["--resume", "build/runs/x", "--epochs", "2"], "drop --epochs");
+  usageError(["--resume", "build/runs/x", "--model", "cnn"], "drop --model");
+});
+
+Deno.test("recipeChanges lists every flag that leaves the full recipe, and only those", () => {
+  const config = parse(["--epochs", "3", "--limit", "10000", "--model", "cnn"]);
+  deepStrictEqual(recipeChanges(config, config.models), ["--epochs 3", "--limit 10000"]);
+  // Spelling out a default is still the full recipe.
+  const explicit = parse(["--model", "cnn", "--epochs", "10", "--seed", "42", "--lr", "0.001"]);
+  deepStrictEqual(recipeChanges(explicit, explicit.models), []);
+  deepStrictEqual(recipeChanges({ ...DEFAULT_RECIPE, epochs: 10 }, ["cnn-aug"]), ["--epochs 10"]);
+  deepStrictEqual(recipeChanges({ ...DEFAULT_RECIPE, evalLimit: 100 }, ["mlp"]), [
+    "--eval-limit 100",
+  ]);
 });

@@ -64,9 +64,21 @@ export function openApiDocument(routes: readonly RouterRoute[]) {
         "prepared the way MNIST's were: ink cropped, fitted into 20x20, centred by mass in 28x28.",
     },
     paths,
-    components: COMPONENTS,
+    // The admin scheme only when a served route uses it (--feedback off serves none).
+    components: Object.values(paths).some((ops) => Object.values(ops).some((op) => op.security))
+      ? { ...COMPONENTS, securitySchemes: SECURITY_SCHEMES }
+      : COMPONENTS,
   };
 }
+
+/** Bearer tokens for the admin routes (routes/api/feedback.ts). */
+const SECURITY_SCHEMES = {
+  adminToken: {
+    type: "http",
+    scheme: "bearer",
+    description: "The token in the server's --admin-token-file.",
+  },
+};
 
 const errorCodes = Object.keys(ERROR_STATUS);
 

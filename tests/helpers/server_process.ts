@@ -14,6 +14,8 @@ const READY_TIMEOUT_MS = 30_000;
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** The `--data-dir` it was given (the feedback database lives there). */
+  dataDir: string;
   /** Everything the process wrote so far (stdout and stderr). */
   output(): string;
   /** Resolves with the exit code once the process has ended. */
@@ -38,14 +40,23 @@ export interface StartOptions {
   entry?: string;
   /** Resource limits for the process, as `prlimit` options (e.g. `--nofile=1024:1024`). */
   prlimit?: string[];
+  /**
+   * `--data-dir`; a fresh temporary folder when absent (removed once the process has ended),
+   * so no test writes into the real user's data folder.
+   */
+  dataDir?: string;
 }
 
-/** The variables the systemd unit sets (`Environment=A=1 B=2` lines). */
+/**
+ * The variables the systemd unit sets (`Environment=A=1 B=2` lines), but those whose value
+ * holds a specifier only systemd expands (`%S`, `%d`: its state and credentials folders).
+ */
 async function unitEnvironment(): Promise<Record<string, string>> {
   const unit = await Deno.readTextFile(new URL("../../systemd/digitlab.service", import.meta.url));
   const pairs = unit.split("\n").filter((line) => line.startsWith("Environment="))
     .flatMap((line) => line.slice("Environment=".length).trim().split(/\s+/))
-    .map((pair) => pair.split(/=(.*)/s, 2) as [string, string]);
+    .map((pair) => pair.split(/=(.*)/s, 2) as [string, string])
+    .filter(([, value]) => !value.includes("%"));
   return Object.fromEntries(pairs);
 }
 
@@ -53,6 +64,8 @@ async function unitEnvironment(): Promise<Record<string, string>> {
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const task = await readCompileTask();
   const permissions = options.permissions ?? task.permissions;
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "digitlab-data-" });
   const deno = [
     Deno.execPath(),
     "run",
@@ -63,6 +76,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     "127.0.0.1",
     "--port",
     "0",
+    "--data-dir",
+    dataDir,
     ...(options.args ?? []),
   ];
   // prlimit execs the runtime, so the pid is the server's own.
@@ -85,6 +100,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const exited = child.status.then(async (status) => {
     ended = true;
     await collecting;
+    if (ownDataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     return status.code;
   });
 
@@ -102,6 +118,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   return {
     url: match[1],
     pid: child.pid,
+    dataDir,
     output: () => log,
     exited,
     async rssBytes() {

@@ -6,6 +6,7 @@
 import { createApp } from "../../app.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../../inference/model_registry.ts";
+import type { FeedbackOptions } from "../../routes/api/mod.ts";
 
 export interface TestServer {
   url: string;
@@ -17,6 +18,7 @@ export async function startTestServer(options: {
   modelsDir: string;
   preferred?: string;
   maxBodyBytes?: number;
+  feedback?: FeedbackOptions;
 }): Promise<TestServer> {
   await initImageDecoders();
   const dir = new URL(`file://${options.modelsDir.replace(/\/?$/, "/")}`);
@@ -24,7 +26,11 @@ export async function startTestServer(options: {
     preferred: options.preferred ?? "cnn-aug",
     required: false,
   });
-  const app = createApp({ registry, maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024 });
+  const app = createApp({
+    registry,
+    maxBodyBytes: options.maxBodyBytes ?? 2 * 1024 * 1024,
+    feedback: options.feedback,
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
