@@ -5,8 +5,8 @@
  * @module
  */
 
-/** The three architectures the project trains and serves. */
-export const MODEL_NAMES = ["mlp", "cnn", "cnn-aug"] as const;
+/** The tutorial's three architectures and `draw` (real handwriting), trained and served. */
+export const MODEL_NAMES = ["mlp", "cnn", "cnn-aug", "draw"] as const;
 export type ModelName = typeof MODEL_NAMES[number];
 
 /** Pixel normalisation: (pixel / 255 - mean) / std, MNIST's usual constants. */

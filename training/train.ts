@@ -11,6 +11,8 @@ import { writeFileAtomic } from "../lib/atomic_write.ts";
 import { buildModel, usesAugmentation } from "./architectures.ts";
 import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
+import { DrawAugmenter } from "./draw_augment.ts";
+import { prepareDrawData } from "./draw_data.ts";
 import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import { writeInt8Variant } from "./int8_variant.ts";
@@ -49,7 +51,14 @@ function epochLine(name: string, epochs: number, r: EpochRecord): string {
 }
 
 async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, backend: string) {
-  const trainSet = firstImages(mnist.train, config.limit);
+  // `draw` trains on pen strokes and pen-rendered MNIST too (draw_data.ts).
+  const trainSet = name === "draw"
+    ? (await prepareDrawData(mnist, {
+      seed: config.seed,
+      pendigitsDir: config.pendigitsDir,
+      limit: config.limit,
+    })).train
+    : firstImages(mnist.train, config.limit);
   const epochs = config.epochs ?? DEFAULT_EPOCHS[name];
   const model = buildModel(name, config.seed);
   const started = performance.now();
@@ -59,6 +68,7 @@ async function trainOne(name: ModelName, config: TrainConfig, mnist: Mnist, back
     learningRate: config.learningRate,
     schedule: config.schedule,
     augment: usesAugmentation(name),
+    augmenter: name === "draw" ? new DrawAugmenter(new Random(config.seed + 1)) : undefined,
     seed: config.seed,
     normalisation: MNIST_NORMALISATION,
     label: name,

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, Normalisation } from "../lib/model_metadata.ts";
 import { Augmenter } from "./augment.ts";
+import type { ImageAugmenter } from "./draw_augment.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
@@ -23,6 +24,8 @@ export interface TrainOptions {
   learningRate: number;
   schedule: Schedule;
   augment: boolean;
+  /** The augmentation when `augment` is set (default the tutorial's, augment.ts). */
+  augmenter?: ImageAugmenter;
   seed: number;
   normalisation: Normalisation;
   /** Called after each epoch, e.g. to print a plain log line. */
@@ -48,7 +51,7 @@ export function fillBatch(
   indices: ArrayLike<number>,
   normalisation: Normalisation,
   target: Float32Array,
-  augmenter?: Augmenter,
+  augmenter?: ImageAugmenter,
 ): void {
   const source = new Float32Array(PIXELS);
   const scratch = new Float32Array(PIXELS);
@@ -92,7 +95,9 @@ export function train(
   options: TrainOptions,
 ): EpochRecord[] {
   const random = new Random(options.seed);
-  const augmenter = options.augment ? new Augmenter(new Random(options.seed + 1)) : undefined;
+  const augmenter = options.augment
+    ? options.augmenter ?? new Augmenter(new Random(options.seed + 1))
+    : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   const order = Uint32Array.from({ length: trainSet.count }, (_, i) => i);
   const batches = Math.ceil(trainSet.count / options.batchSize);
