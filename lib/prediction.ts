@@ -21,6 +21,12 @@ export interface Prediction {
   probabilities: number[];
   model: string;
   top3: { digit: number; probability: number }[];
+  /** False when the answer should not be trusted: then `reason` says why (lib/confidence.ts). */
+  confident: boolean;
+  /** The second most likely digit. */
+  runnerUp: { digit: number; probability: number };
+  /** Why the answer is not confident: ink that cannot be a digit, a low or close call. */
+  reason?: string;
   /** The field the model saw, row-major, 0..1 where 1 = ink, before mean/std normalisation. */
   input: number[];
   /** Digits in the batch this request ran in (dynamic batching). */

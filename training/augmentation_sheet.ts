@@ -5,7 +5,7 @@
  * @module
  */
 import { encode } from "fast-png";
-import type { Augmenter } from "./augment.ts";
+import type { ImageAugmenter } from "./draw_augment.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 
 const SIDE = 28;
@@ -14,7 +14,7 @@ const GAP = 2;
 /** Renders `rows` digits with `variants` augmentations each, enlarged by `scale`. */
 export function augmentationSheet(
   set: DigitSet,
-  augmenter: Augmenter,
+  augmenter: ImageAugmenter,
   rows = 8,
   variants = 9,
   scale = 2,

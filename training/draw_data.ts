@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { DataSet } from "../lib/model_metadata.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { penRenderedMnist } from "./pen_mnist.ts";
@@ -13,6 +14,7 @@ import {
   HELD_OUT_WRITERS,
   loadPendigits,
   type PenDigit,
+  type Pendigits,
   PENDIGITS_FILE,
   splitByWriter,
 } from "./pendigits.ts";
@@ -22,17 +24,6 @@ import { PAD_SIZE, strokeField } from "./stroke_field.ts";
 
 const PIXELS = 784;
 
-/** One data set a model was trained or validated on, as its metadata records it. */
-export interface DataSource {
-  name: string;
-  /** How it was used: trained on, or held out for validation and calibration. */
-  use: "train" | "held-out";
-  count: number;
-  sha256: Record<string, string>;
-  credit?: string;
-  licence?: string;
-}
-
 export const PENDIGITS_CREDIT =
   "UCI Pen-Based Recognition of Handwritten Digits (E. Alpaydin, F. Alimoglu, Bogazici " +
   "University, 1998), doi:10.24432/C5MG6K";
@@ -41,9 +32,9 @@ export interface DrawDataOptions {
   seed: number;
   /** Where pendigits-orig.tra is; undefined = train on the MNIST parts only. */
   pendigitsDir?: string;
-  /** Pen-rendered copies of MNIST training digits (default: one per digit). */
+  /** Pen-rendered copies of MNIST training digits (default PEN_MNIST_SHARE of them). */
   penMnistCount?: number;
-  /** Augmented renderings of each training writer's digit. */
+  /** Augmented renderings of each training writer's digit (default STROKE_COPIES). */
   strokeCopies?: number;
   /** Train on the first N MNIST digits only (quick runs). */
   limit?: number | null;
@@ -54,7 +45,7 @@ export interface DrawData {
   train: DigitSet;
   /** The held-out writers' digits (strokes), or null without the pendigits data. */
   heldOut: PenDigit[] | null;
-  sources: DataSource[];
+  sources: DataSet[];
 }
 
 /** Concatenates digit sets. */
@@ -121,58 +112,47 @@ function firstDigits(set: DigitSet, limit: number | null | undefined): DigitSet 
   };
 }
 
-/** Builds the training set and says what went into it. */
-export async function prepareDrawData(mnist: Mnist, options: DrawDataOptions): Promise<DrawData> {
-  const log = options.log ?? console.log;
-  const random = new Random(options.seed + 1000);
-  const mnistTrain = firstDigits(mnist.train, options.limit);
-  let started = performance.now();
-  const pen = penRenderedMnist(
-    mnistTrain,
-    options.penMnistCount ?? Math.round(mnistTrain.count * 0.4),
-    random,
-  );
-  log(
-    `draw data: ${pen.count} pen-rendered MNIST digits (${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s)`,
-  );
-  const sources: DataSource[] = [
-    { name: "MNIST training digits", use: "train", count: mnistTrain.count, sha256: mnist.sha256 },
+/** Pen-rendered MNIST digits per MNIST training digit. */
+export const PEN_MNIST_SHARE = 0.4;
+/** Augmented renderings of each training writer's digit. */
+export const STROKE_COPIES = 4;
+
+/**
+ * What a `draw` model was trained and validated on, for its metadata: derived from the
+ * inputs alone, so a model exported from a checkpoint records the same.
+ */
+export function drawDataSets(
+  mnist: Pick<Mnist, "sha256">,
+  mnistCount: number,
+  pendigits: Pendigits | null,
+): DataSet[] {
+  const sets: DataSet[] = [
+    { name: "MNIST training digits", use: "train", count: mnistCount, sha256: mnist.sha256 },
     {
-      name: "MNIST training digits redrawn with a round pen",
+      name: "MNIST training digits redrawn with a round pen of random width",
       use: "train",
-      count: pen.count,
+      count: Math.round(mnistCount * PEN_MNIST_SHARE),
       sha256: mnist.sha256,
     },
   ];
-  const sets = [mnistTrain, pen];
-  let heldOut: PenDigit[] | null = null;
-  if (options.pendigitsDir) {
-    const pendigits = await loadPendigits(options.pendigitsDir);
-    const split = splitByWriter(pendigits.digits);
-    heldOut = split.heldOut;
-    started = performance.now();
-    const strokes = renderPenDigits(split.train, options.strokeCopies ?? 4, random);
-    log(
-      `draw data: ${strokes.count} renderings of ${split.train.length} pen digits by the ` +
-        `training writers (${((performance.now() - started) / 1000).toFixed(1)} s); ` +
-        `${heldOut.length} digits of writers ${HELD_OUT_WRITERS.join(", ")} held out`,
-    );
-    sets.push(strokes);
+  if (pendigits) {
+    const { train, heldOut } = splitByWriter(pendigits.digits);
     const sha256 = { [PENDIGITS_FILE]: pendigits.sha256 };
     const credit = PENDIGITS_CREDIT, licence = "CC BY 4.0";
-    sources.push(
+    sets.push(
       {
-        name: "pendigits, training writers' strokes",
+        name: `pendigits strokes of the 24 training writers, ${STROKE_COPIES} augmented ` +
+          "renderings each",
         use: "train",
-        count: split.train.length,
+        count: train.length,
         sha256,
         credit,
         licence,
       },
       {
-        name: `pendigits, held-out writers ${HELD_OUT_WRITERS.join(", ")}`,
+        name: `pendigits strokes of writers ${
+          HELD_OUT_WRITERS.join(", ")
+        } (validation, calibration)`,
         use: "held-out",
         count: heldOut.length,
         sha256,
@@ -180,11 +160,44 @@ export async function prepareDrawData(mnist: Mnist, options: DrawDataOptions): P
         licence,
       },
     );
+  }
+  return sets;
+}
+
+/** Builds the training set and says what went into it. */
+export async function prepareDrawData(mnist: Mnist, options: DrawDataOptions): Promise<DrawData> {
+  const log = options.log ?? console.log;
+  const random = new Random(options.seed + 1000);
+  const mnistTrain = firstDigits(mnist.train, options.limit);
+  let started = performance.now();
+  const penCount = options.penMnistCount ?? Math.round(mnistTrain.count * PEN_MNIST_SHARE);
+  const pen = penRenderedMnist(mnistTrain, penCount, random);
+  log(`draw data: ${pen.count} pen-rendered MNIST digits (${seconds(started)} s)`);
+  const sets = [mnistTrain, pen];
+  let heldOut: PenDigit[] | null = null;
+  const pendigits = options.pendigitsDir ? await loadPendigits(options.pendigitsDir) : null;
+  if (pendigits) {
+    const split = splitByWriter(pendigits.digits);
+    heldOut = split.heldOut;
+    started = performance.now();
+    const strokes = renderPenDigits(split.train, options.strokeCopies ?? STROKE_COPIES, random);
+    log(
+      `draw data: ${strokes.count} renderings of ${split.train.length} pen digits by the ` +
+        `training writers (${seconds(started)} s); ` +
+        `${heldOut.length} digits of writers ${HELD_OUT_WRITERS.join(", ")} held out`,
+    );
+    sets.push(strokes);
   } else {
     log(
       "draw data: no pendigits data (--pendigits DIR or PENDIGITS_DIR): training on MNIST and " +
         "pen-rendered MNIST only, with no held-out writers to calibrate on",
     );
   }
-  return { train: concatSets(sets), heldOut, sources };
+  return {
+    train: concatSets(sets),
+    heldOut,
+    sources: drawDataSets(mnist, mnistTrain.count, pendigits),
+  };
 }
+
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);

@@ -13,6 +13,7 @@ import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import { DrawAugmenter } from "./draw_augment.ts";
 import { prepareDrawData } from "./draw_data.ts";
+import { drawMetadata } from "./draw_export.ts";
 import { loadCheckpoint, type RunRecord, saveCheckpoint } from "./checkpoint.ts";
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import { writeInt8Variant } from "./int8_variant.ts";
@@ -100,7 +101,9 @@ async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, bac
   let sheet: string | undefined;
   if (usesAugmentation(name)) {
     sheet = `${name}-augmentations.png`;
-    const png = augmentationSheet(mnist.train, new Augmenter(new Random(config.seed)));
+    const random = new Random(config.seed);
+    const augmenter = name === "draw" ? new DrawAugmenter(random) : new Augmenter(random);
+    const png = augmentationSheet(mnist.train, augmenter);
     await writeFileAtomic(`${config.outDir}/${sheet}`, png);
   }
   const metadata = buildMetadata({
@@ -127,6 +130,19 @@ async function exportOne(name: ModelName, config: TrainConfig, mnist: Mnist, bac
   if (int8) {
     metadata.int8 = int8;
     console.log(`${name}: int8 test accuracy ${(int8.testAccuracy * 100).toFixed(2)}%`);
+  }
+  if (name === "draw") {
+    const served = int8 ? int8.file : `${name}.onnx`;
+    Object.assign(
+      metadata,
+      await drawMetadata({
+        mnist,
+        mnistCount: Math.min(config.limit ?? Infinity, mnist.train.count),
+        pendigitsDir: config.pendigitsDir,
+        served: { file: served, bytes: await Deno.readFile(`${config.outDir}/${served}`) },
+        normalisation: MNIST_NORMALISATION,
+      }),
+    );
   }
   await writeFileAtomic(`${config.outDir}/${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
   console.log(

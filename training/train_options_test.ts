@@ -17,9 +17,9 @@ function usageError(args: string[], fragment: string): void {
 
 Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all models", () => {
   const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
-  assertEquals(config.models, ["mlp", "cnn", "cnn-aug"]);
+  assertEquals(config.models, ["mlp", "cnn", "cnn-aug", "draw"]);
   assertEquals([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
-  assertEquals(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
+  assertEquals(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 5 });
   assertEquals([config.dataDir, config.cacheDir, config.outDir], [
     "/data",
     "/home/u/.cache/digitlab/mnist",

@@ -1,0 +1,64 @@
+/**
+ * Whether an answer deserves trust, and if not, why: the ink cannot be a digit
+ * (ink_shape.ts), the top probability is low, or the top two are close. Probabilities are the
+ * calibrated ones (calibration.ts), so "low" means the same for every model.
+ *
+ * Pure TypeScript: the server writes these fields and the page can recompute them.
+ *
+ * @module
+ */
+import { type InkProblem, inkProblem, measureInk } from "./ink_shape.ts";
+
+/** Where trust ends. */
+export const CONFIDENCE_LIMITS = {
+  /** Below this top probability an answer is not confident. */
+  minTop: 0.85,
+  /** Top two closer than this (difference of probabilities) is a close call. */
+  minMargin: 0.3,
+} as const;
+
+export interface Confidence {
+  confident: boolean;
+  /** The second most likely digit. */
+  runnerUp: { digit: number; probability: number };
+  /** Why the answer is not confident; absent when it is. */
+  reason?: string;
+}
+
+const INK_REASONS: Record<InkProblem, string> = {
+  dot: "a dot, not a digit",
+  line: "a straight line, not a digit",
+  filled: "a filled blob, not a digit",
+  scribble: "a scribble, not a digit",
+};
+
+const percent = (p: number) => `${(p * 100).toFixed(0)}%`;
+
+/**
+ * Assesses an answer from its (calibrated) probabilities and the 28x28 field the model read.
+ *
+ * @example
+ * ```ts
+ * import { assessAnswer } from "./confidence.ts";
+ * const field = new Float32Array(784); // a real field comes from mnistField
+ * const { confident, reason } = assessAnswer([0.5, 0.45, 0.05, 0, 0, 0, 0, 0, 0, 0], field);
+ * console.log(confident, reason); // false "close call: 0 or 1"
+ * ```
+ */
+export function assessAnswer(probabilities: ArrayLike<number>, field: Float32Array): Confidence {
+  let top = 0, second = -1;
+  for (let d = 1; d < probabilities.length; d++) {
+    if (probabilities[d] > probabilities[top]) second = top, top = d;
+    else if (second < 0 || probabilities[d] > probabilities[second]) second = d;
+  }
+  if (second < 0) second = top === 0 ? 1 : 0;
+  const runnerUp = { digit: second, probability: probabilities[second] };
+  const problem = inkProblem(measureInk(field));
+  const p = probabilities[top];
+  let reason: string | undefined;
+  if (problem) reason = INK_REASONS[problem];
+  else if (p - runnerUp.probability < CONFIDENCE_LIMITS.minMargin) {
+    reason = `close call: ${top} or ${second}`;
+  } else if (p < CONFIDENCE_LIMITS.minTop) reason = `low top probability (${percent(p)})`;
+  return reason ? { confident: false, runnerUp, reason } : { confident: true, runnerUp };
+}
