@@ -46,12 +46,9 @@ const percent = (p: number) => `${(p * 100).toFixed(0)}%`;
  * ```
  */
 export function assessAnswer(probabilities: ArrayLike<number>, field: Float32Array): Confidence {
-  let top = 0, second = -1;
-  for (let d = 1; d < probabilities.length; d++) {
-    if (probabilities[d] > probabilities[top]) second = top, top = d;
-    else if (second < 0 || probabilities[d] > probabilities[second]) second = d;
-  }
-  if (second < 0) second = top === 0 ? 1 : 0;
+  // Ranked as the answer's top3 is (a stable sort: ties keep the lower digit first).
+  const [top, second] = Array.from(probabilities, (_, d) => d)
+    .sort((a, b) => probabilities[b] - probabilities[a]);
   const runnerUp = { digit: second, probability: probabilities[second] };
   const problem = inkProblem(measureInk(field));
   const p = probabilities[top];
