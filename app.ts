@@ -6,7 +6,7 @@
  * @module
  */
 import { Hono } from "hono";
-import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
+import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
@@ -17,7 +17,8 @@ import {
   requestLimits,
   type UploadsInProgress,
 } from "./middleware/mod.ts";
-import { type LogFormat, observeRequests } from "./metrics/observe.ts";
+import { defaultSecurityHeaders } from "./middleware/security_headers.ts";
+import { type LogFormat, type ObservedEnv, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
 import { pageRoutes } from "./routes/pages.ts";
@@ -47,20 +48,24 @@ export interface AppOptions {
  *
  * @example
  * ```ts
+ * import { loadModels } from "./inference/model_registry.ts";
+ *
+ * const models = new URL("./models/", import.meta.url);
+ * const { registry } = await loadModels(models, { preferred: "cnn-aug", required: false });
  * const app = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024 });
  * Deno.serve({ port: 8000 }, app.fetch);
  * ```
  */
-export function createApp(options: AppOptions): Hono {
+export function createApp(options: AppOptions): Hono<ObservedEnv> {
   const { registry } = options;
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
     new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
   engine.observeBatches((rows, ms, queueMs) => metrics.observeBatch(rows, ms, queueMs));
-  const app = new Hono();
+  const app = new Hono<ObservedEnv>();
   // Observation first, so refusals by the limits are counted and logged too.
   app.use(observeRequests({ metrics, logFormat: options.logFormat ?? "none" }));
-  app.use(baseSecurityHeaders());
+  app.use(defaultSecurityHeaders());
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
   app.route("/", apiRoutes({ ...options, engine, metrics }));
@@ -111,43 +116,4 @@ function codeForStatus(status: number): ErrorCode {
     default:
       return "bad_request";
   }
-}
-
-/** A strict policy for what is not HTML (JSON, scripts, images): it loads nothing. */
-const NON_HTML_POLICY = "default-src 'none'; frame-ancestors 'none'";
-
-/** HTML the UI did not cover (errors, /docs sets its own): same-origin scripts only. */
-const HTML_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
-/** The headers every answer gets unless its route set them; built once, not per request. */
-function securityDefaults(policy: string): [string, string][] {
-  return [
-    ["Content-Security-Policy", policy],
-    ["X-Content-Type-Options", "nosniff"],
-    ["Referrer-Policy", "no-referrer"],
-    ["X-Frame-Options", "DENY"],
-    ["Cross-Origin-Opener-Policy", "same-origin"],
-    ["Cross-Origin-Resource-Policy", "same-origin"],
-  ];
-}
-
-const HTML_DEFAULTS = securityDefaults(HTML_POLICY);
-
-const NON_HTML_DEFAULTS = securityDefaults(NON_HTML_POLICY);
-
-/**
- * Fills in the security headers a response lacks (the UI sets its own policy on its pages; this
- * fills in the rest).
- */
-function baseSecurityHeaders(): MiddlewareHandler {
-  return async function setBaseSecurityHeaders(c, next) {
-    await next();
-    const headers = c.res.headers;
-    const isHtml = headers.get("content-type")?.startsWith("text/html") ?? false;
-    for (const [name, value] of isHtml ? HTML_DEFAULTS : NON_HTML_DEFAULTS) {
-      if (!headers.has(name)) headers.set(name, value);
-    }
-  };
 }

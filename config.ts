@@ -50,6 +50,163 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** One flag: its variable, how its value reads in the usage text, its help, and its parser. */
+interface FlagSpec<T> {
+  /** The environment variable read when the flag is absent. */
+  env: string;
+  /** The value's placeholder in the usage text (`PORT`, `MS`). */
+  value: string;
+  /** What the flag does, for the usage text. */
+  help: string;
+  /** The default as the usage text shows it (the parser holds the default itself). */
+  shown: string;
+  /** The flag's value from its text: undefined when neither flag nor variable is set. */
+  parse(text: string | undefined, flag: string): T;
+}
+
+/**
+ * Every option, once: the usage text, the environment variables (ENV_NAMES, and so the
+ * compile task's `--allow-env` list, which a test compares) and the parsing come from here.
+ */
+const FLAGS = {
+  host: {
+    env: "HOST",
+    value: "HOST",
+    help: "interface to listen on",
+    shown: DEFAULTS.host,
+    parse: (text) => text ?? DEFAULTS.host,
+  },
+  port: {
+    env: "PORT",
+    value: "PORT",
+    help: "TCP port, 0 picks a free one",
+    shown: `${DEFAULTS.port}`,
+    parse: integer(DEFAULTS.port, 0, 65535),
+  },
+  models: {
+    env: "DIGITLAB_MODELS",
+    value: "DIR",
+    help: "folder of <name>.onnx + <name>.json models",
+    shown: "the models shipped with digitlab",
+    parse: (text) => text || undefined,
+  },
+  model: {
+    env: "DIGITLAB_MODEL",
+    value: "NAME",
+    help: "default model",
+    shown: `${DEFAULTS.model}, or the most accurate one present`,
+    parse: (text) => text,
+  },
+  precision: {
+    env: "DIGITLAB_PRECISION",
+    value: "P",
+    help: "int8: run a model's int8 twin (<name>.int8.onnx) where it has one, ~1.5x faster " +
+      "at the same MNIST accuracy; fp32: always the float file",
+    shown: "int8",
+    parse: oneOf(PRECISIONS, "int8"),
+  },
+  "max-body": {
+    env: "DIGITLAB_MAX_BODY",
+    value: "BYTES",
+    help: "largest accepted request body",
+    shown: "2 MiB",
+    parse: integer(DEFAULTS.maxBodyBytes, 1024, 256 * 1024 * 1024),
+  },
+  "max-concurrent": {
+    env: "DIGITLAB_MAX_CONCURRENT",
+    value: "N",
+    help: "predictions in progress at once; more get 503 + Retry-After",
+    shown: `${DEFAULT_LIMITS.maxConcurrent}`,
+    parse: integer(DEFAULT_LIMITS.maxConcurrent, 1, 100_000),
+  },
+  "request-timeout": {
+    env: "DIGITLAB_REQUEST_TIMEOUT",
+    value: "MS",
+    help: "deadline for a prediction, upload included: 408 for a body still arriving, 503 " +
+      "for work still running",
+    shown: `${DEFAULT_LIMITS.requestTimeoutMs}`,
+    parse: integer(DEFAULT_LIMITS.requestTimeoutMs, 100, 3_600_000),
+  },
+  "rate-limit": {
+    env: "DIGITLAB_RATE_LIMIT",
+    value: "N",
+    help: "requests per second per client IP, 0 = off; past it 429 + Retry-After",
+    shown: "off",
+    parse: integer(0, 0, 1_000_000),
+  },
+  "rate-burst": {
+    env: "DIGITLAB_RATE_BURST",
+    value: "N",
+    help: "requests a client may send at once",
+    shown: "twice --rate-limit",
+    // The default depends on --rate-limit: filled in by parseConfig.
+    parse: integer(undefined, 1, 1_000_000),
+  },
+  "cors-origins": {
+    env: "DIGITLAB_CORS_ORIGINS",
+    value: "LIST",
+    help: "comma-separated origins (https://host[:port], or *) allowed to call the API from " +
+      "browsers",
+    shown: "none: CORS off",
+    parse: origins,
+  },
+  workers: {
+    env: "DIGITLAB_WORKERS",
+    value: "N",
+    help: "inference workers (decode, preprocessing, model) beside the HTTP thread; 0 runs " +
+      "them on it",
+    shown: `${DEFAULT_ENGINE.workers}`,
+    parse: integer(DEFAULT_ENGINE.workers, 0, 64),
+  },
+  "ort-threads": {
+    env: "DIGITLAB_ORT_THREADS",
+    value: "N",
+    help: "onnxruntime WASM threads per worker, or on the main thread with --workers 0",
+    shown: `${DEFAULT_ENGINE.ortThreads}`,
+    parse: integer(DEFAULT_ENGINE.ortThreads, 1, 64),
+  },
+  "preprocess-in": {
+    env: "DIGITLAB_PREPROCESS_IN",
+    value: "W",
+    help: "where images are decoded and preprocessed: workers (beside the model) or main " +
+      "(the HTTP thread, pipelined with the workers' inference)",
+    shown: DEFAULT_ENGINE.preprocessIn,
+    parse: oneOf(["workers", "main"] as const, DEFAULT_ENGINE.preprocessIn),
+  },
+  "max-batch": {
+    env: "DIGITLAB_MAX_BATCH",
+    value: "N",
+    help: "most digits run as one batch",
+    shown: `${DEFAULT_ENGINE.maxBatch}`,
+    parse: integer(DEFAULT_ENGINE.maxBatch, 1, 1024),
+  },
+  "batch-wait": {
+    env: "DIGITLAB_BATCH_WAIT",
+    value: "MS",
+    help: "how long a batch may wait for more requests when a worker is free; 0 never waits",
+    shown: `${DEFAULT_ENGINE.maxWaitMs}`,
+    parse: milliseconds(DEFAULT_ENGINE.maxWaitMs, 100),
+  },
+  "log-format": {
+    env: "DIGITLAB_LOG_FORMAT",
+    value: "F",
+    help: "one line per request on stdout: json, text or none",
+    shown: "json",
+    parse: oneOf(LOG_FORMATS, "json"),
+  },
+} satisfies Record<string, FlagSpec<unknown>>;
+
+type FlagValues = { [K in keyof typeof FLAGS]: ReturnType<(typeof FLAGS)[K]["parse"]> };
+
+/** The environment variables this program reads (the only ones `--allow-env` needs). */
+export const ENV_NAMES: string[] = Object.values(FLAGS).map((flag) => flag.env);
+
+/** Variables read by packages, not by us: the compile task's `--allow-env` must grant them. */
+export const PACKAGE_ENV_NAMES = [
+  // imagescript's wasm loaders pick their SIMD build by it (inference/image_decode.ts).
+  "IMAGESCRIPT_WASM_SIMD",
+];
+
 export const USAGE = `digitlab: handwritten digit recognition (web UI + JSON API)
 
 Usage:
@@ -57,68 +214,34 @@ Usage:
   digitlab healthcheck [options]   exit 0 when GET /health on --host/--port answers healthy
 
 Options:
-  --host HOST        interface to listen on (env HOST; default ${DEFAULTS.host})
-  --port PORT        TCP port, 0 picks a free one (env PORT; default ${DEFAULTS.port})
-  --models DIR       folder of <name>.onnx + <name>.json models (env DIGITLAB_MODELS;
-                     default: the models shipped with digitlab)
-  --model NAME       default model (env DIGITLAB_MODEL; default ${DEFAULTS.model}, or the most
-                     accurate one present)
-  --precision P      int8: run a model's int8 twin (<name>.int8.onnx) where it has one,
-                     ~1.5x faster at the same MNIST accuracy; fp32: always the float file
-                     (env DIGITLAB_PRECISION; default int8)
-  --max-body BYTES   largest accepted request body (env DIGITLAB_MAX_BODY; default 2 MiB)
-  --max-concurrent N predictions in progress at once; more get 503 + Retry-After
-                     (env DIGITLAB_MAX_CONCURRENT; default ${DEFAULT_LIMITS.maxConcurrent})
-  --request-timeout MS
-                     deadline for a prediction, upload included: 408 for a body still
-                     arriving, 503 for work still running (env DIGITLAB_REQUEST_TIMEOUT;
-                     default ${DEFAULT_LIMITS.requestTimeoutMs})
-  --rate-limit N     requests per second per client IP, 0 = off (env DIGITLAB_RATE_LIMIT;
-                     default off); past it 429 + Retry-After
-  --rate-burst N     requests a client may send at once (env DIGITLAB_RATE_BURST;
-                     default twice --rate-limit)
-  --cors-origins LIST
-                     comma-separated origins (https://host[:port], or *) allowed to call the
-                     API from browsers (env DIGITLAB_CORS_ORIGINS; default none: CORS off)
-  --workers N        inference workers (decode, preprocessing, model) beside the HTTP thread;
-                     0 runs them on it (env DIGITLAB_WORKERS; default ${DEFAULT_ENGINE.workers})
-  --ort-threads N    onnxruntime WASM threads per worker, or on the main thread with
-                     --workers 0 (env DIGITLAB_ORT_THREADS; default ${DEFAULT_ENGINE.ortThreads})
-  --preprocess-in W  where images are decoded and preprocessed: workers (beside the model) or
-                     main (the HTTP thread, pipelined with the workers' inference)
-                     (env DIGITLAB_PREPROCESS_IN; default ${DEFAULT_ENGINE.preprocessIn})
-  --max-batch N      most digits run as one batch (env DIGITLAB_MAX_BATCH; default
-                     ${DEFAULT_ENGINE.maxBatch})
-  --batch-wait MS    how long a batch may wait for more requests when a worker is free;
-                     0 never waits (env DIGITLAB_BATCH_WAIT; default ${DEFAULT_ENGINE.maxWaitMs})
-  --log-format F     one line per request on stdout: json, text or none
-                     (env DIGITLAB_LOG_FORMAT; default json)
-  --help             show this help
-  --version          print the version
-`;
+${
+  Object.entries(FLAGS).map(([name, flag]) =>
+    usageEntry(
+      `--${name} ${flag.value}`,
+      `${flag.help} (env\u00a0${flag.env}; default ${flag.shown})`,
+    )
+  ).join("")
+}${usageEntry("--help", "show this help")}${usageEntry("--version", "print the version")}`;
 
-/** The environment variables this program reads (the only ones `--allow-env` needs). */
-export const ENV_NAMES = [
-  "HOST",
-  "PORT",
-  "DIGITLAB_MODELS",
-  "DIGITLAB_MODEL",
-  "DIGITLAB_PRECISION",
-  "DIGITLAB_MAX_BODY",
-  // Limits (middleware/).
-  "DIGITLAB_MAX_CONCURRENT",
-  "DIGITLAB_REQUEST_TIMEOUT",
-  "DIGITLAB_RATE_LIMIT",
-  "DIGITLAB_RATE_BURST",
-  "DIGITLAB_CORS_ORIGINS",
-  // Serving (inference/engine.ts, metrics/observe.ts).
-  "DIGITLAB_WORKERS",
-  "DIGITLAB_ORT_THREADS",
-  "DIGITLAB_PREPROCESS_IN",
-  "DIGITLAB_MAX_BATCH",
-  "DIGITLAB_BATCH_WAIT",
-  "DIGITLAB_LOG_FORMAT",
-];
+/**
+ * One option's lines: its name in a column of 19, the help wrapped at 92 characters (never
+ * inside a no-break space, so "(env NAME;" stays on one line).
+ */
+function usageEntry(name: string, help: string): string {
+  const indent = " ".repeat(21);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of help.split(" ")) {
+    if (line && indent.length + line.length + 1 + word.length > 92) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  const head = `  ${name}`;
+  const first = head.length < indent.length ? head.padEnd(indent.length) : `${head}\n${indent}`;
+  return `${first}${lines.join(`\n${indent}`).replaceAll("\u00a0", " ")}\n`;
+}
 
 /**
  * Builds the configuration from `args` and `env` (flags win over variables). Throws ConfigError
@@ -137,23 +260,7 @@ export function parseConfig(
       allowPositionals: true,
       strict: true,
       options: {
-        host: { type: "string" },
-        port: { type: "string" },
-        models: { type: "string" },
-        model: { type: "string" },
-        precision: { type: "string" },
-        "max-body": { type: "string" },
-        "max-concurrent": { type: "string" },
-        "request-timeout": { type: "string" },
-        "rate-limit": { type: "string" },
-        "rate-burst": { type: "string" },
-        "cors-origins": { type: "string" },
-        workers: { type: "string" },
-        "ort-threads": { type: "string" },
-        "preprocess-in": { type: "string" },
-        "max-batch": { type: "string" },
-        "batch-wait": { type: "string" },
-        "log-format": { type: "string" },
+        ...Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: "string" }])),
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -175,116 +282,75 @@ export function parseConfig(
     : positionals[0] === "healthcheck"
     ? "healthcheck"
     : "serve";
-  const modelsPath = values.models ?? env.DIGITLAB_MODELS;
-  const namedModel = values.model ?? env.DIGITLAB_MODEL;
+  const given = values as Record<string, string | boolean | undefined>;
+  const flags = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]) => {
+      const text = (given[name] as string | undefined) ?? env[flag.env];
+      return [name, (flag.parse as FlagSpec<unknown>["parse"])(text, name)];
+    }),
+  ) as FlagValues;
+  const rate = flags["rate-limit"];
   return {
     command,
-    host: values.host ?? env.HOST ?? DEFAULTS.host,
-    port: integer(values.port ?? env.PORT, DEFAULTS.port, "port", 0, 65535),
-    modelsDir: modelsPath ? directoryUrl(modelsPath, cwd) : SHIPPED_MODELS_DIR,
-    model: { preferred: namedModel ?? DEFAULTS.model, required: namedModel !== undefined },
-    precision: oneOf("precision", values.precision ?? env.DIGITLAB_PRECISION, PRECISIONS, "int8"),
-    maxBodyBytes: integer(
-      values["max-body"] ?? env.DIGITLAB_MAX_BODY,
-      DEFAULTS.maxBodyBytes,
-      "max-body",
-      1024,
-      256 * 1024 * 1024,
-    ),
-    limits: parseLimits(values, env),
-    engine: parseEngine(values, env),
-    logFormat: oneOf(
-      "log-format",
-      values["log-format"] ?? env.DIGITLAB_LOG_FORMAT,
-      LOG_FORMATS,
-      "json",
-    ),
+    host: flags.host,
+    port: flags.port,
+    modelsDir: flags.models ? directoryUrl(flags.models, cwd) : SHIPPED_MODELS_DIR,
+    model: { preferred: flags.model ?? DEFAULTS.model, required: flags.model !== undefined },
+    precision: flags.precision,
+    maxBodyBytes: flags["max-body"],
+    limits: {
+      maxConcurrent: flags["max-concurrent"],
+      requestTimeoutMs: flags["request-timeout"],
+      rateLimit: rate === 0
+        ? null
+        : { ratePerSecond: rate, burst: flags["rate-burst"] ?? Math.max(1, 2 * rate) },
+      corsOrigins: flags["cors-origins"],
+    },
+    engine: {
+      workers: flags.workers,
+      ortThreads: flags["ort-threads"],
+      preprocessIn: flags["preprocess-in"],
+      maxBatch: flags["max-batch"],
+      maxWaitMs: flags["batch-wait"],
+    },
+    logFormat: flags["log-format"],
   };
 }
 
-function parseEngine(
-  values: Record<string, string | boolean | undefined>,
-  env: Record<string, string | undefined>,
-): EngineOptions {
-  const text = (flag: string, variable: string) =>
-    (values[flag] as string | undefined) ?? env[variable];
-  const wait = text("batch-wait", "DIGITLAB_BATCH_WAIT");
-  const maxWaitMs = wait === undefined || wait === "" ? DEFAULT_ENGINE.maxWaitMs : Number(wait);
-  if (!/^\d+(\.\d+)?$/.test(wait?.trim() ?? "0") || !(maxWaitMs <= 100)) {
-    throw new ConfigError(`--batch-wait must be milliseconds from 0 to 100, not "${wait}"`);
-  }
-  const defaults = DEFAULT_ENGINE;
-  return {
-    workers: integer(text("workers", "DIGITLAB_WORKERS"), defaults.workers, "workers", 0, 64),
-    ortThreads: integer(
-      text("ort-threads", "DIGITLAB_ORT_THREADS"),
-      defaults.ortThreads,
-      "ort-threads",
-      1,
-      64,
-    ),
-    preprocessIn: oneOf(
-      "preprocess-in",
-      text("preprocess-in", "DIGITLAB_PREPROCESS_IN"),
-      ["workers", "main"],
-      defaults.preprocessIn,
-    ),
-    maxBatch: integer(
-      text("max-batch", "DIGITLAB_MAX_BATCH"),
-      defaults.maxBatch,
-      "max-batch",
-      1,
-      1024,
-    ),
-    maxWaitMs,
+/** A parser for one of `allowed`, `fallback` when unset or empty; anything else is refused. */
+function oneOf<T extends string>(allowed: readonly T[], fallback: T) {
+  return (text: string | undefined, flag: string): T => {
+    if (text === undefined || text === "") return fallback;
+    if (!allowed.includes(text as T)) {
+      throw new ConfigError(`--${flag} must be one of ${allowed.join(", ")}, not "${text}"`);
+    }
+    return text as T;
   };
 }
 
-/** One of `allowed`, or `fallback` when unset or empty; anything else is a ConfigError. */
-function oneOf<T extends string>(
-  flag: string,
-  text: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (text === undefined || text === "") return fallback;
-  if (!allowed.includes(text as T)) {
-    throw new ConfigError(`--${flag} must be one of ${allowed.join(", ")}, not "${text}"`);
-  }
-  return text as T;
+/** A parser for a whole number from `min` to `max`, `fallback` when unset or empty. */
+function integer<T extends number | undefined>(fallback: T, min: number, max: number) {
+  return (text: string | undefined, flag: string): number | T => {
+    if (text === undefined || text === "") return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
+      throw new ConfigError(
+        `--${flag} must be a whole number from ${min} to ${max}, not "${text}"`,
+      );
+    }
+    return value;
+  };
 }
 
-function parseLimits(
-  values: Record<string, string | boolean | undefined>,
-  env: Record<string, string | undefined>,
-): RequestLimits {
-  const text = (flag: string, variable: string) =>
-    (values[flag] as string | undefined) ?? env[variable];
-  const rate = integer(text("rate-limit", "DIGITLAB_RATE_LIMIT"), 0, "rate-limit", 0, 1_000_000);
-  const burst = integer(
-    text("rate-burst", "DIGITLAB_RATE_BURST"),
-    Math.max(1, 2 * rate),
-    "rate-burst",
-    1,
-    1_000_000,
-  );
-  return {
-    maxConcurrent: integer(
-      text("max-concurrent", "DIGITLAB_MAX_CONCURRENT"),
-      DEFAULT_LIMITS.maxConcurrent,
-      "max-concurrent",
-      1,
-      100_000,
-    ),
-    requestTimeoutMs: integer(
-      text("request-timeout", "DIGITLAB_REQUEST_TIMEOUT"),
-      DEFAULT_LIMITS.requestTimeoutMs,
-      "request-timeout",
-      100,
-      3_600_000,
-    ),
-    rateLimit: rate === 0 ? null : { ratePerSecond: rate, burst },
-    corsOrigins: origins(text("cors-origins", "DIGITLAB_CORS_ORIGINS")),
+/** A parser for milliseconds from 0 to `max`, fractions allowed (an empty value is refused). */
+function milliseconds(fallback: number, max: number) {
+  return (text: string | undefined, flag: string): number => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text.trim()) || !(value <= max)) {
+      throw new ConfigError(`--${flag} must be milliseconds from 0 to ${max}, not "${text}"`);
+    }
+    return value;
   };
 }
 
@@ -305,21 +371,6 @@ function origins(text: string | undefined): string[] {
     }
   }
   return list;
-}
-
-function integer(
-  text: string | undefined,
-  fallback: number,
-  name: string,
-  min: number,
-  max: number,
-): number {
-  if (text === undefined || text === "") return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < min || value > max) {
-    throw new ConfigError(`--${name} must be a whole number from ${min} to ${max}, not "${text}"`);
-  }
-  return value;
 }
 
 /** A folder's URL with the trailing slash, so `new URL("name.onnx", dir)` lands inside it. */

@@ -1,48 +1,58 @@
-import { assert, assertEquals, assertThrows } from "./lib/assert.ts";
-import { ConfigError, DEFAULTS, parseConfig, SHIPPED_MODELS_DIR } from "./config.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
+import { thrownBy } from "./tests/helpers/thrown_by.ts";
+import {
+  ConfigError,
+  DEFAULTS,
+  ENV_NAMES,
+  PACKAGE_ENV_NAMES,
+  parseConfig,
+  SHIPPED_MODELS_DIR,
+  USAGE,
+} from "./config.ts";
+import { readCompileTask } from "./tests/compile_task.ts";
 import { DEFAULT_ENGINE } from "./inference/engine.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
   parseConfig(args, env, "/srv/work");
 
-const configError = (fn: () => unknown) => assertThrows(fn, ConfigError).message;
+const configError = (fn: () => unknown) => thrownBy(fn, ConfigError).message;
 
 Deno.test("parseConfig: defaults serve the shipped models on port 8000", () => {
   const config = parse([]);
-  assertEquals(config.command, "serve");
-  assertEquals(config.host, DEFAULTS.host);
-  assertEquals(config.port, 8000);
-  assertEquals(config.modelsDir.href, SHIPPED_MODELS_DIR.href);
-  assertEquals(config.model, { preferred: "cnn-aug", required: false });
-  assertEquals(config.maxBodyBytes, 2 * 1024 * 1024);
+  deepStrictEqual(config.command, "serve");
+  deepStrictEqual(config.host, DEFAULTS.host);
+  deepStrictEqual(config.port, 8000);
+  deepStrictEqual(config.modelsDir.href, SHIPPED_MODELS_DIR.href);
+  deepStrictEqual(config.model, { preferred: "cnn-aug", required: false });
+  deepStrictEqual(config.maxBodyBytes, 2 * 1024 * 1024);
   assert(SHIPPED_MODELS_DIR.href.endsWith("/models/"), SHIPPED_MODELS_DIR.href);
 });
 
 Deno.test("parseConfig: flags win over environment variables", () => {
   const env = { HOST: "0.0.0.0", PORT: "9000", DIGITLAB_MODEL: "mlp", DIGITLAB_MAX_BODY: "4096" };
   const fromEnv = parse([], env);
-  assertEquals([fromEnv.host, fromEnv.port, fromEnv.maxBodyBytes], ["0.0.0.0", 9000, 4096]);
-  assertEquals(fromEnv.model, { preferred: "mlp", required: true });
+  deepStrictEqual([fromEnv.host, fromEnv.port, fromEnv.maxBodyBytes], ["0.0.0.0", 9000, 4096]);
+  deepStrictEqual(fromEnv.model, { preferred: "mlp", required: true });
   const fromFlags = parse(
     ["--host", "::1", "--port=0", "--model", "cnn", "--max-body", "2048"],
     env,
   );
-  assertEquals([fromFlags.host, fromFlags.port, fromFlags.maxBodyBytes], ["::1", 0, 2048]);
-  assertEquals(fromFlags.model.preferred, "cnn");
+  deepStrictEqual([fromFlags.host, fromFlags.port, fromFlags.maxBodyBytes], ["::1", 0, 2048]);
+  deepStrictEqual(fromFlags.model.preferred, "cnn");
 });
 
 Deno.test("parseConfig: --models resolves against the working directory", () => {
-  assertEquals(parse(["--models", "extra"]).modelsDir.href, "file:///srv/work/extra/");
-  assertEquals(parse(["--models", "/opt/m/"]).modelsDir.href, "file:///opt/m/");
-  assertEquals(parse([], { DIGITLAB_MODELS: "/a b" }).modelsDir.href, "file:///a%20b/");
+  deepStrictEqual(parse(["--models", "extra"]).modelsDir.href, "file:///srv/work/extra/");
+  deepStrictEqual(parse(["--models", "/opt/m/"]).modelsDir.href, "file:///opt/m/");
+  deepStrictEqual(parse([], { DIGITLAB_MODELS: "/a b" }).modelsDir.href, "file:///a%20b/");
 });
 
 Deno.test("parseConfig: commands", () => {
-  assertEquals(parse(["--help"]).command, "help");
-  assertEquals(parse(["-h"]).command, "help");
-  assertEquals(parse(["--version"]).command, "version");
+  deepStrictEqual(parse(["--help"]).command, "help");
+  deepStrictEqual(parse(["-h"]).command, "help");
+  deepStrictEqual(parse(["--version"]).command, "version");
   const check = parse(["healthcheck", "--port", "8123"]);
-  assertEquals([check.command, check.port], ["healthcheck", 8123]);
+  deepStrictEqual([check.command, check.port], ["healthcheck", 8123]);
 });
 
 Deno.test("parseConfig: bad flags and values are ConfigErrors that say what is wrong", () => {
@@ -56,7 +66,7 @@ Deno.test("parseConfig: bad flags and values are ConfigErrors that say what is w
 
 Deno.test("parseConfig: limits default to a cap and a deadline, no rate limit, no CORS", () => {
   const { limits } = parse([]);
-  assertEquals(limits, {
+  deepStrictEqual(limits, {
     maxConcurrent: 128,
     requestTimeoutMs: 10_000,
     rateLimit: null,
@@ -71,7 +81,7 @@ Deno.test("parseConfig: limits from flags and environment", () => {
     DIGITLAB_RATE_LIMIT: "5",
     DIGITLAB_CORS_ORIGINS: "https://a.example, http://localhost:5173",
   };
-  assertEquals(parse([], env).limits, {
+  deepStrictEqual(parse([], env).limits, {
     maxConcurrent: 8,
     requestTimeoutMs: 2500,
     rateLimit: { ratePerSecond: 5, burst: 10 },
@@ -81,9 +91,9 @@ Deno.test("parseConfig: limits from flags and environment", () => {
     ["--max-concurrent=2", "--rate-limit", "1", "--rate-burst", "3", "--cors-origins", "*"],
     env,
   );
-  assertEquals(flags.limits.maxConcurrent, 2);
-  assertEquals(flags.limits.rateLimit, { ratePerSecond: 1, burst: 3 });
-  assertEquals(flags.limits.corsOrigins, ["*"]);
+  deepStrictEqual(flags.limits.maxConcurrent, 2);
+  deepStrictEqual(flags.limits.rateLimit, { ratePerSecond: 1, burst: 3 });
+  deepStrictEqual(flags.limits.corsOrigins, ["*"]);
 });
 
 Deno.test("parseConfig: bad limits are refused with the flag's name", () => {
@@ -97,8 +107,8 @@ Deno.test("parseConfig: bad limits are refused with the flag's name", () => {
 
 Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log format)", () => {
   const defaults = parse([]);
-  assertEquals(defaults.engine, DEFAULT_ENGINE);
-  assertEquals(defaults.logFormat, "json");
+  deepStrictEqual(defaults.engine, DEFAULT_ENGINE);
+  deepStrictEqual(defaults.logFormat, "json");
   const env = {
     DIGITLAB_WORKERS: "2",
     DIGITLAB_ORT_THREADS: "2",
@@ -108,17 +118,17 @@ Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log forma
     DIGITLAB_PREPROCESS_IN: "main",
   };
   const fromEnv = parse([], env);
-  assertEquals(fromEnv.engine, {
+  deepStrictEqual(fromEnv.engine, {
     workers: 2,
     ortThreads: 2,
     preprocessIn: "main",
     maxBatch: 16,
     maxWaitMs: 1.5,
   });
-  assertEquals(fromEnv.logFormat, "text");
+  deepStrictEqual(fromEnv.logFormat, "text");
   const fromFlags = parse(["--workers", "0", "--batch-wait", "0", "--log-format", "none"], env);
-  assertEquals([fromFlags.engine.workers, fromFlags.engine.maxWaitMs], [0, 0]);
-  assertEquals(fromFlags.logFormat, "none");
+  deepStrictEqual([fromFlags.engine.workers, fromFlags.engine.maxWaitMs], [0, 0]);
+  deepStrictEqual(fromFlags.logFormat, "none");
   for (
     const args of [
       ["--workers", "-1"],
@@ -135,8 +145,21 @@ Deno.test("parseConfig: serving flags (workers, ORT threads, batching, log forma
 });
 
 Deno.test("parseConfig: --precision picks int8 twins by default, fp32 on request", () => {
-  assertEquals(parse([]).precision, "int8");
-  assertEquals(parse([], { DIGITLAB_PRECISION: "fp32" }).precision, "fp32");
-  assertEquals(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
+  deepStrictEqual(parse([]).precision, "int8");
+  deepStrictEqual(parse([], { DIGITLAB_PRECISION: "fp32" }).precision, "fp32");
+  deepStrictEqual(parse(["--precision", "int8"], { DIGITLAB_PRECISION: "fp32" }).precision, "int8");
   assert(configError(() => parse(["--precision", "fp16"])).includes("fp16"));
+});
+
+Deno.test("the compile task's --allow-env list is exactly the flag table's variables", async () => {
+  const { permissions } = await readCompileTask();
+  const allowEnv = permissions.find((flag) => flag.startsWith("--allow-env="));
+  assert(allowEnv, `the compile task grants no named variables: ${permissions.join(" ")}`);
+  const granted = allowEnv.slice("--allow-env=".length).split(",").sort();
+  deepStrictEqual(granted, [...ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
+});
+
+Deno.test("USAGE lists every flag with its variable", () => {
+  for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
+  assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
 });

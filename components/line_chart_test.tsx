@@ -1,16 +1,16 @@
 import { renderToString } from "preact-render-to-string";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { integerTicks, LineChart } from "./line_chart.tsx";
 
 Deno.test("integerTicks labels every epoch of a short run and thins out long ones", () => {
-  assertEquals(integerTicks(1, 5), [1, 2, 3, 4, 5]);
+  deepStrictEqual(integerTicks(1, 5), [1, 2, 3, 4, 5]);
   const long = integerTicks(1, 40);
   assert(long.length <= 10, `ticks ${long}`);
-  assertEquals([long[0], long[long.length - 1]], [1, 40]);
+  deepStrictEqual([long[0], long[long.length - 1]], [1, 40]);
 });
 
 Deno.test("integerTicks frames a single epoch instead of a zero-width axis", () => {
-  assertEquals(integerTicks(1, 1), [0, 1, 2]);
+  deepStrictEqual(integerTicks(1, 1), [0, 1, 2]);
 });
 
 Deno.test("LineChart draws one marker per point with its value in a tooltip", () => {
@@ -22,7 +22,7 @@ Deno.test("LineChart draws one marker per point with its value in a tooltip", ()
       formatY={(v) => v.toFixed(2)}
     />,
   );
-  assertEquals((html.match(/<circle/g) ?? []).length, 3);
+  deepStrictEqual((html.match(/<circle/g) ?? []).length, 3);
   assert(html.includes("<title>epoch 2: 0.20</title>"), html);
 });
 

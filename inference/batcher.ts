@@ -48,6 +48,11 @@ interface Waiting<M> {
  *
  * @example
  * ```ts
+ * import type { LoadedModel } from "./model_registry.ts";
+ *
+ * declare const executor: BatchExecutor<LoadedModel>; // e.g. a WorkerPool
+ * declare const model: LoadedModel;
+ * declare const bytes: Uint8Array; // a PNG or JPEG
  * const batcher = new Batcher(executor, { maxBatch: 32, maxWaitMs: 0 });
  * const result = await batcher.submit(model, { kind: "image", bytes });
  * ```

@@ -1,5 +1,5 @@
 import { setImmediate } from "node:timers";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { Job, JobResult } from "./batch_jobs.ts";
 import { Batcher, type BatchExecutor } from "./batcher.ts";
 
@@ -46,7 +46,7 @@ Deno.test("Batcher: a lone request runs at once, alone", async () => {
   const executor = new ManualExecutor();
   const batcher = new Batcher(executor, { maxBatch: 8, maxWaitMs: 0 });
   const done = batcher.submit("m", tensor(1));
-  assertEquals(executor.batches, [{ model: "m", rows: [1] }]); // dispatched synchronously
+  deepStrictEqual(executor.batches, [{ model: "m", rows: [1] }]); // dispatched synchronously
   executor.finishOne();
   const result = await done;
   assert(result.ok && result.output.logits[0] === 1, "its own result");
@@ -63,20 +63,20 @@ Deno.test("Batcher: requests arriving while busy run together, up to maxBatch, p
     batcher.submit("a", tensor(4)),
     batcher.submit("a", tensor(5)),
   ];
-  assertEquals(batcher.queued, 5);
+  deepStrictEqual(batcher.queued, 5);
   executor.finishOne();
   await tick();
   // The oldest waiting job's model first, taking later jobs of that model, at most 3.
-  assertEquals(executor.batches[1], { model: "a", rows: [1, 1, 1] });
+  deepStrictEqual(executor.batches[1], { model: "a", rows: [1, 1, 1] });
   executor.finishOne();
   await tick();
-  assertEquals(executor.batches[2], { model: "b", rows: [1] });
+  deepStrictEqual(executor.batches[2], { model: "b", rows: [1] });
   executor.finishOne();
   await tick();
-  assertEquals(executor.batches[3], { model: "a", rows: [1] });
+  deepStrictEqual(executor.batches[3], { model: "a", rows: [1] });
   executor.finishOne();
   const values = (await Promise.all(results)).map((r) => r.ok ? r.output.logits[0] : -1);
-  assertEquals(values, [0, 1, 2, 3, 4, 5]); // every job gets its own answer back
+  deepStrictEqual(values, [0, 1, 2, 3, 4, 5]); // every job gets its own answer back
 });
 
 Deno.test("Batcher: each result says how long its job queued; the listener hears every wait", async () => {
@@ -94,8 +94,8 @@ Deno.test("Batcher: each result says how long its job queued; the listener hears
   assert(a.ok && b.ok, "both answered");
   assert(a.output.queueMs < 5, `the first job queued ${a.output.queueMs} ms`);
   assert(b.output.queueMs >= 25, `the second job queued ${b.output.queueMs} ms, expected ~30`);
-  assertEquals(heard.map((batch) => batch.rows), [1, 1]);
-  assertEquals(heard.map((batch) => batch.queueMs[0]), [a.output.queueMs, b.output.queueMs]);
+  deepStrictEqual(heard.map((batch) => batch.rows), [1, 1]);
+  deepStrictEqual(heard.map((batch) => batch.queueMs[0]), [a.output.queueMs, b.output.queueMs]);
 });
 
 Deno.test("Batcher: an executor that blocks the event loop gets one turn's jobs as one batch", async () => {
@@ -103,15 +103,15 @@ Deno.test("Batcher: an executor that blocks the event loop gets one turn's jobs 
   const batcher = new Batcher(executor, { maxBatch: 8, maxWaitMs: 0 });
   // Requests read in the same turn of the event loop (as after a batch held the thread).
   const results = [batcher.submit("m", tensor(1)), batcher.submit("m", tensor(2))];
-  assertEquals(executor.batches, []); // not yet: the rest of this turn may bring company
+  deepStrictEqual(executor.batches, []); // not yet: the rest of this turn may bring company
   await tick();
-  assertEquals(executor.batches, [{ model: "m", rows: [1, 1] }]);
+  deepStrictEqual(executor.batches, [{ model: "m", rows: [1, 1] }]);
   executor.finishOne();
   await Promise.all(results);
   // A lone request goes on the next immediate, before any timer (setTimeout(0) waits ~1 ms).
   const lone = batcher.submit("m", tensor(3));
   await new Promise((resolve) => setImmediate(resolve));
-  assertEquals(executor.batches.length, 2);
+  deepStrictEqual(executor.batches.length, 2);
   executor.finishOne();
   assert((await lone).ok, "answered");
 });
@@ -122,7 +122,7 @@ Deno.test("Batcher: a request larger than maxBatch still runs, on its own", asyn
   const big = batcher.submit("m", tensor(1, 10));
   executor.finishOne();
   assert((await big).ok, "ran");
-  assertEquals(executor.batches, [{ model: "m", rows: [10] }]);
+  deepStrictEqual(executor.batches, [{ model: "m", rows: [10] }]);
 });
 
 Deno.test("Batcher: with maxWaitMs an idle executor waits for company, not longer", async () => {
@@ -131,14 +131,14 @@ Deno.test("Batcher: with maxWaitMs an idle executor waits for company, not longe
   const first = batcher.submit("m", tensor(1));
   await tick();
   const second = batcher.submit("m", tensor(2));
-  assertEquals(executor.batches.length, 0);
+  deepStrictEqual(executor.batches.length, 0);
   await new Promise((resolve) => setTimeout(resolve, 60));
-  assertEquals(executor.batches, [{ model: "m", rows: [1, 1] }]);
+  deepStrictEqual(executor.batches, [{ model: "m", rows: [1, 1] }]);
   executor.finishOne();
   await Promise.all([first, second]);
   // A full batch does not wait.
   const full = [1, 2, 3, 4].map((v) => batcher.submit("m", tensor(v)));
-  assertEquals(executor.batches[1], { model: "m", rows: [1, 1, 1, 1] });
+  deepStrictEqual(executor.batches[1], { model: "m", rows: [1, 1, 1, 1] });
   executor.finishOne();
   await Promise.all(full);
 });
@@ -148,7 +148,7 @@ Deno.test("Batcher: slots run batches side by side; unused() waits for a model's
   const batcher = new Batcher(executor, { maxBatch: 8, maxWaitMs: 0 });
   const a = batcher.submit("old", tensor(1));
   const b = batcher.submit("old", tensor(2));
-  assertEquals(executor.batches.length, 2);
+  deepStrictEqual(executor.batches.length, 2);
   let released = false;
   const unused = batcher.unused("old").then(() => released = true);
   executor.finishOne();
@@ -178,6 +178,6 @@ Deno.test("Batcher: an executor failure rejects that batch's jobs only, and the 
   let failed = false;
   await failing.catch(() => failed = true);
   assert(failed, "the failed batch rejects");
-  assertEquals((await next).ok, false);
-  assertEquals(calls, 2);
+  deepStrictEqual((await next).ok, false);
+  deepStrictEqual(calls, 2);
 });

@@ -49,6 +49,10 @@ const mainThread: BatchExecutor<LoadedModel> = {
 /**
  * @example
  * ```ts
+ * import type { ModelRegistry } from "./model_registry.ts";
+ *
+ * declare const registry: ModelRegistry;
+ * declare const bytes: Uint8Array; // a PNG or JPEG
  * const engine = await InferenceEngine.start({ ...DEFAULT_ENGINE, workers: 0 });
  * const result = await engine.submit(registry.get(), { kind: "image", bytes });
  * ```

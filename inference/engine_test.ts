@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "../tests/helpers/canvas.ts";
 import { writeTestModels } from "../tests/helpers/test_models.ts";
@@ -27,7 +27,7 @@ Deno.test("InferenceEngine: a worker gives the main thread's answers, errors inc
       prepare: (model) => engine.prepare(model),
     });
     const model = remote.registry.get();
-    assertEquals(model.session, null);
+    deepStrictEqual(model.session, null);
     const inProcess = InferenceEngine.inProcess();
     const jobs = [
       { kind: "image" as const, bytes: seven },
@@ -40,15 +40,15 @@ Deno.test("InferenceEngine: a worker gives the main thread's answers, errors inc
     ]);
     for (const [i, result] of fromWorker.entries()) {
       const expected = fromMain[i];
-      assertEquals(result.ok, expected.ok, `job ${i}`);
+      deepStrictEqual(result.ok, expected.ok, `job ${i}`);
       if (result.ok && expected.ok) {
-        assertEquals(
+        deepStrictEqual(
           Array.from(result.output.probabilities),
           Array.from(expected.output.probabilities),
         );
-        assertEquals(result.output.field?.length, expected.output.field?.length);
+        deepStrictEqual(result.output.field?.length, expected.output.field?.length);
       }
-      if (!result.ok && !expected.ok) assertEquals(result.code, expected.code);
+      if (!result.ok && !expected.ok) deepStrictEqual(result.code, expected.code);
     }
     assert(!fromWorker[1].ok && fromWorker[1].code === "undecodable_image", "truncated PNG");
     await engine.retire(model);
@@ -70,7 +70,7 @@ Deno.test("InferenceEngine: a model the worker cannot open is refused by prepare
       { preferred: "mlp", required: false },
       { mainSession: false, prepare: (model) => engine.prepare(model) },
     );
-    assertEquals(registry.defaultName, null);
+    deepStrictEqual(registry.defaultName, null);
     assert(problems.some((p) => p.startsWith("mlp: ") && p.endsWith("skipped")), `${problems}`);
   } finally {
     engine.close();
@@ -96,8 +96,8 @@ Deno.test("predictDigit: preprocessing on the HTTP thread or in the worker, same
       const { result, probabilities, input } = await predictDigit(engine, registry, seven);
       answers.push({ result, probabilities, input });
     }
-    assertEquals(answers[0], answers[1]);
-    assertEquals(answers[0].input.length, 784);
+    deepStrictEqual(answers[0], answers[1]);
+    deepStrictEqual(answers[0].input.length, 784);
   } finally {
     for (const engine of engines) engine.close();
     await Deno.remove(dir, { recursive: true });

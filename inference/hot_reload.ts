@@ -46,6 +46,12 @@ export interface ModelReloader {
 /**
  * @example
  * ```ts
+ * import type { InferenceEngine } from "./engine.ts";
+ * import type { ModelRegistry } from "./model_registry.ts";
+ *
+ * declare const registry: ModelRegistry;
+ * declare const engine: InferenceEngine;
+ * const dir = new URL("file:///srv/digitlab/models/");
  * const reloader = watchModels({ dir, registry, engine });
  * // later
  * reloader.close();

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { testMetadata, untrainedOnnx, writeTestModels } from "../tests/helpers/test_models.ts";
 import { InferenceEngine } from "./engine.ts";
 import { watchModels } from "./hot_reload.ts";
@@ -47,13 +47,13 @@ Deno.test("hot reload: a changed model is checked, swapped in and its version sh
   const t = await setUp();
   try {
     const before = await t.probabilities();
-    assertEquals(await t.reloader.reload("mlp"), "unchanged");
+    deepStrictEqual(await t.reloader.reload("mlp"), "unchanged");
     await t.writeVersion("2.0.0", 99);
     const running = t.probabilities(); // a request in flight during the swap still answers
-    assertEquals(await t.reloader.reload("mlp"), "reloaded");
+    deepStrictEqual(await t.reloader.reload("mlp"), "reloaded");
     await running;
-    assertEquals(t.registry.get("mlp").metadata.version, "2.0.0");
-    assertEquals(t.registry.list().map((m) => m.version), ["2.0.0"]);
+    deepStrictEqual(t.registry.get("mlp").metadata.version, "2.0.0");
+    deepStrictEqual(t.registry.list().map((m) => m.version), ["2.0.0"]);
     const after = await t.probabilities();
     assert(before.some((p, i) => p !== after[i]), "the new weights answer");
     assert(t.logs.some((l) => l.includes("0.0.0-test -> 2.0.0")), t.logs.join("\n"));
@@ -67,14 +67,14 @@ Deno.test("hot reload: a corrupt file leaves the old model serving and logs an e
   try {
     const before = await t.probabilities();
     await Deno.writeFile(`${t.dir}/mlp.onnx`, new Uint8Array(1000).fill(7));
-    assertEquals(await t.reloader.reload("mlp"), "failed");
-    assertEquals(t.registry.get("mlp").metadata.version, "0.0.0-test");
-    assertEquals(await t.probabilities(), before);
-    assertEquals(t.errors.length, 1);
+    deepStrictEqual(await t.reloader.reload("mlp"), "failed");
+    deepStrictEqual(t.registry.get("mlp").metadata.version, "0.0.0-test");
+    deepStrictEqual(await t.probabilities(), before);
+    deepStrictEqual(t.errors.length, 1);
     assert(t.errors[0].includes("still serving version 0.0.0-test"), t.errors[0]);
     // Broken metadata too.
     await Deno.writeTextFile(`${t.dir}/mlp.json`, "{");
-    assertEquals((await t.reloader.reloadAll()).mlp, "failed");
+    deepStrictEqual((await t.reloader.reloadAll()).mlp, "failed");
   } finally {
     await t.tearDown();
   }
@@ -93,8 +93,8 @@ Deno.test("hot reload: SIGHUP reloads, and a new file in the folder is added", a
     for (let i = 0; i < 100 && t.registry.get("mlp").metadata.version !== "3.0.0"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assertEquals(t.registry.get("mlp").metadata.version, "3.0.0");
-    assertEquals(t.registry.find("extra")?.metadata.name, "extra");
+    deepStrictEqual(t.registry.get("mlp").metadata.version, "3.0.0");
+    deepStrictEqual(t.registry.find("extra")?.metadata.name, "extra");
   } finally {
     await t.tearDown();
   }
@@ -119,7 +119,7 @@ Deno.test("hot reload: writing a file into a watched folder reloads it", async (
     for (let i = 0; i < 150 && registry.get().metadata.version !== "4.0.0"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assertEquals(registry.get().metadata.version, "4.0.0");
+    deepStrictEqual(registry.get().metadata.version, "4.0.0");
   } finally {
     reloader.close();
     await registry.close();
@@ -140,8 +140,8 @@ Deno.test("hot reload: a new int8 twin is served under the model's own name", as
       calibration: "test",
     };
     await Deno.writeTextFile(`${t.dir}/mlp.json`, JSON.stringify({ ...testMetadata("mlp"), int8 }));
-    assertEquals(await t.reloader.reloadAll(), { mlp: "reloaded" });
-    assertEquals(t.registry.list().map((m) => [m.name, m.precision]), [["mlp", "int8"]]);
+    deepStrictEqual(await t.reloader.reloadAll(), { mlp: "reloaded" });
+    deepStrictEqual(t.registry.list().map((m) => [m.name, m.precision]), [["mlp", "int8"]]);
     const after = await t.probabilities();
     assert(before.some((p, i) => p !== after[i]), "the int8 file answers");
   } finally {

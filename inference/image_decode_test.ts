@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../lib/errors.ts";
 import { mnistField } from "../lib/preprocess.ts";
 import { decodeImage } from "./image_decode.ts";
@@ -19,25 +19,25 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 Deno.test("decodeImage keeps a PNG's grey, grey+alpha or RGBA channels", async () => {
   const grey = await decodeImage(await encodePng(new Uint8Array([0, 255, 128, 7]), 2, 2, "grey"));
-  assertEquals(grey.header, { format: "png", width: 2, height: 2 });
-  assertEquals(grey.image.channels, 1);
-  assertEquals(Array.from(grey.image.data), [0, 255, 128, 7]);
+  deepStrictEqual(grey.header, { format: "png", width: 2, height: 2 });
+  deepStrictEqual(grey.image.channels, 1);
+  deepStrictEqual(Array.from(grey.image.data), [0, 255, 128, 7]);
   const alpha = await decodeImage(
     await encodePng(new Uint8Array([9, 0, 9, 200]), 2, 1, "grey-alpha"),
   );
-  assertEquals(alpha.image.channels, 2);
-  assertEquals(Array.from(alpha.image.data), [9, 0, 9, 200]);
+  deepStrictEqual(alpha.image.channels, 2);
+  deepStrictEqual(Array.from(alpha.image.data), [9, 0, 9, 200]);
   const rgba = await decodeImage(await encodePng(new Uint8Array([1, 2, 3, 4]), 1, 1, "rgba"));
-  assertEquals(rgba.image.channels, 4);
-  assertEquals(Array.from(rgba.image.data), [1, 2, 3, 4]);
+  deepStrictEqual(rgba.image.channels, 4);
+  deepStrictEqual(Array.from(rgba.image.data), [1, 2, 3, 4]);
 });
 
 Deno.test("decodeImage reads baseline, grey and progressive JPEGs", async () => {
   const fields: Float32Array[] = [];
   for (const name of ["seven-grey.jpg", "seven-colour.jpg", "seven-progressive.jpg"]) {
     const { header, image } = await decodeImage(await fixture(name));
-    assertEquals(header, { format: "jpeg", width: 200, height: 200 });
-    assertEquals(image.data.length, 200 * 200 * 4);
+    deepStrictEqual(header, { format: "jpeg", width: 200, height: 200 });
+    deepStrictEqual(image.data.length, 200 * 200 * 4);
     fields.push(mnistField(image));
   }
   // All three are the same 7: after preprocessing they must agree closely.
@@ -49,23 +49,23 @@ Deno.test("decodeImage reads baseline, grey and progressive JPEGs", async () => 
 
 Deno.test("decodeImage: truncated or corrupt files are undecodable, not crashes", async () => {
   const png = await encodePng(new Uint8Array(64 * 64).fill(200), 64, 64, "grey");
-  assertEquals(await codeOf(decodeImage(png.subarray(0, png.length - 20))), "undecodable_image");
+  deepStrictEqual(await codeOf(decodeImage(png.subarray(0, png.length - 20))), "undecodable_image");
   const flipped = png.slice();
   flipped[png.length - 30] ^= 0xff; // inside IDAT: the CRC or the zlib stream breaks
-  assertEquals(await codeOf(decodeImage(flipped)), "undecodable_image");
+  deepStrictEqual(await codeOf(decodeImage(flipped)), "undecodable_image");
   const jpeg = await fixture("seven-colour.jpg");
-  assertEquals(await codeOf(decodeImage(jpeg.subarray(0, 400))), "undecodable_image");
+  deepStrictEqual(await codeOf(decodeImage(jpeg.subarray(0, 400))), "undecodable_image");
 });
 
 Deno.test("decodeImage refuses a decompression bomb by its header", async () => {
   // 4100x4100 declared, but the file is tiny: refused without decoding a pixel.
   const bomb = await encodePng(new Uint8Array(4100 * 4100), 4100, 4100, "grey");
   assert(bomb.length < 100_000, `bomb is ${bomb.length} bytes`);
-  assertEquals(await codeOf(decodeImage(bomb)), "image_too_large");
+  deepStrictEqual(await codeOf(decodeImage(bomb)), "image_too_large");
 });
 
 Deno.test("decodeImage calls non-images unsupported", async () => {
-  assertEquals(
+  deepStrictEqual(
     await codeOf(decodeImage(new TextEncoder().encode("GIF89a"))),
     "unsupported_media_type",
   );

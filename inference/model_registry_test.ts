@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../lib/errors.ts";
 import { listingOf, modelNameOf, modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { testMetadata, untrainedOnnx, writeTestModels } from "../tests/helpers/test_models.ts";
@@ -13,11 +13,11 @@ Deno.test("loadModels loads every model and prefers the named default", async ()
     required: false,
   });
   try {
-    assertEquals(problems, []);
-    assertEquals(registry.defaultName, "cnn-aug");
-    assertEquals(registry.list().map((m) => m.name), ["cnn-aug", "cnn", "mlp"]);
-    assertEquals(registry.get().metadata.name, "cnn-aug");
-    assertEquals(registry.get("mlp").metadata.name, "mlp");
+    deepStrictEqual(problems, []);
+    deepStrictEqual(registry.defaultName, "cnn-aug");
+    deepStrictEqual(registry.list().map((m) => m.name), ["cnn-aug", "cnn", "mlp"]);
+    deepStrictEqual(registry.get().metadata.name, "cnn-aug");
+    deepStrictEqual(registry.get("mlp").metadata.name, "mlp");
   } finally {
     await registry.close();
     await Deno.remove(dir, { recursive: true });
@@ -38,8 +38,8 @@ Deno.test("loadModels skips broken models, says why, and falls back to the most 
     required: false,
   });
   try {
-    assertEquals(registry.list().map((m) => m.name), ["better", "good"]);
-    assertEquals(registry.defaultName, "better");
+    deepStrictEqual(registry.list().map((m) => m.name), ["better", "good"]);
+    deepStrictEqual(registry.defaultName, "better");
     const text = problems.join("\n");
     for (
       const expected of ["corrupt:", "orphan: no metadata file", "renamed:", "badjson:", "cnn-aug"]
@@ -72,7 +72,7 @@ Deno.test("loadModels: no folder or an empty one gives an empty registry and adv
   try {
     for (const dir of [dirUrl(empty), dirUrl(`${empty}/missing`)]) {
       const { registry, problems } = await loadModels(dir, { preferred: "x", required: false });
-      assertEquals(registry.defaultName, null);
+      deepStrictEqual(registry.defaultName, null);
       assert(problems.some((p) => p.includes("deno task train")), problems.join("\n"));
       let error: unknown;
       try {
@@ -113,15 +113,15 @@ Deno.test("loadModels runs a model's int8 twin unless told fp32", async () => {
         { preferred: "digits", required: true },
         { precision },
       );
-      assertEquals(problems, []);
-      assertEquals(registry.list().map((m) => m.name), ["digits"]);
+      deepStrictEqual(problems, []);
+      deepStrictEqual(registry.list().map((m) => m.name), ["digits"]);
       const model = registry.get("digits");
       assert(
         model.bytes.length === bytes.length && model.bytes.every((b, i) => b === bytes[i]),
         `${precision} did not load its own file`,
       );
-      assertEquals(model.metadata.precision, precision);
-      assertEquals(listingOf(model.metadata).testAccuracy, accuracy);
+      deepStrictEqual(model.metadata.precision, precision);
+      deepStrictEqual(listingOf(model.metadata).testAccuracy, accuracy);
       await registry.close();
     }
     await Deno.writeTextFile(`${dir}/digits.int8.onnx`, "corrupt");
@@ -129,7 +129,7 @@ Deno.test("loadModels runs a model's int8 twin unless told fp32", async () => {
       preferred: "x",
       required: false,
     });
-    assertEquals(registry.defaultName, null);
+    deepStrictEqual(registry.defaultName, null);
     assert(problems.some((p) => p.startsWith("digits:")), problems.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -137,10 +137,10 @@ Deno.test("loadModels runs a model's int8 twin unless told fp32", async () => {
 });
 
 Deno.test("modelNameOf maps a model's files to its name", () => {
-  assertEquals(modelNameOf("cnn-aug.onnx"), "cnn-aug");
-  assertEquals(modelNameOf("cnn-aug.int8.onnx"), "cnn-aug");
-  assertEquals(modelNameOf("cnn-aug.json"), "cnn-aug");
-  assertEquals(modelNameOf("cnn-aug-augmentations.png"), null);
-  assertEquals(modelOfOnnxFile("cnn-aug.int8.onnx"), "cnn-aug");
-  assertEquals(modelOfOnnxFile("cnn-aug.json"), null);
+  deepStrictEqual(modelNameOf("cnn-aug.onnx"), "cnn-aug");
+  deepStrictEqual(modelNameOf("cnn-aug.int8.onnx"), "cnn-aug");
+  deepStrictEqual(modelNameOf("cnn-aug.json"), "cnn-aug");
+  deepStrictEqual(modelNameOf("cnn-aug-augmentations.png"), null);
+  deepStrictEqual(modelOfOnnxFile("cnn-aug.int8.onnx"), "cnn-aug");
+  deepStrictEqual(modelOfOnnxFile("cnn-aug.json"), null);
 });

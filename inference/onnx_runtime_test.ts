@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { AttributeType, DataType, ModelProto } from "../training/onnx_schema.ts";
 import {
   CLASS_COUNT,
@@ -69,7 +69,7 @@ Deno.test("runLogits and runBatch compute a hand-built linear model", async () =
       for (let c = 0; c < CLASS_COUNT; c++) input[n * DIGIT_PIXELS + c] = (n + 1) * 0.5 - c * 0.1;
     }
     const logits = await runLogits(session, input, batch);
-    assertEquals(logits.length, batch * CLASS_COUNT);
+    deepStrictEqual(logits.length, batch * CLASS_COUNT);
     for (let n = 0; n < batch; n++) {
       for (let c = 0; c < CLASS_COUNT; c++) {
         const expected = (c + 1) * input[n * DIGIT_PIXELS + c] + bias[c];
@@ -78,7 +78,7 @@ Deno.test("runLogits and runBatch compute a hand-built linear model", async () =
       }
     }
     const both = await runBatch(session, input, batch);
-    assertEquals(Array.from(both.logits), Array.from(logits));
+    deepStrictEqual(Array.from(both.logits), Array.from(logits));
     for (let n = 0; n < batch; n++) {
       const row = both.probabilities.subarray(n * CLASS_COUNT, (n + 1) * CLASS_COUNT);
       const sum = row.reduce((a, b) => a + b, 0);

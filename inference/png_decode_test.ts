@@ -1,6 +1,6 @@
 import pngCodec from "imagescript/wasm/node/png.js";
 import { crc32, deflateSync } from "node:zlib";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { PixelImage } from "../lib/ink_map.ts";
 import { seededRandom } from "../tests/helpers/bad_inputs.ts";
 import { chunk, concat } from "../tests/helpers/png_encode.ts";
@@ -113,7 +113,7 @@ Deno.test("decodePngFast gives imagescript's pixels for every colour type, size 
         const fast = decodePngFast(file);
         const what = `colour type ${colourType}, ${width}x${height}, ${levels} levels`;
         assert(fast !== null, `${what}: not decoded`);
-        assertEquals([fast.width, fast.height], [width, height]);
+        deepStrictEqual([fast.width, fast.height], [width, height]);
         const expected = reference.decode(file).framebuffer;
         assert(toRgba(fast).every((v, i) => v === expected[i]), `${what}: pixels differ`);
       }
@@ -215,7 +215,7 @@ Deno.test("decodePngFast leaves every unusual or broken PNG to the general decod
     ]),
   };
   for (const [name, file] of Object.entries(cases)) {
-    assertEquals(decodePngFast(file), null, name);
+    deepStrictEqual(decodePngFast(file), null, name);
     // decodeImage then answers as imagescript does: the same pixels, or undecodable_image.
     let expected: string;
     try {
@@ -229,7 +229,7 @@ Deno.test("decodePngFast leaves every unusual or broken PNG to the general decod
     } catch (error) {
       actual = (error as { code?: string }).code ?? String(error);
     }
-    assertEquals(actual, expected, name);
+    deepStrictEqual(actual, expected, name);
   }
 });
 
@@ -240,7 +240,7 @@ Deno.test("decodePngFast reads the bench payloads as imagescript does", async ()
     );
     const fast = decodePngFast(file);
     assert(fast !== null && fast.channels === 1, `digit-${side}.png took the slow path`);
-    assertEquals(
+    deepStrictEqual(
       Array.from(toRgba(fast)).join(),
       Array.from(reference.decode(file).framebuffer).join(),
     );

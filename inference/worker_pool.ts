@@ -97,6 +97,10 @@ export interface WorkerPoolOptions {
  *
  * @example
  * ```ts
+ * import type { LoadedModel } from "./model_registry.ts";
+ *
+ * declare const model: LoadedModel;
+ * declare const bytes: Uint8Array; // a PNG or JPEG
  * const pool = await WorkerPool.start({ workers: 2, ortThreads: 1 });
  * await pool.load(model);
  * const [result] = await pool.run(model, [{ kind: "image", bytes }]);

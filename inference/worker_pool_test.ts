@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { writeTestModels } from "../tests/helpers/test_models.ts";
 import { loadModels } from "./model_registry.ts";
 import { WorkerPool } from "./worker_pool.ts";
@@ -25,11 +25,14 @@ Deno.test("WorkerPool: a worker that dies is replaced, with the models it held",
     for (let i = 0; i < 100 && crashes.length === 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assertEquals(crashes.length, 1);
+    deepStrictEqual(crashes.length, 1);
     assert(crashes[0].includes("crashed on request"), crashes[0]);
     const [after] = await pool.run(model, [job]);
     assert(after.ok && before.ok, "the replacement runs the same model");
-    assertEquals(Array.from(after.output.probabilities), Array.from(before.output.probabilities));
+    deepStrictEqual(
+      Array.from(after.output.probabilities),
+      Array.from(before.output.probabilities),
+    );
   } finally {
     pool.close();
     await Deno.remove(dir, { recursive: true });
@@ -45,7 +48,7 @@ Deno.test("WorkerPool: each worker holds two batches at once, never three", asyn
       { preferred: "mlp", required: true },
       { mainSession: false, prepare: (model) => pool.load(model) },
     );
-    assertEquals(pool.slots, 2);
+    deepStrictEqual(pool.slots, 2);
     const model = registry.get();
     const job = { kind: "tensor" as const, input: new Float32Array(784).fill(0.3), count: 1 };
     const first = pool.run(model, [job]);

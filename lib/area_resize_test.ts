@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { areaResize } from "./area_resize.ts";
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
@@ -7,7 +7,7 @@ Deno.test("areaResize averages whole blocks when shrinking by an integer factor"
   const source = Float32Array.from({ length: 16 }, (_, i) => i);
   const out = areaResize(source, 4, { x: 0, y: 0, width: 4, height: 4 }, 2, 2);
   // Block means of [[0,1,4,5],[2,3,6,7],[8,9,12,13],[10,11,14,15]].
-  assertEquals(Array.from(out), [2.5, 4.5, 10.5, 12.5]);
+  deepStrictEqual(Array.from(out), [2.5, 4.5, 10.5, 12.5]);
 });
 
 Deno.test("areaResize weighs partly covered pixels by the share covered", () => {
@@ -31,5 +31,5 @@ Deno.test("areaResize keeps the mean ink (thin strokes turn grey, not lost)", ()
 Deno.test("areaResize reads only the box and can enlarge", () => {
   const source = new Float32Array([9, 9, 9, 9, 1, 9, 9, 9, 9]);
   const out = areaResize(source, 3, { x: 1, y: 1, width: 1, height: 1 }, 2, 2);
-  assertEquals(Array.from(out), [1, 1, 1, 1]);
+  deepStrictEqual(Array.from(out), [1, 1, 1, 1]);
 });

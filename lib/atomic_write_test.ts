@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { writeFileAtomic } from "./atomic_write.ts";
 
 Deno.test("writeFileAtomic replaces content and leaves no temp file", async () => {
@@ -7,9 +7,9 @@ Deno.test("writeFileAtomic replaces content and leaves no temp file", async () =
     const path = `${dir}/model.json`;
     await writeFileAtomic(path, "old");
     await writeFileAtomic(path, new TextEncoder().encode("new"));
-    assertEquals(await Deno.readTextFile(path), "new");
+    deepStrictEqual(await Deno.readTextFile(path), "new");
     const names = [...Deno.readDirSync(dir)].map((e) => e.name);
-    assertEquals(names, ["model.json"]);
+    deepStrictEqual(names, ["model.json"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -25,8 +25,11 @@ Deno.test("writeFileAtomic leaves the old file when the write fails", async () =
     await Deno.mkdir(`${dir}/blocked`);
     await writeFileAtomic(`${dir}/blocked`, "x").catch(() => failed = true);
     assert(failed, "writing over a directory should fail");
-    assertEquals(await Deno.readTextFile(path), "old");
-    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["blocked", "model.json"]);
+    deepStrictEqual(await Deno.readTextFile(path), "old");
+    deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "blocked",
+      "model.json",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

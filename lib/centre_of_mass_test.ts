@@ -1,12 +1,12 @@
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { centreOfMass, placeByCentreOfMass } from "./centre_of_mass.ts";
 
 Deno.test("centreOfMass weighs pixel indices by ink", () => {
   const ink = new Float32Array(4 * 2);
   ink[0] = 1; // (0, 0)
   ink[7] = 3; // (3, 1)
-  assertEquals(centreOfMass(ink, 4, 2), { x: 9 / 4, y: 3 / 4 });
-  assertEquals(centreOfMass(new Float32Array(4), 2, 2), null);
+  deepStrictEqual(centreOfMass(ink, 4, 2), { x: 9 / 4, y: 3 / 4 });
+  deepStrictEqual(centreOfMass(new Float32Array(4), 2, 2), null);
 });
 
 Deno.test("placeByCentreOfMass puts the centre of mass at the field's centre", () => {
@@ -16,7 +16,7 @@ Deno.test("placeByCentreOfMass puts the centre of mass at the field's centre", (
   const field = placeByCentreOfMass(patch, 6, 4, 28);
   const centre = centreOfMass(field, 28, 28)!;
   assert(Math.abs(centre.x - 14) <= 0.5 && Math.abs(centre.y - 14) <= 0.5, JSON.stringify(centre));
-  assertEquals(field.reduce((a, b) => a + b), 2);
+  deepStrictEqual(field.reduce((a, b) => a + b), 2);
 });
 
 Deno.test("placeByCentreOfMass cuts ink pushed past the edge", () => {
@@ -24,5 +24,5 @@ Deno.test("placeByCentreOfMass cuts ink pushed past the edge", () => {
   patch[0] = 1; // a light speck at one corner...
   patch[20 * 20 - 1] = 100; // ...and the mass at the other: the speck lands outside
   const field = placeByCentreOfMass(patch, 20, 20, 28);
-  assertEquals(field.reduce((a, b) => a + b), 100);
+  deepStrictEqual(field.reduce((a, b) => a + b), 100);
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { inkMap, type RgbaImage } from "./ink_map.ts";
 
 /** A 4x4 image: background everywhere, `ink` at pixel 5. */
@@ -17,19 +17,19 @@ function values(image: RgbaImage): number[] {
 const expected = Array.from({ length: 16 }, (_, i) => i === 5 ? 1 : 0);
 
 Deno.test("inkMap: white on black is ink as is (MNIST's polarity)", () => {
-  assertEquals(values(picture([0, 0, 0, 255], [255, 255, 255, 255])), expected);
+  deepStrictEqual(values(picture([0, 0, 0, 255], [255, 255, 255, 255])), expected);
 });
 
 Deno.test("inkMap: dark ink on light paper is inverted", () => {
-  assertEquals(values(picture([255, 255, 255, 255], [0, 0, 0, 255])), expected);
+  deepStrictEqual(values(picture([255, 255, 255, 255], [0, 0, 0, 255])), expected);
   // Grey paper and blue ink: stretched so paper is 0 and the ink is 1.
-  assertEquals(values(picture([200, 200, 190, 255], [20, 30, 120, 255])), expected);
+  deepStrictEqual(values(picture([200, 200, 190, 255], [20, 30, 120, 255])), expected);
 });
 
 Deno.test("inkMap: on a transparent canvas alpha is the ink, whatever the colour", () => {
-  assertEquals(values(picture([0, 0, 0, 0], [0, 0, 0, 255])), expected);
-  assertEquals(values(picture([255, 255, 255, 0], [255, 255, 255, 255])), expected);
-  assertEquals(values(picture([0, 0, 0, 0], [200, 10, 10, 255])), expected);
+  deepStrictEqual(values(picture([0, 0, 0, 0], [0, 0, 0, 255])), expected);
+  deepStrictEqual(values(picture([255, 255, 255, 0], [255, 255, 255, 255])), expected);
+  deepStrictEqual(values(picture([0, 0, 0, 0], [200, 10, 10, 255])), expected);
 });
 
 Deno.test("inkMap: grey levels of the ink are kept in proportion", () => {
@@ -41,8 +41,8 @@ Deno.test("inkMap: grey levels of the ink are kept in proportion", () => {
 });
 
 Deno.test("inkMap: blank and nearly blank images have no ink", () => {
-  assertEquals(inkMap(picture([255, 255, 255, 255], [255, 255, 255, 255])), null);
-  assertEquals(inkMap(picture([0, 0, 0, 0], [0, 0, 0, 0])), null);
-  assertEquals(inkMap(picture([128, 128, 128, 255], [128, 128, 128, 255])), null);
-  assertEquals(inkMap(picture([250, 250, 250, 255], [240, 240, 240, 255])), null);
+  deepStrictEqual(inkMap(picture([255, 255, 255, 255], [255, 255, 255, 255])), null);
+  deepStrictEqual(inkMap(picture([0, 0, 0, 0], [0, 0, 0, 0])), null);
+  deepStrictEqual(inkMap(picture([128, 128, 128, 255], [128, 128, 128, 255])), null);
+  deepStrictEqual(inkMap(picture([250, 250, 250, 255], [240, 240, 240, 255])), null);
 });

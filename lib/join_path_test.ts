@@ -1,8 +1,8 @@
-import { assertEquals } from "./assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { joinPath } from "./join_path.ts";
 
 Deno.test("joinPath puts exactly one slash between directory and name, and normalises nothing", () => {
-  assertEquals(joinPath("/srv/models", "cnn.onnx"), "/srv/models/cnn.onnx");
-  assertEquals(joinPath("/srv/models/", "cnn.onnx"), "/srv/models/cnn.onnx");
-  assertEquals(joinPath("build", "../x"), "build/../x");
+  deepStrictEqual(joinPath("/srv/models", "cnn.onnx"), "/srv/models/cnn.onnx");
+  deepStrictEqual(joinPath("/srv/models/", "cnn.onnx"), "/srv/models/cnn.onnx");
+  deepStrictEqual(joinPath("build", "../x"), "build/../x");
 });

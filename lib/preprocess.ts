@@ -34,6 +34,12 @@ export const DIGIT_BOX = 20;
  *
  * @example
  * ```ts
+ * import type { ModelMetadata } from "./model_metadata.ts";
+ *
+ * declare const canvas: HTMLCanvasElement; // what the user drew on
+ * declare const metadata: ModelMetadata;
+ * const { width, height } = canvas;
+ * const context = canvas.getContext("2d")!;
  * const field = mnistField({ width, height, data: context.getImageData(0, 0, width, height).data });
  * const input = normalise(field, metadata.input.normalisation);
  * ```

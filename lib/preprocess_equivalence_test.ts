@@ -3,7 +3,7 @@
  * plain per-pixel pipeline it replaced (commit 7c58f36), kept here verbatim as the reference:
  * the fields must agree on every kind of picture, and so must the "no digit" verdicts.
  */
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { areaResize } from "./area_resize.ts";
 import { placeByCentreOfMass } from "./centre_of_mass.ts";
 import { DigitlabError } from "./errors.ts";
@@ -139,7 +139,7 @@ function assertSameField(image: PixelImage, what: string) {
   const expected = referenceField(toRgba(image));
   const actual = fastField(image);
   if (expected === null || actual === null) {
-    assertEquals(actual === null, expected === null, `${what}: no-digit verdicts differ`);
+    deepStrictEqual(actual === null, expected === null, `${what}: no-digit verdicts differ`);
     return;
   }
   let worst = 0;

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "./errors.ts";
 import { FIELD_SIZE, mnistField, normalise } from "./preprocess.ts";
 import { centreOfMass } from "./centre_of_mass.ts";
@@ -36,7 +36,7 @@ function extent(field: Float32Array): { width: number; height: number } {
 
 Deno.test("mnistField: a digit fits a 20 px box with its centre of mass at the centre", () => {
   const field = drawn(DIGIT_STROKES["7"], [30, 20, 200]);
-  assertEquals(field.length, FIELD_SIZE * FIELD_SIZE);
+  deepStrictEqual(field.length, FIELD_SIZE * FIELD_SIZE);
   assert(Math.max(...field) <= 1 && Math.min(...field) >= 0, "values outside 0..1");
   const { width, height } = extent(field);
   assert(Math.max(width, height) >= 19 && Math.max(width, height) <= 21, `${width}x${height}`);
@@ -94,8 +94,8 @@ Deno.test("mnistField: a blank image is no digit (422)", () => {
       error = caught;
     }
     assert(error instanceof DigitlabError, `${scheme}: expected a DigitlabError`);
-    assertEquals(error.code, "no_digit_found");
-    assertEquals(error.status, 422);
+    deepStrictEqual(error.code, "no_digit_found");
+    deepStrictEqual(error.status, 422);
   }
 });
 
@@ -116,10 +116,10 @@ Deno.test("mnistField: MNIST digits, already normalised, come back nearly unchan
 
 Deno.test("normalise applies (value - mean) / std", () => {
   const out = normalise(new Float32Array([0, 1]), { mean: 0.5, std: 0.25 });
-  assertEquals(Array.from(out), [-2, 2]);
+  deepStrictEqual(Array.from(out), [-2, 2]);
 });
 
 Deno.test("mnistField: a thin pen still reaches full ink, as MNIST's digits do", () => {
   const field = drawn(DIGIT_STROKES["7"], [10, 10, 260], 4);
-  assertEquals(Math.max(...field), 1);
+  deepStrictEqual(Math.max(...field), 1);
 });

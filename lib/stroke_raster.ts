@@ -16,8 +16,8 @@
  */
 import { type PathSink, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../web/strokes.ts";
 
-/** Segments per quadratic curve: enough that flattening is far below a pixel at 280 px. */
-const CURVE_STEPS = 8;
+/** Flattened curve pieces are at most this long (px): chord error far below a pixel. */
+const CURVE_STEP_PX = 2;
 /** The page's paper and ink grey levels (`components/drawing_pad.tsx`: #ffffff, #111111). */
 export const PAPER_LEVEL = 255;
 export const INK_LEVEL = 0x11;
@@ -53,8 +53,10 @@ export class CoverageRaster implements PathSink {
   quadraticCurveTo(cx: number, cy: number, x: number, y: number): void {
     const line = this.#current();
     const x0 = line[line.length - 2], y0 = line[line.length - 1];
-    for (let i = 1; i <= CURVE_STEPS; i++) {
-      const t = i / CURVE_STEPS, u = 1 - t;
+    const reach = Math.hypot(cx - x0, cy - y0) + Math.hypot(x - cx, y - cy);
+    const steps = Math.max(2, Math.ceil(reach / CURVE_STEP_PX));
+    for (let i = 1; i <= steps; i++) {
+      const t = i / steps, u = 1 - t;
       line.push(u * u * x0 + 2 * u * t * cx + t * t * x, u * u * y0 + 2 * u * t * cy + t * t * y);
     }
   }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import { threeDecimals } from "../lib/three_decimals.ts";
 import type { ServiceMetrics } from "./service_metrics.ts";
 
@@ -20,18 +21,12 @@ export interface BatchNote {
   batchSize: number;
 }
 
-/** What the routes noted about each request for its log line. */
-const notes = new WeakMap<Request, { model?: string; batch?: BatchNote }>();
-
-/** Routes call this once they know which model answers `request`. */
-export function noteModel(request: Request, name: string): void {
-  notes.set(request, { ...notes.get(request), model: name });
-}
-
-/** Routes call this once `request`'s batch has run. */
-export function noteBatch(request: Request, batch: BatchNote): void {
-  notes.set(request, { ...notes.get(request), batch });
-}
+/**
+ * What routes note about a request for its log line, in Hono's typed context: a route sets
+ * `c.set("model", name)` once it knows which model answers, `c.set("batch", ...)` once the
+ * batch has run. Apps and route modules that note declare `new Hono<ObservedEnv>()`.
+ */
+export type ObservedEnv = { Variables: { model?: string; batch?: BatchNote } };
 
 /** A line of the request log. */
 export interface RequestLogEntry {
@@ -59,27 +54,19 @@ export function formatLogLine(entry: RequestLogEntry, format: "json" | "text"): 
 }
 
 /**
- * Paths as metric labels: parameters replaced by their names, so a client cannot create a
- * series per URL it invents.
+ * The metric label of the route that answered `c`'s request: its declared path with the
+ * parameters named (`/models/{name}`), so a client cannot create a series per URL it invents;
+ * "other" when no route matched. A model's version is not a route of its own: the versioned
+ * v2 paths share their unversioned twin's series.
  */
-export function routeLabel(path: string): string {
-  const known = ROUTES.find(([pattern]) => pattern.test(path));
-  return known ? known[1] : "other";
+export function routeLabel(c: Context): string {
+  // The last match is the route itself; what comes before it is app-wide middleware.
+  const path = matchedRoutes(c).at(-1)?.path ?? "";
+  if (!path.startsWith("/") || path === "/*") return "other";
+  return path.replace(/\/\*$/, "/{file}")
+    .replace(/:(\w+)(?:\{[^}]*\})?/g, "{$1}")
+    .replace("/versions/{version}", "");
 }
-
-const ROUTES: [RegExp, string][] = [
-  [
-    /^\/(?:predict|health|models|model_info|metrics|openapi\.json|docs|v2|v2\/health\/live|v2\/health\/ready)?\/?$/,
-    "",
-  ],
-  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer\/?$/, "/v2/models/{name}/infer"],
-  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/ready\/?$/, "/v2/models/{name}/ready"],
-  [/^\/v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/?$/, "/v2/models/{name}"],
-  [/^\/models\/[^/]+\/?$/, "/models/{name}"],
-  [/^\/models\/[^/]+\/augmentations\.png$/, "/models/{name}/augmentations.png"],
-  [/^\/docs\//, "/docs/{file}"],
-  [/^\/static\//, "/static/{file}"],
-];
 
 /** Ids we pass on as they came: short, printable, no spaces or quotes. */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -94,10 +81,15 @@ export interface ObserveOptions {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import { ServiceMetrics } from "./service_metrics.ts";
+ *
+ * const metrics = new ServiceMetrics({ models: () => [], queued: () => 0 });
+ * const app = new Hono<ObservedEnv>();
  * app.use(observeRequests({ metrics, logFormat: "json" }));
  * ```
  */
-export function observeRequests(options: ObserveOptions): MiddlewareHandler {
+export function observeRequests(options: ObserveOptions): MiddlewareHandler<ObservedEnv> {
   const { metrics, logFormat, write = console.log } = options;
   return async function observeRequest(c, next) {
     const started = performance.now();
@@ -111,15 +103,9 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler {
       c.res?.headers.set("X-Request-Id", requestId);
       const ms = threeDecimals(performance.now() - started);
       const path = c.req.path;
-      const label = routeLabel(path);
-      metrics.observeRequest(
-        label === "" ? path.replace(/(.)\/$/, "$1") : label,
-        c.req.method,
-        status,
-        ms,
-      );
+      metrics.observeRequest(routeLabel(c), c.req.method, status, ms);
       if (logFormat !== "none") {
-        const { model, batch } = notes.get(c.req.raw) ?? {};
+        const model = c.get("model"), batch = c.get("batch");
         const entry: RequestLogEntry = {
           time: new Date().toISOString(),
           method: c.req.method,

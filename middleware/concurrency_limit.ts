@@ -24,6 +24,9 @@ export interface ConcurrencyLimit extends MiddlewareHandler {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use("/predict", concurrencyLimit({ maxConcurrent: 64 }));
  * ```
  */

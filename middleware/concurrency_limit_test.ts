@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { concurrencyLimit } from "./concurrency_limit.ts";
 
 /** An app whose handler waits until the test lets it go. */
@@ -25,17 +25,17 @@ Deno.test("concurrencyLimit: past the cap answers 503 with Retry-After at once",
   const first = app.request("/");
   const second = app.request("/");
   await until(() => gates.length === 2);
-  assertEquals(limit.inFlight(), 2);
+  deepStrictEqual(limit.inFlight(), 2);
 
   const refused = await app.request("/");
-  assertEquals(refused.status, 503);
-  assertEquals(refused.headers.get("retry-after"), "2");
-  assertEquals((await refused.json()).error, "overloaded");
+  deepStrictEqual(refused.status, 503);
+  deepStrictEqual(refused.headers.get("retry-after"), "2");
+  deepStrictEqual((await refused.json()).error, "overloaded");
 
   gates.forEach((open) => open());
-  assertEquals(await (await first).text(), "done");
-  assertEquals(await (await second).text(), "done");
-  assertEquals(limit.inFlight(), 0);
+  deepStrictEqual(await (await first).text(), "done");
+  deepStrictEqual(await (await second).text(), "done");
+  deepStrictEqual(limit.inFlight(), 0);
 });
 
 Deno.test("concurrencyLimit: a slot frees when its request ends, even when it throws", async () => {
@@ -47,7 +47,7 @@ Deno.test("concurrencyLimit: a slot frees when its request ends, even when it th
   });
   app.get("/ok", (c) => c.text("ok"));
   app.onError((_error, c) => c.text("handled", 500));
-  assertEquals((await app.request("/boom")).status, 500);
-  assertEquals(limit.inFlight(), 0);
-  assertEquals((await app.request("/ok")).status, 200);
+  deepStrictEqual((await app.request("/boom")).status, 500);
+  deepStrictEqual(limit.inFlight(), 0);
+  deepStrictEqual((await app.request("/ok")).status, 200);
 });

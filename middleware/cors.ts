@@ -13,6 +13,9 @@ import { cors } from "hono/cors";
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(corsAllowList(["https://digits.example.org"]));
  * ```
  */

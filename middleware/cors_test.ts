@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { assertEquals } from "../lib/assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
 import { corsAllowList } from "./cors.ts";
 
 function appWith(origins: string[]) {
@@ -15,13 +15,13 @@ Deno.test("corsAllowList: a listed origin may read answers; others get no CORS h
     method: "POST",
     headers: { Origin: "https://allowed.example" },
   });
-  assertEquals(allowed.headers.get("access-control-allow-origin"), "https://allowed.example");
-  assertEquals(allowed.headers.get("vary"), "Origin");
+  deepStrictEqual(allowed.headers.get("access-control-allow-origin"), "https://allowed.example");
+  deepStrictEqual(allowed.headers.get("vary"), "Origin");
   const other = await app.request("/predict", {
     method: "POST",
     headers: { Origin: "https://evil.example" },
   });
-  assertEquals(other.headers.get("access-control-allow-origin"), null);
+  deepStrictEqual(other.headers.get("access-control-allow-origin"), null);
 });
 
 Deno.test("corsAllowList: preflights name the methods and headers allowed", async () => {
@@ -34,10 +34,10 @@ Deno.test("corsAllowList: preflights name the methods and headers allowed", asyn
       "Access-Control-Request-Headers": "content-type",
     },
   });
-  assertEquals(preflight.status, 204);
-  assertEquals(preflight.headers.get("access-control-allow-origin"), "https://allowed.example");
-  assertEquals(preflight.headers.get("access-control-allow-methods"), "GET,POST,OPTIONS");
-  assertEquals(preflight.headers.get("access-control-allow-headers"), "Content-Type");
+  deepStrictEqual(preflight.status, 204);
+  deepStrictEqual(preflight.headers.get("access-control-allow-origin"), "https://allowed.example");
+  deepStrictEqual(preflight.headers.get("access-control-allow-methods"), "GET,POST,OPTIONS");
+  deepStrictEqual(preflight.headers.get("access-control-allow-headers"), "Content-Type");
 });
 
 Deno.test("corsAllowList: * allows any origin", async () => {
@@ -45,5 +45,5 @@ Deno.test("corsAllowList: * allows any origin", async () => {
     method: "POST",
     headers: { Origin: "https://anyone.example" },
   });
-  assertEquals(response.headers.get("access-control-allow-origin"), "*");
+  deepStrictEqual(response.headers.get("access-control-allow-origin"), "*");
 });

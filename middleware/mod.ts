@@ -1,7 +1,9 @@
 /**
  * Limits that keep the service answering under floods, slow clients and bad neighbours:
  * CORS (off unless an allow-list is set), a per-client rate limit (off unless set), a request
- * deadline and a cap on concurrent work. app.ts mounts them all with one `app.use`.
+ * deadline and a cap on concurrent work. app.ts mounts them all with one `app.use`; which
+ * routes get the deadline and the cap, and which skip the rate limit, each route declares
+ * with a mark (`runsModel`, `probe`: route_marks.ts).
  *
  * @module
  */
@@ -10,12 +12,14 @@ import { concurrencyLimit } from "./concurrency_limit.ts";
 import { corsAllowList } from "./cors.ts";
 import { rateLimit } from "./rate_limit.ts";
 import { requestTimeout } from "./request_timeout.ts";
+import { probe, routeHas, runsModel } from "./route_marks.ts";
 import type { UploadsInProgress } from "./uploads.ts";
 
 export { concurrencyLimit } from "./concurrency_limit.ts";
 export { corsAllowList } from "./cors.ts";
 export { peerAddress, rateLimit } from "./rate_limit.ts";
 export { requestTimeout } from "./request_timeout.ts";
+export { probe, runsModel } from "./route_marks.ts";
 export { UploadsInProgress } from "./uploads.ts";
 
 export interface RequestLimits {
@@ -36,14 +40,13 @@ export const DEFAULT_LIMITS: RequestLimits = {
   corsOrigins: [],
 };
 
-/** POSTs that run a model: the ones that cost CPU and memory and so are capped and timed. */
-const WORK_PATH = /^\/(?:predict|v2\/models\/[^/]+(?:\/versions\/[^/]+)?\/infer)\/?$/;
+/** Requests to a route that runs a model: the ones that cost CPU and memory. */
+function isWorkRequest(c: Context): boolean {
+  return routeHas(c, runsModel);
+}
 
-/** Probes that orchestrators and Prometheus poll from one address: never rate limited. */
-const PROBE_PATH = /^\/(?:health|metrics|v2\/health\/(?:live|ready))\/?$/;
-
-export function isWorkRequest(c: Context): boolean {
-  return c.req.method === "POST" && WORK_PATH.test(c.req.path);
+function isProbe(c: Context): boolean {
+  return routeHas(c, probe);
 }
 
 /**
@@ -54,6 +57,9 @@ export function isWorkRequest(c: Context): boolean {
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(...requestLimits(DEFAULT_LIMITS));
  * ```
  */
@@ -64,7 +70,7 @@ export function requestLimits(
   const chain: MiddlewareHandler[] = [];
   if (limits.corsOrigins.length > 0) chain.push(corsAllowList(limits.corsOrigins));
   if (limits.rateLimit) {
-    chain.push(when((c) => !PROBE_PATH.test(c.req.path), rateLimit(limits.rateLimit)));
+    chain.push(when((c) => !isProbe(c), rateLimit(limits.rateLimit)));
   }
   chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs, uploads })));
   chain.push(when(isWorkRequest, concurrencyLimit({ maxConcurrent: limits.maxConcurrent })));

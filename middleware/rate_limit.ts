@@ -38,6 +38,9 @@ export function peerAddress(c: Context): string {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use(rateLimit({ ratePerSecond: 10, burst: 20 }));
  * ```
  */

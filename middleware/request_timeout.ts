@@ -21,6 +21,9 @@ export interface RequestTimeoutOptions {
 /**
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ *
+ * const app = new Hono();
  * app.use("/predict", requestTimeout({ timeoutMs: 10_000 }));
  * ```
  */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { requestTimeout } from "./request_timeout.ts";
 
 function appWith(timeoutMs: number, handlerDelayMs = 0) {
@@ -38,8 +38,8 @@ function stallingBody() {
 Deno.test("requestTimeout: a request inside the deadline passes with its body intact", async () => {
   const { app } = appWith(1000);
   const response = await app.request("/", { method: "POST", body: "hello" });
-  assertEquals(response.status, 200);
-  assertEquals(await response.text(), "got hello");
+  deepStrictEqual(response.status, 200);
+  deepStrictEqual(await response.text(), "got hello");
 });
 
 Deno.test("requestTimeout: a stalled upload gets 408 at the deadline and is cut off", async () => {
@@ -48,8 +48,8 @@ Deno.test("requestTimeout: a stalled upload gets 408 at the deadline and is cut 
   const started = performance.now();
   const response = await app.request("/", { method: "POST", body });
   const elapsed = performance.now() - started;
-  assertEquals(response.status, 408);
-  assertEquals((await response.json()).error, "request_timeout");
+  deepStrictEqual(response.status, 408);
+  deepStrictEqual((await response.json()).error, "request_timeout");
   assert(elapsed >= 95 && elapsed < 600, `answered after ${elapsed} ms`);
   await new Promise((resolve) => setTimeout(resolve, 10));
   assert(state.cancelled, "the upload was not cancelled");
@@ -61,9 +61,9 @@ Deno.test("requestTimeout: work past the deadline gets 503 with Retry-After", as
   const started = performance.now();
   const response = await app.request("/", { method: "POST", body: "x" });
   const elapsed = performance.now() - started;
-  assertEquals(response.status, 503);
-  assertEquals(response.headers.get("retry-after"), "1");
-  assertEquals((await response.json()).error, "overloaded");
+  deepStrictEqual(response.status, 503);
+  deepStrictEqual(response.headers.get("retry-after"), "1");
+  deepStrictEqual((await response.json()).error, "overloaded");
   assert(elapsed < 250, `answered after ${elapsed} ms, not at the deadline`);
   // Let the abandoned handler finish so the test leaks no timer.
   await new Promise((resolve) => setTimeout(resolve, 300));

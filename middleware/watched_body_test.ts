@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../lib/errors.ts";
 import { watchBody } from "./watched_body.ts";
 
@@ -7,7 +7,7 @@ const post = (body: BodyInit) => new Request("http://x/", { method: "POST", body
 Deno.test("watchBody: the body passes through intact and is reported complete", async () => {
   const watched = watchBody(post("hello"));
   assert(!watched.complete());
-  assertEquals(await watched.request.text(), "hello");
+  deepStrictEqual(await watched.request.text(), "hello");
   await watched.arrived;
   assert(watched.complete());
 });
@@ -21,7 +21,7 @@ Deno.test("watchBody: a body lost part-way fails the reader with a client error"
   const watched = watchBody(post(broken));
   const error = await watched.request.arrayBuffer().then(() => null, (e) => e);
   assert(error instanceof DigitlabError, `got ${error}`);
-  assertEquals(error.status, 400);
+  deepStrictEqual(error.status, 400);
   await watched.arrived;
   assert(!watched.complete());
 });

@@ -9,9 +9,9 @@ import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { defaultBuildDir, readManifest } from "../web/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
+import { pageSecurityHeaders } from "../middleware/security_headers.ts";
 import { summariseModel } from "../web/model_summary.ts";
 import { renderPage } from "../web/render_page.tsx";
-import { securityHeaders } from "../web/security_headers.ts";
 import { staticFiles } from "../web/static_files.ts";
 import { DrawPage } from "./index.tsx";
 import { ModelCardPage } from "./model_card.tsx";
@@ -35,6 +35,11 @@ const SHEET_NAME = /^[\w.-]+\.png$/;
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import type { ModelRegistry } from "../inference/model_registry.ts";
+ *
+ * declare const registry: ModelRegistry;
+ * const app = new Hono();
  * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
  * ```
  */
@@ -48,7 +53,7 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     );
   }
   const app = new Hono();
-  const html = securityHeaders();
+  const html = pageSecurityHeaders();
   const sheetOf = (meta: ModelMetadata | undefined) =>
     meta?.augmentationSheet && options.modelsDir && SHEET_NAME.test(meta.augmentationSheet)
       ? meta.augmentationSheet
@@ -114,7 +119,6 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "image/png",
       "Cache-Control": "public, max-age=3600",
-      "X-Content-Type-Options": "nosniff",
     });
   });
 

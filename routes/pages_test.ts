@@ -1,5 +1,5 @@
 import { gzipSync } from "node:zlib";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { buildAssets } from "../web/build_assets.ts";
 import { pageRoutes, type PageRoutesOptions } from "./pages.ts";
@@ -84,18 +84,18 @@ function scriptTags(html: string): string[] {
 
 Deno.test("/ renders the draw page with the island, its props and security headers", async () => {
   const res = await app().request("/");
-  assertEquals(res.status, 200);
+  deepStrictEqual(res.status, 200);
   assert(res.headers.get("content-type")!.startsWith("text/html"));
   const csp = res.headers.get("content-security-policy")!;
   assert(csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"), csp);
-  assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+  deepStrictEqual(res.headers.get("x-content-type-options"), "nosniff");
   const html = await res.text();
   assert(html.includes('data-island="digit_lab"'), "island marker");
   const props = html.match(/<script type="application\/json" id="island-0">(.*?)<\/script>/);
   assert(props !== null, "island props");
   const parsed = JSON.parse(props[1]);
-  assertEquals(parsed.defaultModel, "cnn-aug");
-  assertEquals(parsed.models.map((m: { name: string }) => m.name), ["mlp", "cnn-aug", "sneaky"]);
+  deepStrictEqual(parsed.defaultModel, "cnn-aug");
+  deepStrictEqual(parsed.models.map((m: { name: string }) => m.name), ["mlp", "cnn-aug", "sneaky"]);
   assert(html.includes("Draw a digit"), "blank state text");
 });
 
@@ -120,7 +120,7 @@ Deno.test("the JavaScript / loads fits the 15 KB gzip budget", async () => {
   let total = 0;
   for (const url of urls) {
     const res = await pages.request(url);
-    assertEquals(res.status, 200, url);
+    deepStrictEqual(res.status, 200, url);
     total += gzipSync(new Uint8Array(await res.arrayBuffer()), { level: 9 }).length;
   }
   assert(total <= JS_BUDGET_GZIP_BYTES, `${total} bytes gzip > ${JS_BUDGET_GZIP_BYTES}`);
@@ -131,32 +131,32 @@ Deno.test("island props cannot close their script element", async () => {
   const html = await (await pages.request("/")).text();
   assert(!html.includes("</script><script>alert(1)"), "props escaped");
   const props = html.match(/<script type="application\/json" id="island-0">(.*?)<\/script>/)!;
-  assertEquals(JSON.parse(props[1]).models[0].name, "</script><script>alert(1)</script>");
+  deepStrictEqual(JSON.parse(props[1]).models[0].name, "</script><script>alert(1)</script>");
 });
 
 Deno.test("the stylesheet and favicon the page links are served", async () => {
   const pages = app();
   const html = await (await pages.request("/")).text();
   const links = [...html.matchAll(/<link rel="(?:stylesheet|icon)" href="([^"]+)"/g)];
-  assertEquals(links.length, 2);
+  deepStrictEqual(links.length, 2);
   for (const [, href] of links) {
     const res = await pages.request(href);
-    assertEquals(res.status, 200, href);
-    assertEquals(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    deepStrictEqual(res.status, 200, href);
+    deepStrictEqual(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
     await res.body?.cancel();
   }
 });
 
 Deno.test("/models/:name renders the model card", async () => {
   const res = await app().request("/models/mlp");
-  assertEquals(res.status, 200);
+  deepStrictEqual(res.status, 200);
   const html = await res.text();
   assert(html.includes("98.76%"), "test accuracy");
   assert(html.includes("Confusion matrix"), "confusion matrix section");
-  assertEquals((html.match(/class="cm-(hit|miss|zero)"/g) ?? []).length, 100);
+  deepStrictEqual((html.match(/class="cm-(hit|miss|zero)"/g) ?? []).length, 100);
   assert(html.includes("Training loss") && html.includes("<path"), "training curves");
   assert(!html.includes("augmentations.png"), "no sheet for a model without one");
-  assertEquals(scriptTags(html).length, 0);
+  deepStrictEqual(scriptTags(html).length, 0);
 });
 
 Deno.test("/models/:name says when the server runs the model's int8 twin", async () => {
@@ -181,23 +181,23 @@ Deno.test("/models/:name shows and serves the augmentation sheet", async () => {
   const html = await (await pages.request("/models/cnn-aug")).text();
   assert(html.includes('src="/models/cnn-aug/augmentations.png"'), "sheet linked");
   const res = await pages.request("/models/cnn-aug/augmentations.png");
-  assertEquals(res.status, 200);
-  assertEquals(res.headers.get("content-type"), "image/png");
-  assertEquals([...new Uint8Array(await res.arrayBuffer())], [...SHEET]);
+  deepStrictEqual(res.status, 200);
+  deepStrictEqual(res.headers.get("content-type"), "image/png");
+  deepStrictEqual([...new Uint8Array(await res.arrayBuffer())], [...SHEET]);
 });
 
 Deno.test("a sheet name that is a path is never served", async () => {
   const res = await app().request("/models/sneaky/augmentations.png");
-  assertEquals(res.status, 404);
+  deepStrictEqual(res.status, 404);
   assert(!(await res.text()).includes("not for the web"));
   const mlp = await app().request("/models/mlp/augmentations.png");
-  assertEquals(mlp.status, 404);
+  deepStrictEqual(mlp.status, 404);
   await mlp.body?.cancel();
 });
 
 Deno.test("an unknown model name gets a 404 page that lists the served models", async () => {
   const res = await app().request("/models/nope");
-  assertEquals(res.status, 404);
+  deepStrictEqual(res.status, 404);
   const html = await res.text();
   assert(html.includes("There is no model called &quot;nope&quot;"), "explains");
   assert(html.includes('href="/models/cnn-aug"'), "links the served models");
@@ -211,10 +211,10 @@ Deno.test("without a build the pages still render, without scripts", async () =>
     const pages = app({ buildDir: empty });
     console.warn = originalWarn;
     const res = await pages.request("/");
-    assertEquals(res.status, 200);
-    assertEquals(scriptTags(await res.text()).length, 1, "only the props");
+    deepStrictEqual(res.status, 200);
+    deepStrictEqual(scriptTags(await res.text()).length, 1, "only the props");
     const asset = await pages.request("/static/anything.js");
-    assertEquals(asset.status, 404);
+    deepStrictEqual(asset.status, 404);
     await asset.body?.cancel();
   } finally {
     await Deno.remove(empty);

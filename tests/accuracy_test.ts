@@ -4,7 +4,7 @@
  * cnn-aug model must read at least 98% of 500 correctly. This measures the preprocessing as
  * much as the model: a naive whole-canvas resize fails most small or off-centre digits.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   DIGIT_STROKES,
   drawStrokes,
@@ -112,7 +112,7 @@ Deno.test("a digit drawn small, large, shifted or with a thicker pen gets the sa
           body: png,
         });
         const body = await response.json();
-        assertEquals(body.result, Number(digit), `${shipped[0]}: ${digit} ${name}`);
+        deepStrictEqual(body.result, Number(digit), `${shipped[0]}: ${digit} ${name}`);
       }
     }
   } finally {

@@ -3,7 +3,7 @@
  * status the issue lists, headers and docs. Untrained models (tests/helpers/test_models.ts)
  * make the answers arbitrary but well-formed; accuracy is tests/accuracy_test.ts's job.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
@@ -72,20 +72,25 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
     timings: Record<string, number>;
   };
   assert(Number.isInteger(p.result) && p.result >= 0 && p.result <= 9, `result ${p.result}`);
-  assertEquals(p.probabilities.length, 10);
+  deepStrictEqual(p.probabilities.length, 10);
   const sum = p.probabilities.reduce((a, b) => a + b, 0);
   assert(Math.abs(sum - 1) < 1e-4, `probabilities sum to ${sum}`);
-  assertEquals(p.model, model);
-  assertEquals(p.top3.length, 3);
-  assertEquals(p.top3[0].digit, p.result);
-  assertEquals(p.top3[0].probability, Math.max(...p.probabilities));
+  deepStrictEqual(p.model, model);
+  deepStrictEqual(p.top3.length, 3);
+  deepStrictEqual(p.top3[0].digit, p.result);
+  deepStrictEqual(p.top3[0].probability, Math.max(...p.probabilities));
   assert(p.top3[0].probability >= p.top3[1].probability, "top3 not sorted");
+<<<<<<< HEAD
   assertEquals(p.top3[1].probability, p.probabilities[p.top3[1].digit]);
   assertEquals(p.runnerUp, p.top3[1]);
   assertEquals(typeof p.confident, "boolean");
   // A reason exactly when the answer is not confident.
   assertEquals(typeof p.reason === "string" && p.reason.length > 0, !p.confident);
   assertEquals(p.input.length, 784);
+=======
+  deepStrictEqual(p.top3[1].probability, p.probabilities[p.top3[1].digit]);
+  deepStrictEqual(p.input.length, 784);
+>>>>>>> main
   assert(p.input.every((v) => v >= 0 && v <= 1), "input outside 0..1");
   assert(Math.max(...p.input) === 1, "the input's strongest ink should be 1");
   for (const key of ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"]) {
@@ -119,30 +124,30 @@ Deno.test("POST /predict accepts multipart, raw PNG/JPEG, base64 JSON and data U
     const results: number[][] = [];
     for (const [name, send] of forms) {
       const { status, body } = await send();
-      assertEquals(status, 200, `${name}: ${JSON.stringify(body)}`);
+      deepStrictEqual(status, 200, `${name}: ${JSON.stringify(body)}`);
       assertPrediction(body, "cnn");
       if (name !== "raw jpeg") results.push(body.probabilities as number[]);
     }
     // The same PNG sent four ways gives the same answer.
-    for (const r of results) assertEquals(r, results[0]);
+    for (const r of results) deepStrictEqual(r, results[0]);
   });
 });
 
 Deno.test("POST /predict?model= picks the model; unknown models are 404", async () => {
   await withServer(async (server) => {
     const mlp = await post(server, canvasPng, { "Content-Type": "image/png" }, "?model=mlp");
-    assertEquals(mlp.status, 200);
+    deepStrictEqual(mlp.status, 200);
     assertPrediction(mlp.body, "mlp");
     const unknown = await post(server, canvasPng, { "Content-Type": "image/png" }, "?model=nope");
-    assertEquals(unknown.status, 404);
-    assertEquals(unknown.body.error, "unknown_model");
+    deepStrictEqual(unknown.status, 404);
+    deepStrictEqual(unknown.body.error, "unknown_model");
     const traversal = await post(
       server,
       canvasPng,
       { "Content-Type": "image/png" },
       "?model=../models/mlp",
     );
-    assertEquals(traversal.status, 404);
+    deepStrictEqual(traversal.status, 404);
   });
 });
 
@@ -198,8 +203,8 @@ Deno.test("POST /predict: 400 for malformed multipart, missing fields, bad JSON 
     ];
     for (const [name, body, headers, code] of cases) {
       const response = await post(server, body, headers);
-      assertEquals(response.status, 400, `${name}: ${JSON.stringify(response.body)}`);
-      assertEquals(response.body.error, code, name);
+      deepStrictEqual(response.status, 400, `${name}: ${JSON.stringify(response.body)}`);
+      deepStrictEqual(response.body.error, code, name);
       assert(typeof response.body.message === "string" && response.body.message.length > 5, name);
     }
   });
@@ -210,8 +215,8 @@ Deno.test("POST /predict: 413 for a body over the limit, declared or streamed", 
     const big = new Uint8Array(BODY_LIMIT + 1);
     big.set(canvasPng);
     const declared = await post(server, big, { "Content-Type": "image/png" });
-    assertEquals(declared.status, 413);
-    assertEquals(declared.body.error, "payload_too_large");
+    deepStrictEqual(declared.status, 413);
+    deepStrictEqual(declared.body.error, "payload_too_large");
     // No Content-Length: the limit must hold while the body streams in.
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -220,9 +225,9 @@ Deno.test("POST /predict: 413 for a body over the limit, declared or streamed", 
       },
     });
     const streamed = await post(server, stream, { "Content-Type": "image/png" });
-    assertEquals(streamed.status, 413);
+    deepStrictEqual(streamed.status, 413);
     const form = await post(server, multipart(big));
-    assertEquals(form.status, 413);
+    deepStrictEqual(form.status, 413);
   });
 });
 
@@ -242,8 +247,8 @@ Deno.test("POST /predict: 415 for what is not a PNG or JPEG", async () => {
     ];
     for (const [name, body, headers] of cases) {
       const response = await post(server, body, headers);
-      assertEquals(response.status, 415, `${name}: ${JSON.stringify(response.body)}`);
-      assertEquals(response.body.error, "unsupported_media_type", name);
+      deepStrictEqual(response.status, 415, `${name}: ${JSON.stringify(response.body)}`);
+      deepStrictEqual(response.body.error, "unsupported_media_type", name);
     }
   });
 });
@@ -264,8 +269,8 @@ Deno.test("POST /predict: 422 for truncated images, bombs and blank drawings", a
     ];
     for (const [name, bytes, code] of cases) {
       const response = await post(server, multipart(bytes));
-      assertEquals(response.status, 422, `${name}: ${JSON.stringify(response.body)}`);
-      assertEquals(response.body.error, code, name);
+      deepStrictEqual(response.status, 422, `${name}: ${JSON.stringify(response.body)}`);
+      deepStrictEqual(response.body.error, code, name);
     }
   });
 });
@@ -273,12 +278,12 @@ Deno.test("POST /predict: 422 for truncated images, bombs and blank drawings", a
 Deno.test("GET /predict is 405 with Allow; unknown routes are JSON 404", async () => {
   await withServer(async (server) => {
     const get = await fetch(`${server.url}/predict`);
-    assertEquals(get.status, 405);
-    assertEquals(get.headers.get("allow"), "POST");
-    assertEquals((await get.json()).error, "method_not_allowed");
+    deepStrictEqual(get.status, 405);
+    deepStrictEqual(get.headers.get("allow"), "POST");
+    deepStrictEqual((await get.json()).error, "method_not_allowed");
     const missing = await fetch(`${server.url}/no/such/route`);
-    assertEquals(missing.status, 404);
-    assertEquals((await missing.json()).error, "not_found");
+    deepStrictEqual(missing.status, 404);
+    deepStrictEqual((await missing.json()).error, "not_found");
   });
 });
 
@@ -286,9 +291,9 @@ Deno.test("GET /models lists the served models with the default first", async ()
   await withServer(async (server) => {
     const body = await (await fetch(`${server.url}/models`)).json();
     // cnn-aug is absent, so the most accurate model (cnn, 0.6) is the default.
-    assertEquals(body.default, "cnn");
-    assertEquals(body.models.map((m: { name: string }) => m.name), ["cnn", "mlp"]);
-    assertEquals(Object.keys(body.models[0]).sort(), [
+    deepStrictEqual(body.default, "cnn");
+    deepStrictEqual(body.models.map((m: { name: string }) => m.name), ["cnn", "mlp"]);
+    deepStrictEqual(Object.keys(body.models[0]).sort(), [
       "architecture",
       "name",
       "parameters",
@@ -296,24 +301,24 @@ Deno.test("GET /models lists the served models with the default first", async ()
       "testAccuracy",
       "version",
     ]);
-    assertEquals(body.models[0].testAccuracy, 0.6);
+    deepStrictEqual(body.models[0].testAccuracy, 0.6);
   });
 });
 
 Deno.test("GET /model_info has the tutorial's keys and the metadata", async () => {
   await withServer(async (server) => {
     const body = await (await fetch(`${server.url}/model_info?model=mlp`)).json();
-    assertEquals(body.input_shape, [1, 28, 28]);
-    assertEquals(body.output_classes, 10);
+    deepStrictEqual(body.input_shape, [1, 28, 28]);
+    deepStrictEqual(body.output_classes, 10);
     assert(typeof body.model_type === "string" && body.model_type.includes("MLP"));
-    assertEquals(body.name, "mlp");
-    assertEquals(body.metadata.name, "mlp");
-    assertEquals(body.metadata.perClassAccuracy.length, 10);
+    deepStrictEqual(body.name, "mlp");
+    deepStrictEqual(body.metadata.name, "mlp");
+    deepStrictEqual(body.metadata.perClassAccuracy.length, 10);
     const byDefault = await (await fetch(`${server.url}/model_info`)).json();
-    assertEquals(byDefault.name, "cnn");
+    deepStrictEqual(byDefault.name, "cnn");
     const unknown = await fetch(`${server.url}/model_info?model=zzz`);
-    assertEquals(unknown.status, 404);
-    assertEquals((await unknown.json()).error, "unknown_model");
+    deepStrictEqual(unknown.status, 404);
+    deepStrictEqual((await unknown.json()).error, "unknown_model");
   });
 });
 
@@ -321,9 +326,9 @@ Deno.test("GET /health is healthy with the models' versions", async () => {
   await withServer(async (server) => {
     const response = await fetch(`${server.url}/health`);
     const body = await response.json();
-    assertEquals(response.status, 200);
-    assertEquals(body.status, "healthy");
-    assertEquals(body.models, [
+    deepStrictEqual(response.status, 200);
+    deepStrictEqual(body.status, "healthy");
+    deepStrictEqual(body.models, [
       { name: "cnn", version: "0.0.0-test", precision: "fp32" },
       { name: "mlp", version: "0.0.0-test", precision: "fp32" },
     ]);
@@ -334,14 +339,14 @@ Deno.test("without models: /health is 503 and /predict says why", async () => {
   await withServer(async (server) => {
     const health = await fetch(`${server.url}/health`);
     const body = await health.json();
-    assertEquals(health.status, 503);
-    assertEquals(body.status, "unhealthy");
+    deepStrictEqual(health.status, 503);
+    deepStrictEqual(body.status, "unhealthy");
     const predict = await post(server, multipart(canvasPng));
-    assertEquals(predict.status, 503);
-    assertEquals(predict.body.error, "no_models");
+    deepStrictEqual(predict.status, 503);
+    deepStrictEqual(predict.body.error, "no_models");
     assert(String(predict.body.message).includes("--models"), predict.body.message);
     const models = await (await fetch(`${server.url}/models`)).json();
-    assertEquals(models, { default: null, models: [] });
+    deepStrictEqual(models, { default: null, models: [] });
   }, emptyDir);
 });
 
@@ -349,8 +354,8 @@ Deno.test("security headers on JSON and HTML; /docs has its own policy", async (
   await withServer(async (server) => {
     const json = await fetch(`${server.url}/health`);
     await json.body?.cancel();
-    assertEquals(json.headers.get("x-content-type-options"), "nosniff");
-    assertEquals(json.headers.get("x-frame-options"), "DENY");
+    deepStrictEqual(json.headers.get("x-content-type-options"), "nosniff");
+    deepStrictEqual(json.headers.get("x-frame-options"), "DENY");
     assert(json.headers.get("content-security-policy")?.includes("default-src 'none'"));
     const docs = await fetch(`${server.url}/docs`);
     await docs.body?.cancel();
@@ -372,12 +377,12 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
       assert(source.startsWith("/"), `/docs loads ${source} from elsewhere`);
       const asset = await fetch(`${server.url}${source}`);
       const text = await asset.text();
-      assertEquals(asset.status, 200, source);
+      deepStrictEqual(asset.status, 200, source);
       assert(text.length > 50, `${source} is nearly empty`);
     }
     const spec = await (await fetch(`${server.url}/openapi.json`)).json();
-    assertEquals(spec.openapi, "3.1.0");
-    assertEquals(Object.keys(spec.paths).sort(), [
+    deepStrictEqual(spec.openapi, "3.1.0");
+    deepStrictEqual(Object.keys(spec.paths).sort(), [
       "/health",
       "/metrics",
       "/model_info",
@@ -392,7 +397,7 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
     ]);
     // "Try it out" with a file upload needs a multipart schema with a binary img field.
     const upload = spec.paths["/predict"].post.requestBody.content["multipart/form-data"];
-    assertEquals(upload.schema.properties.img, { type: "string", format: "binary" });
+    deepStrictEqual(upload.schema.properties.img, { type: "string", format: "binary" });
     for (const [path, methods] of Object.entries(spec.paths)) {
       for (const method of Object.keys(methods as object)) {
         const url = `${server.url}${path.replace("{name}", "mlp")}`;

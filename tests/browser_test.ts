@@ -11,7 +11,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../inference/model_registry.ts";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { buildAssets } from "../web/build_assets.ts";
 import type { Prediction } from "../web/predict_client.ts";
 
@@ -83,20 +83,20 @@ Deno.test({
       await t.step("a blank pad asks for a digit and sends nothing", async () => {
         let requests = 0;
         page.on("request", (r) => r.url().includes("/predict") && requests++);
-        assertEquals(await page.textContent(".result .confidence"), "Draw a digit");
+        deepStrictEqual(await page.textContent(".result .confidence"), "Draw a digit");
         assert(await page.isDisabled("#clear") && await page.isDisabled("#undo"));
         await page.click("#clear", { force: true }).catch(() => {});
         await page.waitForTimeout(300);
-        assertEquals(requests, 0);
+        deepStrictEqual(requests, 0);
       });
 
       for (const digit of [1, 7, 0]) {
         await t.step(`drawing a ${digit} with the mouse shows ${digit}`, async () => {
           await clearPad(page);
           const prediction = await drawWithMouse(page, DIGITS[digit]);
-          assertEquals(prediction.result, digit, `probabilities ${prediction.probabilities}`);
-          assertEquals(await page.textContent("#predicted-digit"), String(digit));
-          assertEquals(prediction.input.length, 784);
+          deepStrictEqual(prediction.result, digit, `probabilities ${prediction.probabilities}`);
+          deepStrictEqual(await page.textContent("#predicted-digit"), String(digit));
+          deepStrictEqual(prediction.input.length, 784);
         });
       }
       await screenshot(page, "desktop.png");
@@ -112,29 +112,29 @@ Deno.test({
         const undone = waitForPrediction(page);
         await page.click("#undo");
         await undone;
-        assertEquals(await inkPixels(page), afterFirst);
+        deepStrictEqual(await inkPixels(page), afterFirst);
 
         await drawWithMouse(page, [[[0.5, 0.3], [0.5, 0.8]]]);
         await page.keyboard.press("Control+z"); // the keyboard shortcut undoes too
         await page.waitForFunction(() => !document.querySelector(".result.pending"));
-        assertEquals(await inkPixels(page), afterFirst);
+        deepStrictEqual(await inkPixels(page), afterFirst);
 
         await page.focus("#undo");
         await page.keyboard.press("Tab"); // keyboard focus moves on, visibly
-        assertEquals(await page.evaluate(() => document.activeElement?.id), "clear");
+        deepStrictEqual(await page.evaluate(() => document.activeElement?.id), "clear");
         const ring = await page.$eval("#clear", (b) => getComputedStyle(b).boxShadow);
         assert(ring !== "none", "focused button shows a focus ring");
         await page.keyboard.press("Enter"); // the buttons work from the keyboard
         await page.waitForSelector("#clear:disabled");
-        assertEquals(await inkPixels(page), 0);
-        assertEquals(await page.textContent(".result .confidence"), "Draw a digit");
-        assertEquals(await page.$("#predicted-digit"), null);
+        deepStrictEqual(await inkPixels(page), 0);
+        deepStrictEqual(await page.textContent(".result .confidence"), "Draw a digit");
+        deepStrictEqual(await page.$("#predicted-digit"), null);
       });
 
       await t.step("uploading a PNG of a 7 predicts 7", async () => {
         const predicted = waitForPrediction(page);
         await page.setInputFiles("#upload-input", fixture("drawn-7.png"));
-        assertEquals((await predicted).result, 7);
+        deepStrictEqual((await predicted).result, 7);
         assert(await inkPixels(page) > 0, "the upload is shown on the pad");
         await page.click("#clear");
       });
@@ -149,7 +149,7 @@ Deno.test({
             new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }),
           );
         }, bytes);
-        assertEquals((await predicted).result, 7);
+        deepStrictEqual((await predicted).result, 7);
         await page.click("#clear");
       });
 
@@ -168,9 +168,9 @@ Deno.test({
         const other = names.find((n) => n !== current)!;
         const answered = waitForPrediction(page);
         await page.selectOption("#model", other);
-        assertEquals((await answered).model, other);
+        deepStrictEqual((await answered).model, other);
         assert((await page.textContent(".confidence small"))!.includes(other));
-        assertEquals(await page.getAttribute(".model-info a", "href"), `/models/${other}`);
+        deepStrictEqual(await page.getAttribute(".model-info a", "href"), `/models/${other}`);
       });
 
       await t.step("errors show in the page: API error and unreachable server", async () => {
@@ -198,13 +198,13 @@ Deno.test({
         const recovered = waitForPrediction(page);
         await page.click("#undo");
         await recovered;
-        assertEquals(await page.$(".error"), null);
+        deepStrictEqual(await page.$(".error"), null);
       });
 
       await t.step("the model card renders its charts", async () => {
         const name = await page.$eval("#model", (s) => (s as HTMLSelectElement).value);
         await page.goto(`${server.url}/models/${name}`);
-        assertEquals(await page.locator(".confusion rect").count(), 100);
+        deepStrictEqual(await page.locator(".confusion rect").count(), 100);
         assert(await page.locator(".chart svg").count() >= 1);
         await screenshot(page, "model-card.png");
       });
@@ -229,18 +229,18 @@ Deno.test({
             css: c.clientWidth,
           };
         });
-        assertEquals(pad.touchAction, "none");
-        assertEquals(pad.width, Math.round(pad.css * 2), "backing store at devicePixelRatio 2");
+        deepStrictEqual(pad.touchAction, "none");
+        deepStrictEqual(pad.width, Math.round(pad.css * 2), "backing store at devicePixelRatio 2");
         const scrollBefore = await mobile.evaluate(() => scrollY);
         const prediction = await drawWithTouch(mobile, phone, DIGITS[7]);
-        assertEquals(prediction.result, 7);
-        assertEquals(await mobile.evaluate(() => scrollY), scrollBefore);
+        deepStrictEqual(prediction.result, 7);
+        deepStrictEqual(await mobile.evaluate(() => scrollY), scrollBefore);
         await screenshot(mobile, "phone.png");
         await phone.close();
       });
 
       await t.step("no console errors", () => {
-        assertEquals(consoleErrors, []);
+        deepStrictEqual(consoleErrors, []);
       });
     } finally {
       await browser.close();

@@ -5,7 +5,7 @@
  * to read, so run the server with the release permissions, use every route and model, and
  * check that each path read lies under an included path.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { ORT_WASM_URL } from "../inference/onnx_runtime.ts";
 import { defaultBuildDir, MANIFEST_FILE, STATIC_DIR } from "../web/manifest.ts";
@@ -73,7 +73,7 @@ async function exerciseEverything(url: string, modelNames: string[]): Promise<vo
   const get = async (path: string) => {
     const response = await fetch(`${url}${path}`);
     const text = await response.text();
-    assertEquals(response.status, 200, `GET ${path}: ${text.slice(0, 300)}`);
+    deepStrictEqual(response.status, 200, `GET ${path}: ${text.slice(0, 300)}`);
     return text;
   };
   for (const page of ["/", "/docs"]) {
@@ -88,7 +88,7 @@ async function exerciseEverything(url: string, modelNames: string[]): Promise<vo
     form.append("img", new Blob([png], { type: "image/png" }), "image.png");
     const response = await fetch(`${url}/predict?model=${model}`, { method: "POST", body: form });
     const text = await response.text();
-    assertEquals(response.status, 200, `POST /predict?model=${model}: ${text}`);
+    deepStrictEqual(response.status, 200, `POST /predict?model=${model}: ${text}`);
   }
 }
 
@@ -123,7 +123,7 @@ Deno.test({
       ];
       assert(reads.includes(ORT_WASM_URL.pathname), "the audit log missed the wasm: is it on?");
       const outside = reads.filter((path) => path === undefined || !isIncluded(path));
-      assertEquals(outside, [], `read at run time but not --include'd: ${outside.join(", ")}`);
+      deepStrictEqual(outside, [], `read at run time but not --include'd: ${outside.join(", ")}`);
 
       // A named --allow-env list must name every variable the app (or a package) asks for.
       const envFlag = task.permissions.find((flag) => flag.startsWith("--allow-env="));
@@ -133,7 +133,7 @@ Deno.test({
           ...new Set(entries.filter((e) => e.permission === "env").map((e) => e.value)),
         ];
         const missing = asked.filter((name) => !allowed.includes(name ?? ""));
-        assertEquals(missing, [], `variables read but not in ${envFlag}`);
+        deepStrictEqual(missing, [], `variables read but not in ${envFlag}`);
       }
     } finally {
       await Deno.remove(cwd, { recursive: true });

@@ -5,7 +5,7 @@
  */
 import dockerfilelint from "dockerfilelint";
 import { parse as parseYaml } from "yaml";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { readCompileTask } from "./compile_task.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -47,7 +47,7 @@ function parseStages(text: string): Instruction[][] {
 
 function only(stage: Instruction[], keyword: string): Instruction {
   const found = stage.filter((i) => i.keyword === keyword);
-  assertEquals(found.length, 1, `expected one ${keyword} in the stage`);
+  deepStrictEqual(found.length, 1, `expected one ${keyword} in the stage`);
   return found[0];
 }
 
@@ -65,14 +65,14 @@ const runtime = stages.at(-1)!;
 
 Deno.test("dockerfilelint finds no issues", () => {
   const issues = dockerfilelint.run(ROOT.pathname, dockerfile) as unknown[];
-  assertEquals(issues, [], `dockerfilelint:\n${JSON.stringify(issues, null, 2)}`);
+  deepStrictEqual(issues, [], `dockerfilelint:\n${JSON.stringify(issues, null, 2)}`);
 });
 
 Deno.test("builder uses the official Deno image at the version CI installs", async () => {
   const ciScript = await Deno.readTextFile(new URL(".ci/run", ROOT));
   const ciVersion = ciScript.match(/deno@(\d+\.\d+\.\d+)/)?.[1];
   assert(ciVersion, ".ci/run pins no deno@x.y.z");
-  assertEquals(only(builder, "FROM").args.split(/\s+/)[0], `denoland/deno:${ciVersion}`);
+  deepStrictEqual(only(builder, "FROM").args.split(/\s+/)[0], `denoland/deno:${ciVersion}`);
   const runs = builder.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
   for (const task of ["build", "compile"]) {
     assert(runs.includes(`deno task ${task}`), `builder never runs deno task ${task}`);
@@ -84,14 +84,14 @@ Deno.test("runtime stage copies the compiled binary and runs it as non-root on p
   const { output } = await readCompileTask();
   const workdir = only(builder, "WORKDIR").args;
   const copy = only(runtime, "COPY").args.split(/\s+/);
-  assertEquals(copy, [`--from=builder`, `${workdir}/${output}`, BINARY]);
+  deepStrictEqual(copy, [`--from=builder`, `${workdir}/${output}`, BINARY]);
 
   const user = only(runtime, "USER").args.split(":")[0];
   assert(!["root", "0"].includes(user), `runtime runs as ${user}`);
-  assertEquals(only(runtime, "EXPOSE").args, PORT);
-  assertEquals(execForm(only(runtime, "ENTRYPOINT").args), [BINARY]);
-  assertEquals(execForm(only(runtime, "CMD").args), ["--host", "0.0.0.0", "--port", PORT]);
-  assertEquals(execForm(only(runtime, "HEALTHCHECK").args), [BINARY, "healthcheck"]);
+  deepStrictEqual(only(runtime, "EXPOSE").args, PORT);
+  deepStrictEqual(execForm(only(runtime, "ENTRYPOINT").args), [BINARY]);
+  deepStrictEqual(execForm(only(runtime, "CMD").args), ["--host", "0.0.0.0", "--port", PORT]);
+  deepStrictEqual(execForm(only(runtime, "HEALTHCHECK").args), [BINARY, "healthcheck"]);
 });
 
 Deno.test("build context keeps sources and leaves out local installs and builds", async () => {
@@ -130,11 +130,11 @@ Deno.test("compose.yaml: one service with port, healthcheck, restart policy and 
     services: Record<string, ComposeService>;
   };
   const services = Object.values(compose.services);
-  assertEquals(services.length, 1);
+  deepStrictEqual(services.length, 1);
   const [service] = services;
-  assertEquals(service.build, ".");
+  deepStrictEqual(service.build, ".");
   assert(service.ports?.some((p) => p.endsWith(`:${PORT}`)), "port 8000 is not published");
-  assertEquals(service.healthcheck?.test, ["CMD", BINARY, "healthcheck"]);
+  deepStrictEqual(service.healthcheck?.test, ["CMD", BINARY, "healthcheck"]);
   assert(["always", "unless-stopped", "on-failure"].includes(service.restart ?? ""), "no restart");
   const command = service.command ?? [];
   const modelsDir = command[command.indexOf("--models") + 1];

@@ -12,7 +12,7 @@
  * `/v2/models/{name}/infer` is fuzzed too once the server has it (v2InferBadInputs; the test
  * asks `GET /v2/models/{name}` first and says when it skips).
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { type BadInput, predictBadInputs, type Samples } from "./helpers/bad_inputs.ts";
 import { v2InferBadInputs } from "./helpers/v2_bad_inputs.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
@@ -153,7 +153,7 @@ async function validAnswer(url: string): Promise<number> {
     body: canvasPng,
   });
   const body = await response.json();
-  assertEquals(response.status, 200, `a valid request failed: ${JSON.stringify(body)}`);
+  deepStrictEqual(response.status, 200, `a valid request failed: ${JSON.stringify(body)}`);
   return body.result;
 }
 
@@ -199,7 +199,7 @@ Deno.test({
         const wrong = problem(input, answer);
         if (wrong) problems.push(`${input.name}: ${wrong}`);
         // The server must not be left poisoned (a decoder in a bad state, a leaked slot).
-        if (index % 50 === 49) assertEquals(await validAnswer(server.url), reference);
+        if (index % 50 === 49) deepStrictEqual(await validAnswer(server.url), reference);
       }
 
       // Bodies that trickle in: cut off with 408 at the deadline.
@@ -214,13 +214,13 @@ Deno.test({
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
         const wrong = problem({ name, path: "/predict", expect: "4xx" } as BadInput, answer);
         if (wrong) problems.push(`trickle ${name}: ${wrong}`);
-        else assertEquals(answer.status, 408, `trickle ${name}: ${JSON.stringify(answer)}`);
+        else deepStrictEqual(answer.status, 408, `trickle ${name}: ${JSON.stringify(answer)}`);
       }
 
-      assertEquals(problems, [], `${problems.length} wrong answers:\n${problems.join("\n")}`);
+      deepStrictEqual(problems, [], `${problems.length} wrong answers:\n${problems.join("\n")}`);
       const health = await fetch(`${server.url}/health`);
-      assertEquals((await health.json()).status, "healthy");
-      assertEquals(await validAnswer(server.url), reference);
+      deepStrictEqual((await health.json()).status, "healthy");
+      deepStrictEqual(await validAnswer(server.url), reference);
 
       const afterRss = await settledRss(server);
       const heavy = inputs.filter((i) => /bomb|huge|over the limit|nested/.test(i.name));
@@ -250,7 +250,7 @@ Deno.test({
         `RSS grew from ${mib(baselineRss)} to ${mib(againRss)} MiB repeating the heaviest inputs`,
       );
     } finally {
-      assertEquals(await server.stop(), 0, server.output());
+      deepStrictEqual(await server.stop(), 0, server.output());
       await Deno.remove(modelsDir, { recursive: true });
     }
   },

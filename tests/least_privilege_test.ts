@@ -5,7 +5,7 @@
  * access), never asks to run a process, write, load native code or read system information;
  * and the flags themselves deny spawning, writing and FFI.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { readCompileTask } from "./compile_task.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
@@ -93,12 +93,12 @@ Deno.test("with the release flags, no route reads outside the project and models
       }
       if (status === 200 && !target.startsWith("/?model=")) leaks.push(`${target}: 200`);
     }
-    assertEquals(leaks, [], leaks.join("\n"));
+    deepStrictEqual(leaks, [], leaks.join("\n"));
     // And the routes do work: the model card's files and a prediction are served.
     const [status] = await raw(server.url, "GET", "/models/cnn-aug");
-    assertEquals(status, 200);
+    deepStrictEqual(status, 200);
   } finally {
-    assertEquals(await server.stop(), 0, server.output());
+    deepStrictEqual(await server.stop(), 0, server.output());
   }
 
   try {
@@ -109,7 +109,7 @@ Deno.test("with the release flags, no route reads outside the project and models
     // native code are never even asked for.
     for (const kind of ["run", "ffi"]) {
       const asked = entries.filter((e) => e.permission === kind);
-      assertEquals(asked, [], `the server asked for ${kind}`);
+      deepStrictEqual(asked, [], `the server asked for ${kind}`);
     }
     const reads = [
       ...new Set(
@@ -129,7 +129,7 @@ Deno.test("with the release flags, no route reads outside the project and models
     const outsideReads = reads.filter((path) =>
       !allowedRoots.some((root) => path === root || path.startsWith(`${root}/`))
     );
-    assertEquals(outsideReads, [], `read outside ${allowedRoots}: ${outsideReads.slice(0, 10)}`);
+    deepStrictEqual(outsideReads, [], `read outside ${allowedRoots}: ${outsideReads.slice(0, 10)}`);
     assert(reads.length > 0, "the audit log recorded no reads: is it working?");
   } finally {
     await Deno.remove(outside, { recursive: true });
@@ -163,7 +163,7 @@ Deno.test("the release flags deny spawning processes, writing files and native c
     }).output();
     const text = new TextDecoder().decode(stdout).trim();
     assert(text, new TextDecoder().decode(stderr));
-    assertEquals(JSON.parse(text), {
+    deepStrictEqual(JSON.parse(text), {
       run: "denied",
       write: "denied",
       ffi: "denied",

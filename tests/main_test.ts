@@ -2,7 +2,7 @@
  * main.ts as a process, with the production permissions (--allow-net --allow-read
  * --allow-env): the start-up line, healthcheck, a missing models folder, bad flags, SIGTERM.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 
@@ -34,12 +34,12 @@ Deno.test("main: serves, says where, answers healthcheck, exits 0 on SIGTERM", a
     try {
       assert(server.readyMs < 5000, `ready after ${server.readyMs} ms`);
       const health = await fetch(`${server.url}/health`);
-      assertEquals((await health.json()).status, "healthy");
+      deepStrictEqual((await health.json()).status, "healthy");
       const port = new URL(server.url).port;
       const check = await run(["healthcheck", "--port", port]);
-      assertEquals(check.code, 0, check.output);
+      deepStrictEqual(check.code, 0, check.output);
     } finally {
-      assertEquals(await server.stop(), 0, server.output());
+      deepStrictEqual(await server.stop(), 0, server.output());
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -57,15 +57,15 @@ Deno.test("main: answering predictions leaves the journal free of runtime warnin
       for (let i = 0; i < 3; i++) {
         const answer = await fetch(`${server.url}/predict`, { method: "POST", body: form });
         const text = await answer.text();
-        assertEquals(answer.status, 200, text);
+        deepStrictEqual(answer.status, 200, text);
       }
     } finally {
-      assertEquals(await server.stop(), 0, server.output());
+      deepStrictEqual(await server.stop(), 0, server.output());
     }
     // Deno prints deprecation notes (e.g. on request.signal's legacy abort) to stderr once.
     const lines = server.output().split("\n").filter((line) => line.trim() !== "");
     const unexpected = lines.filter((line) => !/^digitlab[ :]/.test(line));
-    assertEquals(unexpected.join("\n"), "");
+    deepStrictEqual(unexpected.join("\n"), "");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -76,10 +76,10 @@ Deno.test("main: without a models folder it starts, explains, and reports unheal
   try {
     assert(server.output().includes("does not exist"), server.output());
     const health = await fetch(`${server.url}/health`);
-    assertEquals(health.status, 503);
+    deepStrictEqual(health.status, 503);
     await health.body?.cancel();
     const check = await run(["healthcheck", "--port", new URL(server.url).port]);
-    assertEquals(check.code, 1, check.output);
+    deepStrictEqual(check.code, 1, check.output);
   } finally {
     await server.stop();
   }
@@ -89,7 +89,7 @@ Deno.test("main: a named model that is missing stops start-up with a clear messa
   const dir = await writeTestModels(["mlp"]);
   try {
     const result = await run(["--port", "0", "--models", dir, "--model", "nope"]);
-    assertEquals(result.code, 1);
+    deepStrictEqual(result.code, 1);
     assert(result.output.includes('model "nope" is not in') && result.output.includes("mlp"));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -98,18 +98,18 @@ Deno.test("main: a named model that is missing stops start-up with a clear messa
 
 Deno.test("main: --help, --version, bad flags, and healthcheck with nothing listening", async () => {
   const help = await run(["--help"]);
-  assertEquals(help.code, 0);
+  deepStrictEqual(help.code, 0);
   for (const word of ["--host", "--port", "--models", "--model", "healthcheck", "HOST", "PORT"]) {
     assert(help.output.includes(word), `--help lacks ${word}`);
   }
   const version = await run(["--version"]);
   assert(/^digitlab \d+\.\d+\.\d+/.test(version.output), version.output);
   const bad = await run(["--colour", "blue"]);
-  assertEquals(bad.code, 2);
+  deepStrictEqual(bad.code, 2);
   assert(bad.output.includes("--colour"), bad.output);
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
   const check = await run(["healthcheck", "--port", `${port}`]);
-  assertEquals(check.code, 1, check.output);
+  deepStrictEqual(check.code, 1, check.output);
 });

@@ -7,7 +7,7 @@
 import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../inference/model_registry.ts";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DEFAULT_LIMITS, type RequestLimits } from "../middleware/mod.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
@@ -86,23 +86,23 @@ Deno.test("past the concurrency cap: 503 + Retry-After at once; health still ans
     await new Promise((resolve) => setTimeout(resolve, 200)); // both are in, holding slots
 
     const [refused, ms] = await timed(() => post(url));
-    assertEquals(refused.status, 503);
-    assertEquals(refused.headers.get("retry-after"), "1");
-    assertEquals((await refused.json()).error, "overloaded");
+    deepStrictEqual(refused.status, 503);
+    deepStrictEqual(refused.headers.get("retry-after"), "1");
+    deepStrictEqual((await refused.json()).error, "overloaded");
     assert(ms < 200, `refusal took ${ms} ms: it queued`);
 
     const health = await fetch(`${url}/health`);
-    assertEquals(health.status, 200);
+    deepStrictEqual(health.status, 200);
     await health.body?.cancel();
 
     for (const holder of holders) holder.release();
     for (const holder of holders) {
       const response = await holder.response;
-      assertEquals(response.status, 200, "a request inside the cap failed");
+      deepStrictEqual(response.status, 200, "a request inside the cap failed");
       await response.body?.cancel();
     }
     const after = await post(url);
-    assertEquals(after.status, 200, "the slots were not given back");
+    deepStrictEqual(after.status, 200, "the slots were not given back");
     await after.body?.cancel();
   });
 });
@@ -119,7 +119,7 @@ Deno.test("a burst of 64 against a cap of 4: every answer is 200 or 503, none wa
     );
     for (const [answer] of answers) {
       assert(answer.status === 200 || answer.status === 503, `status ${answer.status}`);
-      if (answer.status === 503) assertEquals(answer.retryAfter, "1");
+      if (answer.status === 503) deepStrictEqual(answer.retryAfter, "1");
     }
     assert(answers.some(([a]) => a.status === 200), "nothing got through");
     const slowest = Math.max(...answers.map(([, ms]) => ms));
@@ -131,12 +131,12 @@ Deno.test("a stalled upload gets 408 at the deadline and gives its slot back", a
   await withServer({ maxConcurrent: 1, requestTimeoutMs: 300 }, async (url) => {
     const stalled = heldUpload(url);
     const [response, ms] = await timed(() => stalled.response);
-    assertEquals(response.status, 408);
-    assertEquals((await response.json()).error, "request_timeout");
+    deepStrictEqual(response.status, 408);
+    deepStrictEqual((await response.json()).error, "request_timeout");
     assert(ms >= 290 && ms < 1000, `answered after ${ms} ms`);
     stalled.release();
     const next = await post(url);
-    assertEquals(next.status, 200, "the stalled upload kept its slot");
+    deepStrictEqual(next.status, 200, "the stalled upload kept its slot");
     await next.body?.cancel();
   });
 });
@@ -145,7 +145,7 @@ Deno.test("per-IP rate limit: off by default; when set, 429 + Retry-After past t
   await withServer({}, async (url) => {
     for (let i = 0; i < 20; i++) {
       const response = await post(url);
-      assertEquals(response.status, 200);
+      deepStrictEqual(response.status, 200);
       await response.body?.cancel();
     }
   });
@@ -155,15 +155,15 @@ Deno.test("per-IP rate limit: off by default; when set, 429 + Retry-After past t
       const response = await post(url);
       statuses.push(response.status);
       if (response.status === 429) {
-        assertEquals(response.headers.get("retry-after"), "1");
-        assertEquals((await response.json()).error, "rate_limited");
+        deepStrictEqual(response.headers.get("retry-after"), "1");
+        deepStrictEqual((await response.json()).error, "rate_limited");
       } else await response.body?.cancel();
     }
-    assertEquals(statuses, [200, 200, 200, 429]);
+    deepStrictEqual(statuses, [200, 200, 200, 429]);
     // Health checks come from one prober and are never limited.
     for (let i = 0; i < 5; i++) {
       const health = await fetch(`${url}/health`);
-      assertEquals(health.status, 200);
+      deepStrictEqual(health.status, 200);
       await health.body?.cancel();
     }
   });
@@ -173,22 +173,22 @@ Deno.test("CORS: no headers for other origins by default; an allow-list opens it
   const origin = "https://elsewhere.example";
   await withServer({}, async (url) => {
     const response = await post(url, canvasPng, { Origin: origin });
-    assertEquals(response.headers.get("access-control-allow-origin"), null);
+    deepStrictEqual(response.headers.get("access-control-allow-origin"), null);
     await response.body?.cancel();
     const preflight = await fetch(`${url}/predict`, {
       method: "OPTIONS",
       headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
     });
-    assertEquals(preflight.headers.get("access-control-allow-origin"), null);
+    deepStrictEqual(preflight.headers.get("access-control-allow-origin"), null);
     await preflight.body?.cancel();
   });
   await withServer({ corsOrigins: [origin] }, async (url) => {
     const response = await post(url, canvasPng, { Origin: origin });
-    assertEquals(response.status, 200);
-    assertEquals(response.headers.get("access-control-allow-origin"), origin);
+    deepStrictEqual(response.status, 200);
+    deepStrictEqual(response.headers.get("access-control-allow-origin"), origin);
     await response.body?.cancel();
     const other = await post(url, canvasPng, { Origin: "https://evil.example" });
-    assertEquals(other.headers.get("access-control-allow-origin"), null);
+    deepStrictEqual(other.headers.get("access-control-allow-origin"), null);
     await other.body?.cancel();
   });
 });

@@ -3,7 +3,7 @@
  * as the binary would: with exactly the compile task's permission flags (read from deno.json),
  * from a working directory that is not the project, and use the UI, `/predict` and `/docs`.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { readCompileTask } from "./compile_task.ts";
 import {
   ensureUiBuild,
@@ -22,7 +22,7 @@ const ready = await modelsPresent("release_smoke_test");
 
 Deno.test("compile task grants only network, read and environment access", () => {
   const granted = task.permissions.map((flag) => flag.split("=")[0]).sort();
-  assertEquals(granted, ["--allow-env", "--allow-net", "--allow-read"]);
+  deepStrictEqual(granted, ["--allow-env", "--allow-net", "--allow-read"]);
 });
 
 Deno.test({
@@ -31,10 +31,10 @@ Deno.test({
     const cwd = await Deno.makeTempDir({ prefix: "digitlab_release_" });
     try {
       const version = await runEntry(task.entry, task.permissions, ["--version"], cwd);
-      assertEquals(version.code, 0, version.output);
+      deepStrictEqual(version.code, 0, version.output);
       assert(/\d+\.\d+\.\d+/.test(version.output), `no version number in: ${version.output}`);
       const help = await runEntry(task.entry, task.permissions, ["--help"], cwd);
-      assertEquals(help.code, 0, help.output);
+      deepStrictEqual(help.code, 0, help.output);
       for (const flag of ["--host", "--port", "--models", "healthcheck"]) {
         assert(help.output.includes(flag), `--help does not mention ${flag}`);
       }
@@ -56,14 +56,14 @@ Deno.test({
 
       const page = await fetch(`${server.url}/`);
       const html = await page.text();
-      assertEquals(page.status, 200, failure("GET /"));
+      deepStrictEqual(page.status, 200, failure("GET /"));
       assert(page.headers.get("content-type")?.startsWith("text/html"), "/ is not HTML");
       const assets = localAssetPaths(html).filter((p) => p.startsWith("/static/"));
       assert(assets.length > 0, failure(`the UI page links no /static/ assets:\n${html}`));
       for (const path of assets) {
         const asset = await fetch(`${server.url}${path}`);
         await asset.body?.cancel();
-        assertEquals(asset.status, 200, failure(`GET ${path}`));
+        deepStrictEqual(asset.status, 200, failure(`GET ${path}`));
       }
 
       const form = new FormData();
@@ -71,19 +71,19 @@ Deno.test({
       form.append("img", new Blob([png], { type: "image/png" }), "image.png");
       const predicted = await fetch(`${server.url}/predict`, { method: "POST", body: form });
       const body = await predicted.json();
-      assertEquals(predicted.status, 200, failure(`POST /predict: ${JSON.stringify(body)}`));
-      assertEquals(body.result, 7, `predicted ${JSON.stringify(body)}`);
-      assertEquals(body.probabilities.length, 10);
+      deepStrictEqual(predicted.status, 200, failure(`POST /predict: ${JSON.stringify(body)}`));
+      deepStrictEqual(body.result, 7, `predicted ${JSON.stringify(body)}`);
+      deepStrictEqual(body.probabilities.length, 10);
 
       const docs = await fetch(`${server.url}/docs`);
       const docsHtml = await docs.text();
-      assertEquals(docs.status, 200, failure("GET /docs"));
+      deepStrictEqual(docs.status, 200, failure("GET /docs"));
       const docsAssets = localAssetPaths(docsHtml);
       assert(docsAssets.length > 0, "/docs loads no same-origin assets (Swagger UI from a CDN?)");
       for (const path of docsAssets) {
         const asset = await fetch(`${server.url}${path}`);
         await asset.body?.cancel();
-        assertEquals(asset.status, 200, failure(`GET ${path} (from /docs)`));
+        deepStrictEqual(asset.status, 200, failure(`GET ${path} (from /docs)`));
       }
 
       const port = new URL(server.url).port;
@@ -92,7 +92,7 @@ Deno.test({
         "--port",
         port,
       ], cwd);
-      assertEquals(healthy.code, 0, `healthcheck against a live server: ${healthy.output}`);
+      deepStrictEqual(healthy.code, 0, `healthcheck against a live server: ${healthy.output}`);
       const unhealthy = await runEntry(task.entry, task.permissions, [
         "healthcheck",
         "--port",

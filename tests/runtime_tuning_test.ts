@@ -3,7 +3,7 @@
  * every way of running digitlab: `deno task start`, the compiled binary, the systemd unit and
  * the container image.
  */
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { readCompileTask } from "./compile_task.ts";
 
 const ROOT = new URL("../", import.meta.url);

@@ -4,7 +4,7 @@
  * accepting connections, answers every request that had reached it (no resets, no errors),
  * and exits 0 well within systemd's 10 s stop timeout.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
@@ -71,7 +71,7 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
   const server = await startServerProcess({ args: ["--models", modelsDir] });
   try {
     const reference = await predict(server.url);
-    assertEquals(reference.status, 200, server.output());
+    deepStrictEqual(reference.status, 200, server.output());
 
     let signalledAt = Infinity;
     let exitedAt = Infinity;
@@ -106,27 +106,27 @@ async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
     const failed = sentBefore.filter((o) => o.status !== 200 || o.result !== reference.result);
     const spanned = sentBefore.filter((o) => o.finishedAt > signalledAt).length;
     assert(spanned > 0, "no request was in progress at the signal");
-    assertEquals(
+    deepStrictEqual(
       failed,
       [],
       `sent before ${signal} at ${signalledAt}, failed: ${JSON.stringify(failed.slice(0, 5))}`,
     );
     for (const upload of slow) {
-      assertEquals(
+      deepStrictEqual(
         upload.status,
         200,
         `an upload trickling in at ${signal}: ${JSON.stringify(upload)}\n${server.output()}`,
       );
-      assertEquals(upload.result, reference.result);
+      deepStrictEqual(upload.result, reference.result);
     }
     // After the signal a request is either answered properly or never accepted at all.
     const later = outcomes.filter((o) => o.startedAt >= signalledAt);
     const answeredBadly = later.filter((o) => o.status !== undefined && o.status !== 200);
-    assertEquals(answeredBadly, [], `bad answers after it: ${JSON.stringify(answeredBadly)}`);
+    deepStrictEqual(answeredBadly, [], `bad answers after it: ${JSON.stringify(answeredBadly)}`);
     // Stopped accepting: refused while the process was still finishing requests.
     const refusedWhileAlive = later.filter((o) => neverAccepted(o) && o.startedAt < exitedAt);
     assert(refusedWhileAlive.length > 0, `no connection refused between ${signal} and exit`);
-    assertEquals(code, 0, server.output());
+    deepStrictEqual(code, 0, server.output());
     assert(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after ${signal}`);
     console.log(
       `${signal}: ${sentBefore.length} requests sent before it all answered (${spanned} in ` +
@@ -169,7 +169,7 @@ Deno.test("a stalled upload cannot hold a shutdown past the grace period: exit 0
     Deno.kill(server.pid, "SIGTERM");
     const code = await server.exited;
     const exitMs = performance.now() - signalledAt;
-    assertEquals(code, 0, server.output());
+    deepStrictEqual(code, 0, server.output());
     assert(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after SIGTERM`);
     assert(server.output().includes("exiting without them"), server.output());
   } finally {
@@ -190,7 +190,7 @@ Deno.test("a second signal stops waiting for stragglers", async () => {
     await delay(300);
     const secondAt = performance.now();
     Deno.kill(server.pid, "SIGINT");
-    assertEquals(await server.exited, 0, server.output());
+    deepStrictEqual(await server.exited, 0, server.output());
     const exitMs = performance.now() - secondAt;
     assert(exitMs < 1000, `exited ${Math.round(exitMs)} ms after the second SIGINT`);
   } finally {

@@ -6,7 +6,7 @@
  * outside what the routes serve may come back. Also: every HTML response carries the security
  * headers.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { writeTestModels } from "./helpers/test_models.ts";
 import { startTestServer, type TestServer } from "./helpers/test_server.ts";
 
@@ -154,7 +154,7 @@ Deno.test("no route reads outside what it serves, however the path is written", 
       `${targets.length} traversal attempts: ` +
         JSON.stringify(Object.fromEntries([...statuses].sort())),
     );
-    assertEquals(leaks, [], `leaks:\n${leaks.slice(0, 30).join("\n")}`);
+    deepStrictEqual(leaks, [], `leaks:\n${leaks.slice(0, 30).join("\n")}`);
   });
 });
 
@@ -162,7 +162,7 @@ Deno.test("/model_info?model=<path> is a 404 for every traversal, never a file",
   await withServer(async (server) => {
     for (const climb of climbs("cnn-aug", 2)) {
       const { status, body } = await rawGet(server.url, `/model_info?model=${climb}`);
-      assertEquals(status, 404, `${climb}: ${body}`);
+      deepStrictEqual(status, 404, `${climb}: ${body}`);
     }
   });
 });
@@ -170,12 +170,14 @@ Deno.test("/model_info?model=<path> is a 404 for every traversal, never a file",
 Deno.test("the real assets are served (the traversal test is not passing by serving nothing)", async () => {
   await withServer(async (server) => {
     const page = await rawGet(server.url, "/");
-    assertEquals(page.status, 200);
+    deepStrictEqual(page.status, 200);
     const assets = [...page.body.matchAll(/(?:src|href)="(\/static\/[^"]+)"/g)].map((m) => m[1]);
     assert(assets.length > 0, "the page links no /static assets: is the UI built?");
-    for (const asset of assets) assertEquals((await rawGet(server.url, asset)).status, 200, asset);
-    assertEquals((await rawGet(server.url, "/docs/swagger-ui.css")).status, 200);
-    assertEquals((await rawGet(server.url, "/models/cnn-aug")).status, 200);
+    for (const asset of assets) {
+      deepStrictEqual((await rawGet(server.url, asset)).status, 200, asset);
+    }
+    deepStrictEqual((await rawGet(server.url, "/docs/swagger-ui.css")).status, 200);
+    deepStrictEqual((await rawGet(server.url, "/models/cnn-aug")).status, 200);
   });
 });
 
@@ -188,9 +190,9 @@ Deno.test("every HTML response carries the security headers", async () => {
       const policy = headers.get("content-security-policy") ?? "";
       assert(policy.includes("frame-ancestors 'none'"), `${path}: CSP ${policy}`);
       assert(!policy.includes("unsafe-eval"), `${path}: CSP allows eval`);
-      assertEquals(headers.get("x-content-type-options"), "nosniff", path);
-      assertEquals(headers.get("x-frame-options"), "DENY", path);
-      assertEquals(headers.get("referrer-policy"), "no-referrer", path);
+      deepStrictEqual(headers.get("x-content-type-options"), "nosniff", path);
+      deepStrictEqual(headers.get("x-frame-options"), "DENY", path);
+      deepStrictEqual(headers.get("referrer-policy"), "no-referrer", path);
     }
   });
 });

@@ -3,7 +3,7 @@
  * `systemd-analyze`, which works without a running systemd (package `systemd`).
  * Locally a missing tool skips these tests; under CI=true it fails them.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 
 const UNIT_PATH = new URL("../systemd/digitlab.service", import.meta.url);
 const INSTALLED_BINARY = "/usr/local/bin/digitlab";
@@ -66,14 +66,14 @@ function values(key: string): string[] {
 }
 
 Deno.test("unit runs the installed binary on 0.0.0.0:8000 without MemoryDenyWriteExecute", () => {
-  assertEquals(values("ExecStart"), [`${INSTALLED_BINARY} --host 0.0.0.0 --port 8000`]);
+  deepStrictEqual(values("ExecStart"), [`${INSTALLED_BINARY} --host 0.0.0.0 --port 8000`]);
   // V8 writes machine code at run time (JIT, WebAssembly): W^X enforcement kills the server.
   for (const value of values("MemoryDenyWriteExecute")) {
     assert(!["yes", "true", "on", "1"].includes(value), "MemoryDenyWriteExecute must stay off");
   }
-  assertEquals(values("DynamicUser"), ["yes"]);
-  assertEquals(values("CapabilityBoundingSet"), [""]);
-  assertEquals(values("Restart"), ["on-failure"]);
+  deepStrictEqual(values("DynamicUser"), ["yes"]);
+  deepStrictEqual(values("CapabilityBoundingSet"), [""]);
+  deepStrictEqual(values("Restart"), ["on-failure"]);
 });
 
 Deno.test({
@@ -89,14 +89,14 @@ Deno.test({
         const standIn = `${dir}/digitlab`;
         await Deno.writeTextFile(standIn, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
         const occurrences = text.split(`ExecStart=${INSTALLED_BINARY} `).length - 1;
-        assertEquals(occurrences, 1, "expected exactly one ExecStart of the installed binary");
+        deepStrictEqual(occurrences, 1, "expected exactly one ExecStart of the installed binary");
         text = text.replace(`ExecStart=${INSTALLED_BINARY} `, `ExecStart=${standIn} `);
       }
       const unitCopy = `${dir}/digitlab.service`;
       await Deno.writeTextFile(unitCopy, text);
       const { code, stderr } = await run(["verify", unitCopy]);
-      assertEquals(stderr.trim(), "", `systemd-analyze verify complained:\n${stderr}`);
-      assertEquals(code, 0);
+      deepStrictEqual(stderr.trim(), "", `systemd-analyze verify complained:\n${stderr}`);
+      deepStrictEqual(code, 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -3,7 +3,7 @@
  * files={"img": ("image.png", png_bytes, "image/png")})` puts on the wire for a 28x28 PNG,
  * sent over a raw TCP socket so nothing (fetch, FormData) normalises them on the way.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes } from "./helpers/canvas.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
@@ -98,10 +98,10 @@ Deno.test("the tutorial's Python client gets result and probabilities, byte for 
     const json = JSON.parse(response.body);
     // The tutorial's client reads exactly these two keys.
     assert(Number.isInteger(json.result), `result ${json.result}`);
-    assertEquals(json.probabilities.length, 10);
+    deepStrictEqual(json.probabilities.length, 10);
     const sum = json.probabilities.reduce((a: number, b: number) => a + b, 0);
     assert(Math.abs(sum - 1) < 1e-4, `probabilities sum to ${sum}`);
-    if (shipped) assertEquals(json.result, 7, `the MNIST 7 was read as ${json.result}`);
+    if (shipped) deepStrictEqual(json.result, 7, `the MNIST 7 was read as ${json.result}`);
   } finally {
     await server.close();
     if (temp) await Deno.remove(temp, { recursive: true });

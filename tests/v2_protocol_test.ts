@@ -2,7 +2,7 @@
  * Open Inference Protocol v2 over HTTP, with the protocol's exact JSON shapes, and /metrics.
  * Untrained test models: the answers are checked against the same session run directly.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { runBatch } from "../inference/onnx_runtime.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 import { startTestServer } from "./helpers/test_server.ts";
@@ -38,13 +38,13 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const meta = await call("/v2");
-    assertEquals(meta.status, 200);
-    assertEquals(Object.keys(meta.body).sort(), ["extensions", "name", "version"]);
-    assertEquals(meta.body.name, "digitlab");
+    deepStrictEqual(meta.status, 200);
+    deepStrictEqual(Object.keys(meta.body).sort(), ["extensions", "name", "version"]);
+    deepStrictEqual(meta.body.name, "digitlab");
     assert(Array.isArray(meta.body.extensions), "extensions is an array");
-    assertEquals((await call("/v2/health/live")).body, { live: true });
+    deepStrictEqual((await call("/v2/health/live")).body, { live: true });
     const ready = await call("/v2/health/ready");
-    assertEquals([ready.status, ready.body], [200, { ready: true }]);
+    deepStrictEqual([ready.status, ready.body], [200, { ready: true }]);
   },
 });
 
@@ -54,8 +54,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const { status, body } = await call("/v2/models/cnn");
-    assertEquals(status, 200);
-    assertEquals(body, {
+    deepStrictEqual(status, 200);
+    deepStrictEqual(body, {
       name: "cnn",
       versions: ["0.0.0-test"],
       platform: "onnxruntime_onnx",
@@ -65,12 +65,12 @@ Deno.test({
         { name: "probabilities", datatype: "FP32", shape: [-1, 10] },
       ],
     });
-    assertEquals((await call("/v2/models/cnn/versions/0.0.0-test")).body.name, "cnn");
-    assertEquals((await call("/v2/models/mlp/ready")).body, { name: "mlp", ready: true });
+    deepStrictEqual((await call("/v2/models/cnn/versions/0.0.0-test")).body.name, "cnn");
+    deepStrictEqual((await call("/v2/models/mlp/ready")).body, { name: "mlp", ready: true });
     const missing = await call("/v2/models/nope/ready");
-    assertEquals(missing.status, 404);
-    assertEquals(typeof missing.body.error, "string");
-    assertEquals((await call("/v2/models/cnn/versions/9/ready")).status, 404);
+    deepStrictEqual(missing.status, 404);
+    deepStrictEqual(typeof missing.body.error, "string");
+    deepStrictEqual((await call("/v2/models/cnn/versions/9/ready")).status, 404);
   },
 });
 
@@ -84,20 +84,20 @@ Deno.test({
       id: "abc",
       inputs: [{ name: "input", shape: [3, 1, 28, 28], datatype: "FP32", data }],
     });
-    assertEquals(status, 200);
-    assertEquals(Object.keys(body).sort(), ["id", "model_name", "model_version", "outputs"]);
-    assertEquals([body.model_name, body.model_version, body.id], ["cnn", "0.0.0-test", "abc"]);
-    assertEquals(body.outputs.map((o: { name: string }) => o.name), ["logits", "probabilities"]);
+    deepStrictEqual(status, 200);
+    deepStrictEqual(Object.keys(body).sort(), ["id", "model_name", "model_version", "outputs"]);
+    deepStrictEqual([body.model_name, body.model_version, body.id], ["cnn", "0.0.0-test", "abc"]);
+    deepStrictEqual(body.outputs.map((o: { name: string }) => o.name), ["logits", "probabilities"]);
     const expected = await runBatch(
       server.registry.get("cnn").session!,
       new Float32Array(data),
       3,
     );
     for (const output of body.outputs) {
-      assertEquals(Object.keys(output).sort(), ["data", "datatype", "name", "shape"]);
-      assertEquals([output.datatype, output.shape], ["FP32", [3, 10]]);
+      deepStrictEqual(Object.keys(output).sort(), ["data", "datatype", "name", "shape"]);
+      deepStrictEqual([output.datatype, output.shape], ["FP32", [3, 10]]);
       const want = expected[output.name as "logits" | "probabilities"];
-      assertEquals(output.data.length, 30);
+      deepStrictEqual(output.data.length, 30);
       for (let i = 0; i < 30; i++) {
         assert(Math.abs(output.data[i] - want[i]) < 1e-6, `${output.name}[${i}]`);
       }
@@ -107,9 +107,9 @@ Deno.test({
       inputs: [{ name: "input", shape: [1, 784], datatype: "FP32", data: digits(1) }],
       outputs: [{ name: "probabilities" }],
     });
-    assertEquals(flat.status, 200);
-    assertEquals(Object.keys(flat.body).sort(), ["model_name", "model_version", "outputs"]);
-    assertEquals(flat.body.outputs.length, 1);
+    deepStrictEqual(flat.status, 200);
+    deepStrictEqual(Object.keys(flat.body).sort(), ["model_name", "model_version", "outputs"]);
+    deepStrictEqual(flat.body.outputs.length, 1);
     const sum = flat.body.outputs[0].data.reduce((a: number, b: number) => a + b, 0);
     assert(Math.abs(sum - 1) < 1e-5, "probabilities sum to 1");
   },
@@ -133,14 +133,14 @@ Deno.test({
     ];
     for (const [body, want] of cases) {
       const { status, type, body: answer } = await infer("mlp", body);
-      assertEquals(status, want, JSON.stringify(body).slice(0, 60));
+      deepStrictEqual(status, want, JSON.stringify(body).slice(0, 60));
       assert(type?.startsWith("application/json"), "JSON");
-      assertEquals(typeof answer.error, "string");
+      deepStrictEqual(typeof answer.error, "string");
     }
     const unknown = await infer("nope", { inputs: [good] });
-    assertEquals(unknown.status, 404);
+    deepStrictEqual(unknown.status, 404);
     const big = await infer("mlp", JSON.stringify({ inputs: [{ ...good, data: digits(300) }] }));
-    assertEquals(big.status, 413);
+    deepStrictEqual(big.status, 413);
     const get = await call("/v2/models/mlp/infer");
     assert(get.status >= 400 && get.status < 500, `GET infer is ${get.status}`);
   },
@@ -155,7 +155,7 @@ Deno.test({
       inputs: [{ name: "input", shape: [2, 784], datatype: "FP32", data: digits(2) }],
     });
     const response = await fetch(`${server.url}/metrics`);
-    assertEquals(response.status, 200);
+    deepStrictEqual(response.status, 200);
     assert(response.headers.get("content-type")!.startsWith("text/plain; version=0.0.4"), "type");
     const text = await response.text();
     const line = (pattern: RegExp) => text.split("\n").find((l) => pattern.test(l));

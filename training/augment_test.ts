@@ -1,4 +1,4 @@
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { Augmenter, DEFAULT_AUGMENT, gaussianKernel, morph } from "./augment.ts";
 import { Random } from "./random.ts";
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { buildModel } from "./architectures.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 
@@ -17,12 +17,12 @@ Deno.test("a checkpoint round-trips weights and the run record", async () => {
     };
     await saveCheckpoint(model, dir, run);
     const loaded = await loadCheckpoint(dir);
-    assertEquals(loaded.run, run);
+    deepStrictEqual(loaded.run, run);
     const x = tf.randomNormal([2, 28, 28, 1], 0, 1, "float32", 5);
     const a = (model.predict(x) as tf.Tensor).dataSync();
     const b = (loaded.model.predict(x) as tf.Tensor).dataSync();
     assert(a.every((v, i) => v === b[i]), "predictions differ after reload");
-    assertEquals(loaded.model.layers.length, model.layers.length);
+    deepStrictEqual(loaded.model.layers.length, model.layers.length);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { main } from "./eval.ts";
 import { brightestPixelModel, litPixelSet, writeTestSet } from "./eval_fixture.ts";
 
@@ -26,7 +26,7 @@ Deno.test("eval prints each model's accuracy on the test set", async () => {
     );
     await Deno.writeFile(`${dir}/tiny.onnx`, await brightestPixelModel());
     const result = await runEval([`${dir}/tiny.onnx`, "--confusion"], dir);
-    assertEquals(result.code, 0, result.err);
+    deepStrictEqual(result.code, 0, result.err);
     assert(result.out.includes("accuracy 75.00% (15/20)"), result.out);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -45,7 +45,7 @@ Deno.test("eval fails with one line for a missing model, missing data or a bad f
     ];
     for (const { args, data, code, says } of cases) {
       const result = await runEval(args, data);
-      assertEquals(result.code, code, `${args}: ${result.err}`);
+      deepStrictEqual(result.code, code, `${args}: ${result.err}`);
       assert(result.err.includes(says) && !result.err.includes("\n"), result.err);
     }
   } finally {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { fastBatchNormalization } from "./fast_batch_norm.ts";
 
 function maxDiff(a: tf.Tensor, b: tf.Tensor): number {

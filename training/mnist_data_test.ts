@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { loadMnist, MnistDataError } from "./mnist_data.ts";
 import { MNIST_FILES, TEST_LABELS } from "./mnist_files.ts";
 import {
@@ -33,14 +33,14 @@ Deno.test({
   fn: async () => {
     const mnist = await loadMnist({ dataDir: MNIST_DIR, cacheDir: "/nonexistent", quiet: true });
 
-    assertEquals([mnist.train.count, mnist.test.count], [60000, 10000]);
-    assertEquals([mnist.train.rows, mnist.train.cols], [28, 28]);
-    assertEquals(mnist.train.images.length, 60000 * 784);
-    assertEquals(mnist.test.labels.length, 10000);
+    deepStrictEqual([mnist.train.count, mnist.test.count], [60000, 10000]);
+    deepStrictEqual([mnist.train.rows, mnist.train.cols], [28, 28]);
+    deepStrictEqual(mnist.train.images.length, 60000 * 784);
+    deepStrictEqual(mnist.test.labels.length, 10000);
     // Every digit appears in each split roughly a tenth of the time.
     for (const count of labelHistogram(mnist.test.labels)) assert(count > 800 && count < 1200);
-    assertEquals(mnist.source, MNIST_DIR);
-    assertEquals(Object.keys(mnist.sha256).sort(), MNIST_FILES.map((f) => f.name).sort());
+    deepStrictEqual(mnist.source, MNIST_DIR);
+    deepStrictEqual(Object.keys(mnist.sha256).sort(), MNIST_FILES.map((f) => f.name).sort());
   },
 });
 
@@ -55,7 +55,7 @@ Deno.test({
       const error = await rejection(loadMnist({ dataDir: dir, cacheDir: dir, quiet: true }));
 
       assert(error instanceof MnistDataError, String(error));
-      assertEquals(error.code, "missing_file");
+      deepStrictEqual(error.code, "missing_file");
       assert(error.message.includes(`${dir}/${TEST_LABELS.name}`), error.message);
       assert(!error.message.includes("\n"), "one line");
     }),
@@ -75,7 +75,7 @@ Deno.test({
       const error = await rejection(loadMnist({ dataDir: dir, cacheDir: dir, quiet: true }));
 
       assert(error instanceof MnistDataError, String(error));
-      assertEquals(error.code, "checksum_mismatch");
+      deepStrictEqual(error.code, "checksum_mismatch");
       assert(error.message.includes(`${dir}/${TEST_LABELS.name}`), error.message);
       assert(error.message.includes(TEST_LABELS.sha256), error.message);
     }),
@@ -90,24 +90,24 @@ Deno.test({
       try {
         const mirrors = [server.mirror("corrupt"), server.mirror("good")];
         const first = await loadMnist({ cacheDir, mirrors, quiet: true });
-        assertEquals([first.train.count, first.test.count], [60000, 10000]);
+        deepStrictEqual([first.train.count, first.test.count], [60000, 10000]);
         assert(first.source.includes(server.mirror("good")), first.source);
         // The corrupt mirror is tried once; after the good one works it goes first.
-        assertEquals(server.requests.get("corrupt-a"), 1);
-        assertEquals(server.requests.get("good-a"), 4);
+        deepStrictEqual(server.requests.get("corrupt-a"), 1);
+        deepStrictEqual(server.requests.get("good-a"), 4);
 
         const second = await loadMnist({ cacheDir, mirrors, quiet: true });
-        assertEquals(second.source, `${cacheDir} (cache)`);
-        assertEquals([...second.test.labels.subarray(0, 50)], [
+        deepStrictEqual(second.source, `${cacheDir} (cache)`);
+        deepStrictEqual([...second.test.labels.subarray(0, 50)], [
           ...first.test.labels.subarray(0, 50),
         ]);
-        assertEquals(server.requests.get("corrupt-a"), 1);
-        assertEquals(server.requests.get("good-a"), 4);
+        deepStrictEqual(server.requests.get("corrupt-a"), 1);
+        deepStrictEqual(server.requests.get("good-a"), 4);
 
         // A cached file that no longer verifies is fetched again, alone.
         await Deno.writeFile(`${cacheDir}/${TEST_LABELS.name}`, new Uint8Array(10));
         await loadMnist({ cacheDir, mirrors: [server.mirror("good")], quiet: true });
-        assertEquals(server.requests.get("good-a"), 5);
+        deepStrictEqual(server.requests.get("good-a"), 5);
       } finally {
         await server.close();
       }

@@ -153,6 +153,8 @@ async function writeAtomically(dir: string, name: string, bytes: Uint8Array) {
  *
  * @example
  * ```ts
+ * import { TEST_LABELS } from "./mnist_files.ts";
+ *
  * const { bytes, url } = await downloadFile(TEST_LABELS, "/tmp/mnist-cache");
  * ```
  */

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { downloadFile } from "./mnist_download.ts";
 import { MnistDataError, sha256Hex, TEST_IMAGES, TEST_LABELS } from "./mnist_files.ts";
 import {
@@ -40,12 +40,12 @@ Deno.test({
       const mirrors = [server.mirror("missing"), server.mirror("corrupt"), server.mirror("good")];
       const result = await downloadFile(TEST_IMAGES, cacheDir, { mirrors, quiet: true });
 
-      assertEquals(result.mirror, server.mirror("good"));
-      assertEquals(await sha256Hex(result.bytes), TEST_IMAGES.sha256);
+      deepStrictEqual(result.mirror, server.mirror("good"));
+      deepStrictEqual(await sha256Hex(result.bytes), TEST_IMAGES.sha256);
       const cached = await Deno.readFile(`${cacheDir}/${TEST_IMAGES.name}`);
-      assertEquals(await sha256Hex(cached), TEST_IMAGES.sha256);
-      assertEquals(await entries(cacheDir), [TEST_IMAGES.name]);
-      assertEquals(
+      deepStrictEqual(await sha256Hex(cached), TEST_IMAGES.sha256);
+      deepStrictEqual(await entries(cacheDir), [TEST_IMAGES.name]);
+      deepStrictEqual(
         [...server.requests.entries()].sort(),
         [["corrupt-a", 1], ["good-a", 1], ["missing-a", 1]],
       );
@@ -61,13 +61,13 @@ Deno.test({
       const error = await rejection(downloadFile(TEST_LABELS, cacheDir, { mirrors, quiet: true }));
 
       assert(error instanceof MnistDataError, String(error));
-      assertEquals(error.code, "download_failed");
+      deepStrictEqual(error.code, "download_failed");
       assert(!error.message.includes("\n"), "one line");
       assert(error.message.includes(TEST_LABELS.name), error.message);
       for (const mirror of mirrors) {
         assert(error.message.includes(`${mirror}: checksum mismatch`), error.message);
       }
-      assertEquals(await entries(cacheDir), []);
+      deepStrictEqual(await entries(cacheDir), []);
     }),
 });
 
@@ -81,7 +81,7 @@ Deno.test({
 
       assert(error instanceof MnistDataError, String(error));
       assert(error.message.includes("larger than the 1648877 bytes expected"), error.message);
-      assertEquals(await entries(cacheDir), []);
+      deepStrictEqual(await entries(cacheDir), []);
     }),
 });
 
@@ -100,7 +100,7 @@ Deno.test({
 
       const mirrors = [server.mirror("stall"), server.mirror("good")];
       const result = await downloadFile(TEST_LABELS, cacheDir, { ...options, mirrors });
-      assertEquals(result.mirror, server.mirror("good"));
+      deepStrictEqual(result.mirror, server.mirror("good"));
     }),
 });
 
@@ -118,7 +118,7 @@ Deno.test({
         timeoutMs: 500,
       });
       assert(performance.now() - started > 500, "the response took longer than the timeout");
-      assertEquals(await sha256Hex(result.bytes), TEST_LABELS.sha256);
+      deepStrictEqual(await sha256Hex(result.bytes), TEST_LABELS.sha256);
     }),
 });
 
@@ -135,9 +135,9 @@ Deno.test({
       );
 
       assert(error instanceof MnistDataError, String(error));
-      assertEquals(error.code, "cache_unwritable");
+      deepStrictEqual(error.code, "cache_unwritable");
       assert(error.message.includes(`${unwritable}/${TEST_LABELS.name}`), error.message);
-      assertEquals(server.requests.get("good-b"), undefined);
+      deepStrictEqual(server.requests.get("good-b"), undefined);
     }),
 });
 
@@ -148,11 +148,11 @@ Deno.test("downloadFile reports a refused connection as offline, in one line", a
     const error = await rejection(downloadFile(TEST_LABELS, cacheDir, { mirrors, quiet: true }));
 
     assert(error instanceof MnistDataError, String(error));
-    assertEquals(error.code, "offline");
+    deepStrictEqual(error.code, "offline");
     assert(error.message.includes("are you offline?"), error.message);
     assert(error.message.includes("Connection refused"), error.message);
     assert(!error.message.includes("\n"), "one line");
-    assertEquals(await entries(cacheDir), []);
+    deepStrictEqual(await entries(cacheDir), []);
   } finally {
     await Deno.remove(cacheDir, { recursive: true });
   }

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { MnistFormatError, parseImages, parseLabels } from "./mnist_idx.ts";
 
 function idx(words: number[], body: number[]): Uint8Array {
@@ -22,8 +22,8 @@ function throwsFormat(fn: () => unknown, fragment: string): void {
 
 Deno.test("parseImages reads the header and pixels", () => {
   const set = parseImages(idx([2051, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
-  assertEquals([set.count, set.rows, set.cols], [2, 2, 2]);
-  assertEquals(Array.from(set.images), [1, 2, 3, 4, 5, 6, 7, 8]);
+  deepStrictEqual([set.count, set.rows, set.cols], [2, 2, 2]);
+  deepStrictEqual(Array.from(set.images), [1, 2, 3, 4, 5, 6, 7, 8]);
 });
 
 Deno.test("parseImages rejects a wrong magic number and a truncated body", () => {
@@ -33,7 +33,7 @@ Deno.test("parseImages rejects a wrong magic number and a truncated body", () =>
 });
 
 Deno.test("parseLabels checks magic, count and range", () => {
-  assertEquals(Array.from(parseLabels(idx([2049, 3], [7, 0, 9]))), [7, 0, 9]);
+  deepStrictEqual(Array.from(parseLabels(idx([2049, 3], [7, 0, 9]))), [7, 0, 9]);
   throwsFormat(() => parseLabels(idx([2051, 1], [1])), "magic");
   throwsFormat(() => parseLabels(idx([2049, 2], [1])), "header promises");
   throwsFormat(() => parseLabels(idx([2049, 1], [12])), "above 9");

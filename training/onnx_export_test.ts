@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { MNIST_NORMALISATION, MODEL_NAMES } from "../lib/model_metadata.ts";
 import { buildModel } from "./architectures.ts";
 import { argmaxRows, loadTestSet, normaliseDigits } from "./evaluate.ts";

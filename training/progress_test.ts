@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { formatDuration, renderBar, startProgress } from "./progress.ts";
 
 Deno.test("renderBar shows fraction, rate and ETA", () => {
@@ -10,8 +10,8 @@ Deno.test("renderBar shows fraction, rate and ETA", () => {
 });
 
 Deno.test("formatDuration handles minutes and unknown", () => {
-  assertEquals(formatDuration(125), "2:05");
-  assertEquals(formatDuration(Infinity), "--:--");
+  deepStrictEqual(formatDuration(125), "2:05");
+  deepStrictEqual(formatDuration(Infinity), "--:--");
 });
 
 Deno.test("startProgress stays silent off a terminal", () => {
@@ -20,7 +20,7 @@ Deno.test("startProgress stays silent off a terminal", () => {
   const progress = startProgress({ total: 3, label: "x", output });
   progress.tick();
   progress.done();
-  assertEquals(writes, 0);
+  deepStrictEqual(writes, 0);
 });
 
 Deno.test("startProgress draws on a terminal", () => {

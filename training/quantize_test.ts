@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
 import { argmaxRows } from "./evaluate.ts";
 import { ModelProto } from "./onnx_schema.ts";
@@ -37,13 +37,13 @@ async function outputs(bytes: Uint8Array, input: Float32Array, batch: number) {
 Deno.test("quantizeOnnx runs cnn-aug's inner convolutions in int8 and keeps its answers", async () => {
   const fp32 = await Deno.readFile(new URL("cnn-aug.onnx", models));
   const quantized = await quantizeOnnx(fp32, strokes(200, 1), 200);
-  assertEquals(quantized.quantized, ["conv2d_Conv2D2.weight", "conv2d_Conv2D3.weight"]);
+  deepStrictEqual(quantized.quantized, ["conv2d_Conv2D2.weight", "conv2d_Conv2D3.weight"]);
 
   const graph = ModelProto.toObject(ModelProto.decode(quantized.bytes)).graph;
   const ops = graph.node.map((node: { op_type: string }) => node.op_type);
-  assertEquals(ops.filter((op: string) => op === "QLinearConv").length, 2);
+  deepStrictEqual(ops.filter((op: string) => op === "QLinearConv").length, 2);
   // The 1-channel first convolution stays float: onnxruntime's int8 kernel is slower there.
-  assertEquals(ops.filter((op: string) => op === "Conv").length, 1);
+  deepStrictEqual(ops.filter((op: string) => op === "Conv").length, 1);
 
   const input = strokes(256, 2);
   const float = await outputs(fp32, input, 256);

@@ -1,10 +1,10 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { Random } from "./random.ts";
 
 Deno.test("Random repeats for a seed and differs across seeds", () => {
   const a = new Random(7), b = new Random(7), c = new Random(8);
   const sa = [a.next(), a.next(), a.next()];
-  assertEquals(sa, [b.next(), b.next(), b.next()]);
+  deepStrictEqual(sa, [b.next(), b.next(), b.next()]);
   assert(sa[0] !== c.next());
 });
 
@@ -22,6 +22,9 @@ Deno.test("Random.next stays in [0,1) with a flat histogram", () => {
 Deno.test("Random.shuffle keeps every element", () => {
   const values = Uint32Array.from({ length: 100 }, (_, i) => i);
   new Random(3).shuffle(values);
-  assertEquals(Array.from(values).sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
+  deepStrictEqual(
+    Array.from(values).sort((a, b) => a - b),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert(values.some((v, i) => v !== i), "shuffle changed nothing");
 });

@@ -2,7 +2,7 @@
  * The committed models must keep their promised MNIST test accuracy. Needs the test set
  * (MNIST_DIR); without it the tests are ignored with a message, never passed.
  */
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { evaluateOnnx, loadTestSet, readFileOrFail, readNormalisation } from "./evaluate.ts";
 
@@ -53,6 +53,6 @@ for (const [name, required] of Object.entries(REQUIRED_ACCURACY)) {
 }
 
 Deno.test("cnn and cnn-aug ship an int8 twin", () => {
-  assertEquals(shippedFiles("cnn").length, 2);
-  assertEquals(shippedFiles("cnn-aug").length, 2);
+  deepStrictEqual(shippedFiles("cnn").length, 2);
+  deepStrictEqual(shippedFiles("cnn-aug").length, 2);
 });

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DEFAULT_EPOCHS, parseTrainArgs, UsageError } from "./train_options.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env, "/out");
@@ -17,15 +17,15 @@ function usageError(args: string[], fragment: string): void {
 
 Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all models", () => {
   const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
-  assertEquals(config.models, ["mlp", "cnn", "cnn-aug", "draw"]);
-  assertEquals([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
-  assertEquals(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 5 });
-  assertEquals([config.dataDir, config.cacheDir, config.outDir], [
+  deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug", "draw"]);
+  deepStrictEqual([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
+  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 5 });
+  deepStrictEqual([config.dataDir, config.cacheDir, config.outDir], [
     "/data",
     "/home/u/.cache/digitlab/mnist",
     "/out",
   ]);
-  assertEquals(config.limit, null);
+  deepStrictEqual(config.limit, null);
 });
 
 Deno.test("flags override defaults", () => {
@@ -46,14 +46,14 @@ Deno.test("flags override defaults", () => {
     "--schedule",
     "constant",
   ]);
-  assertEquals(config.models, ["cnn", "mlp"]);
-  assertEquals([config.epochs, config.batchSize, config.learningRate, config.seed], [
+  deepStrictEqual(config.models, ["cnn", "mlp"]);
+  deepStrictEqual([config.epochs, config.batchSize, config.learningRate, config.seed], [
     3,
     128,
     0.002,
     7,
   ]);
-  assertEquals([config.limit, config.dataDir, config.schedule], [1000, "/d", "constant"]);
+  deepStrictEqual([config.limit, config.dataDir, config.schedule], [1000, "/d", "constant"]);
 });
 
 Deno.test("bad flags are one-line usage errors", () => {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { registerWasmConvGradients } from "./wasm_conv_kernels.ts";
 
 interface Case {

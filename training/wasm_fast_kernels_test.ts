@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { assert } from "../lib/assert.ts";
+import assert from "node:assert/strict";
 import { registerWasmFastKernels } from "./wasm_fast_kernels.ts";
 
 function random(n: number, seed: number): Float32Array {

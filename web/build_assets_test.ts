@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { buildAssets, isBuildStale, listIslandNames } from "./build_assets.ts";
 import { readManifest } from "./manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
@@ -32,7 +32,7 @@ Deno.test("buildAssets bundles islands and styles under content-hashed names", a
   try {
     const out = joinPath(root, "build");
     const { manifest } = await buildAssets({ rootDir: root, outDir: out });
-    assertEquals(Object.keys(manifest.islands), ["greeting"]);
+    deepStrictEqual(Object.keys(manifest.islands), ["greeting"]);
     assert(/^\/static\/greeting-[A-Z0-9]{8}\.js$/.test(manifest.islands.greeting));
     assert(/^\/static\/site-[A-Z0-9]{8}\.css$/.test(manifest.styles[0]), manifest.styles[0]);
     assert(/^\/static\/logo-[0-9a-f]{10}\.svg$/.test(manifest.assets["logo.svg"]));
@@ -41,8 +41,8 @@ Deno.test("buildAssets bundles islands and styles under content-hashed names", a
     const js = await Deno.readTextFile(joinPath(out, `static/${entry}`));
     assert(js.includes("Hello"), "the island's code is in its bundle");
     assert(js.includes("greeting"), "the entry hydrates by the island's name");
-    assertEquals(manifest.files[entry].contentType, "text/javascript; charset=utf-8");
-    assertEquals(readManifest(out), manifest);
+    deepStrictEqual(manifest.files[entry].contentType, "text/javascript; charset=utf-8");
+    deepStrictEqual(readManifest(out), manifest);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -54,15 +54,15 @@ Deno.test("buildAssets writes .br and .gz siblings that decompress to the file",
     const out = joinPath(root, "build");
     const { manifest } = await buildAssets({ rootDir: root, outDir: out });
     const entry = manifest.islands.greeting.slice("/static/".length);
-    assertEquals(manifest.files[entry].encodings, ["br", "gzip"]);
+    deepStrictEqual(manifest.files[entry].encodings, ["br", "gzip"]);
     const plain = await Deno.readFile(joinPath(out, `static/${entry}`));
     const br = brotliDecompressSync(await Deno.readFile(joinPath(out, `static/${entry}.br`)));
     const gz = gunzipSync(await Deno.readFile(joinPath(out, `static/${entry}.gz`)));
-    assertEquals([...new Uint8Array(br)], [...plain]);
-    assertEquals([...new Uint8Array(gz)], [...plain]);
+    deepStrictEqual([...new Uint8Array(br)], [...plain]);
+    deepStrictEqual([...new Uint8Array(gz)], [...plain]);
     // Too small to win anything from compression: served as is.
     const logo = manifest.assets["logo.svg"].slice("/static/".length);
-    assertEquals(manifest.files[logo].encodings, []);
+    deepStrictEqual(manifest.files[logo].encodings, []);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
@@ -109,7 +109,7 @@ Deno.test("a rebuild removes the previous build's hashed files", async () => {
         ...file.encodings.map((e) => `${name}.${e === "br" ? "br" : "gz"}`),
       ])
       .sort();
-    assertEquals(onDisk, expected);
+    deepStrictEqual(onDisk, expected);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

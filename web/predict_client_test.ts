@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { isAbort, PredictError, requestPrediction, UNREACHABLE_MESSAGE } from "./predict_client.ts";
 
 const png = new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" });
@@ -31,11 +31,11 @@ Deno.test("requestPrediction posts the PNG to /predict with the model in the que
     return Promise.resolve(Response.json(prediction("cnn-aug")));
   };
   const result = await requestPrediction(png, "cnn-aug", undefined, fakeFetch);
-  assertEquals(result.model, "cnn-aug");
-  assertEquals(new URL(seen!.url).search, "?model=cnn-aug");
-  assertEquals(seen!.method, "POST");
-  assertEquals(seen!.headers.get("content-type"), "image/png");
-  assertEquals((await seen!.arrayBuffer()).byteLength, 4);
+  deepStrictEqual(result.model, "cnn-aug");
+  deepStrictEqual(new URL(seen!.url).search, "?model=cnn-aug");
+  deepStrictEqual(seen!.method, "POST");
+  deepStrictEqual(seen!.headers.get("content-type"), "image/png");
+  deepStrictEqual((await seen!.arrayBuffer()).byteLength, 4);
 });
 
 Deno.test("requestPrediction passes the server's error code and message through", async () => {
@@ -45,7 +45,7 @@ Deno.test("requestPrediction passes the server's error code and message through"
     );
   const error = await rejection(requestPrediction(png, "x", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals([error.code, error.message], ["unknown_model", "No model named x."]);
+  deepStrictEqual([error.code, error.message], ["unknown_model", "No model named x."]);
 });
 
 Deno.test("requestPrediction explains a non-JSON error by its status", async () => {
@@ -53,14 +53,14 @@ Deno.test("requestPrediction explains a non-JSON error by its status", async () 
     Promise.resolve(new Response("<html>bad gateway</html>", { status: 502 }));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals(error.code, "http_502");
+  deepStrictEqual(error.code, "http_502");
 });
 
 Deno.test("requestPrediction reports a network failure as unreachable", async () => {
   const fakeFetch: typeof fetch = () => Promise.reject(new TypeError("Failed to fetch"));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals([error.code, error.message], ["unreachable", UNREACHABLE_MESSAGE]);
+  deepStrictEqual([error.code, error.message], ["unreachable", UNREACHABLE_MESSAGE]);
 });
 
 Deno.test("requestPrediction rethrows aborts so stale requests end silently", async () => {
@@ -78,5 +78,5 @@ Deno.test("requestPrediction rejects a 200 answer that is not a prediction", asy
   const fakeFetch: typeof fetch = () => Promise.resolve(Response.json({ hello: "world" }));
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
-  assertEquals(error.code, "bad_response");
+  deepStrictEqual(error.code, "bad_response");
 });

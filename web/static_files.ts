@@ -31,6 +31,11 @@ const SUFFIX: Record<ContentEncoding, string> = { br: ".br", gzip: ".gz" };
  *
  * @example
  * ```ts
+ * import { Hono } from "hono";
+ * import { readManifest } from "./manifest.ts";
+ *
+ * const buildDir = "build";
+ * const app = new Hono();
  * app.get("/static/*", staticFiles({ buildDir, manifest: readManifest(buildDir) }));
  * ```
  */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import type { AssetManifest } from "./manifest.ts";
 import { chooseEncoding, etagMatches, staticFiles } from "./static_files.ts";
 
@@ -37,13 +37,13 @@ Deno.test("a hashed file is served with its type, an ETag and immutable caching"
   const { app, cleanup } = await fixture();
   try {
     const res = await app.request("/static/app-ABCD1234.js");
-    assertEquals(res.status, 200);
-    assertEquals(await res.text(), JS);
-    assertEquals(res.headers.get("content-type"), "text/javascript; charset=utf-8");
-    assertEquals(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
-    assertEquals(res.headers.get("etag"), '"abc123"');
-    assertEquals(res.headers.get("vary"), "Accept-Encoding");
-    assertEquals(res.headers.get("content-encoding"), null);
+    deepStrictEqual(res.status, 200);
+    deepStrictEqual(await res.text(), JS);
+    deepStrictEqual(res.headers.get("content-type"), "text/javascript; charset=utf-8");
+    deepStrictEqual(res.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    deepStrictEqual(res.headers.get("etag"), '"abc123"');
+    deepStrictEqual(res.headers.get("vary"), "Accept-Encoding");
+    deepStrictEqual(res.headers.get("content-encoding"), null);
   } finally {
     await cleanup();
   }
@@ -55,9 +55,9 @@ Deno.test("the precompressed sibling is served to clients that accept it", async
     const res = await app.request("/static/app-ABCD1234.js", {
       headers: { "Accept-Encoding": "gzip, deflate, br" },
     });
-    assertEquals(res.headers.get("content-encoding"), "gzip");
-    assertEquals(res.headers.get("etag"), '"abc123-gzip"');
-    assertEquals([...new Uint8Array(await res.arrayBuffer())], [1, 2, 3]);
+    deepStrictEqual(res.headers.get("content-encoding"), "gzip");
+    deepStrictEqual(res.headers.get("etag"), '"abc123-gzip"');
+    deepStrictEqual([...new Uint8Array(await res.arrayBuffer())], [1, 2, 3]);
   } finally {
     await cleanup();
   }
@@ -69,13 +69,13 @@ Deno.test("a matching If-None-Match gets 304 without a body", async () => {
     const res = await app.request("/static/app-ABCD1234.js", {
       headers: { "If-None-Match": 'W/"abc123"' },
     });
-    assertEquals(res.status, 304);
-    assertEquals(await res.text(), "");
-    assertEquals(res.headers.get("etag"), '"abc123"');
+    deepStrictEqual(res.status, 304);
+    deepStrictEqual(await res.text(), "");
+    deepStrictEqual(res.headers.get("etag"), '"abc123"');
     const changed = await app.request("/static/app-ABCD1234.js", {
       headers: { "If-None-Match": '"something-else"' },
     });
-    assertEquals(changed.status, 200);
+    deepStrictEqual(changed.status, 200);
     await changed.body?.cancel();
   } finally {
     await cleanup();
@@ -86,9 +86,9 @@ Deno.test("HEAD answers with the headers and no body", async () => {
   const { app, cleanup } = await fixture();
   try {
     const res = await app.request("/static/app-ABCD1234.js", { method: "HEAD" });
-    assertEquals(res.status, 200);
-    assertEquals(res.headers.get("content-length"), String(JS.length));
-    assertEquals(await res.text(), "");
+    deepStrictEqual(res.status, 200);
+    deepStrictEqual(res.headers.get("content-length"), String(JS.length));
+    deepStrictEqual(await res.text(), "");
   } finally {
     await cleanup();
   }
@@ -109,7 +109,7 @@ Deno.test("names outside the manifest are 404, traversal attempts included", asy
       ]
     ) {
       const res = await app.request(path);
-      assertEquals(res.status, 404, path);
+      deepStrictEqual(res.status, 404, path);
       assert(!(await res.text()).includes("outside"), path);
     }
   } finally {
@@ -118,11 +118,11 @@ Deno.test("names outside the manifest are 404, traversal attempts included", asy
 });
 
 Deno.test("chooseEncoding prefers brotli, honours q=0 and falls back to identity", () => {
-  assertEquals(chooseEncoding("gzip, br", ["br", "gzip"]), "br");
-  assertEquals(chooseEncoding("gzip, br;q=0", ["br", "gzip"]), "gzip");
-  assertEquals(chooseEncoding("br", ["gzip"]), null);
-  assertEquals(chooseEncoding("", ["br", "gzip"]), null);
-  assertEquals(chooseEncoding("*", ["gzip"]), "gzip");
+  deepStrictEqual(chooseEncoding("gzip, br", ["br", "gzip"]), "br");
+  deepStrictEqual(chooseEncoding("gzip, br;q=0", ["br", "gzip"]), "gzip");
+  deepStrictEqual(chooseEncoding("br", ["gzip"]), null);
+  deepStrictEqual(chooseEncoding("", ["br", "gzip"]), null);
+  deepStrictEqual(chooseEncoding("*", ["gzip"]), "gzip");
 });
 
 Deno.test("etagMatches compares weakly and accepts lists and *", () => {

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import {
   appendPoint,
   containRect,
@@ -31,20 +31,20 @@ Deno.test("appendPoint drops points closer than the jitter threshold", () => {
   assert(appendPoint(stroke, { x: 0.5, y: 0.5 }));
   assert(!appendPoint(stroke, { x: 0.501, y: 0.5 }));
   assert(appendPoint(stroke, { x: 0.6, y: 0.5 }));
-  assertEquals(stroke.length, 2);
+  deepStrictEqual(stroke.length, 2);
 });
 
 Deno.test("toUnitPoint maps client coordinates into the box and clamps outside points", () => {
   const box = { left: 10, top: 20, width: 200, height: 100 };
-  assertEquals(toUnitPoint(110, 70, box), { x: 0.5, y: 0.5 });
-  assertEquals(toUnitPoint(0, 500, box), { x: 0, y: 1 });
+  deepStrictEqual(toUnitPoint(110, 70, box), { x: 0.5, y: 0.5 });
+  deepStrictEqual(toUnitPoint(0, 500, box), { x: 0, y: 1 });
 });
 
 Deno.test("traceStrokes draws a tap as a dot of the stroke width", () => {
   const sink = recorder();
   traceStrokes(sink, [[{ x: 0.5, y: 0.25 }]], 280);
   const radius = 280 * STROKE_WIDTH_FRACTION / 2;
-  assertEquals(sink.calls, [
+  deepStrictEqual(sink.calls, [
     "beginPath()",
     `arc(140,70,${radius},0,${Math.round(Math.PI * 200) / 100})`,
     "fill()",
@@ -54,7 +54,7 @@ Deno.test("traceStrokes draws a tap as a dot of the stroke width", () => {
 Deno.test("traceStrokes curves through midpoints and ends on the last sample", () => {
   const sink = recorder();
   traceStrokes(sink, [[{ x: 0, y: 0 }, { x: 0.5, y: 0 }, { x: 0.5, y: 1 }]], 100);
-  assertEquals(sink.calls, [
+  deepStrictEqual(sink.calls, [
     "beginPath()",
     "moveTo(0,0)",
     "quad(50,0,50,50)",
@@ -64,5 +64,5 @@ Deno.test("traceStrokes curves through midpoints and ends on the last sample", (
 });
 
 Deno.test("containRect centres a wide image and keeps its aspect ratio", () => {
-  assertEquals(containRect(400, 200, 280), { x: 0, y: 70, width: 280, height: 140 });
+  deepStrictEqual(containRect(400, 200, 280), { x: 0, y: 70, width: 280, height: 140 });
 });

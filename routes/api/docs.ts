@@ -5,7 +5,9 @@
  * @module
  */
 import { Hono } from "hono";
-import { OPENAPI_DOCUMENT } from "./openapi.ts";
+import type { RouterRoute } from "hono/types";
+import { docsSecurityHeaders } from "../../middleware/security_headers.ts";
+import { openApiDocument } from "./openapi.ts";
 
 /** The Swagger UI files we serve: a compiled binary must `--include` them. */
 export const SWAGGER_UI_FILES: Record<string, { url: URL; type: string }> = {
@@ -18,18 +20,6 @@ export const SWAGGER_UI_FILES: Record<string, { url: URL; type: string }> = {
     type: "text/javascript; charset=utf-8",
   },
 };
-
-/** Swagger UI's inline styles need 'unsafe-inline' for styles; scripts stay same-origin. */
-export const DOCS_CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -58,16 +48,17 @@ const INIT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-export function docsRoutes(): Hono {
+/** `routes` are the routes to document, read once on the first request for the document. */
+export function docsRoutes(routes: () => readonly RouterRoute[]): Hono {
   const app = new Hono();
   const files = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
-  const openapi = JSON.stringify(OPENAPI_DOCUMENT);
+  let openapi: string | undefined;
 
   app.get("/openapi.json", function openapiDocument(c) {
+    openapi ??= JSON.stringify(openApiDocument(routes()));
     return c.body(openapi, 200, { "Content-Type": "application/json; charset=utf-8" });
   });
-  app.get("/docs", function docsPage(c) {
-    c.header("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY);
+  app.get("/docs", docsSecurityHeaders(), function docsPage(c) {
     return c.html(PAGE);
   });
   app.get("/docs/init.js", function docsInit(c) {

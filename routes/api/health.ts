@@ -7,10 +7,12 @@
 import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { VERSION } from "../../lib/version.ts";
+import { probe } from "../../middleware/route_marks.ts";
+import { documented, json, type Operation } from "./openapi.ts";
 
 export function healthRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
-  app.get("/health", function health(c) {
+  app.get("/health", documented(HEALTH_DOCS), probe, function health(c) {
     const models = registry.listings().map(({ name, version, precision }) => ({
       name,
       version,
@@ -30,3 +32,11 @@ export function healthRoutes(registry: ModelRegistry): Hono {
   });
   return app;
 }
+
+const HEALTH_DOCS: Operation = {
+  summary: "Liveness and readiness",
+  responses: {
+    "200": json({ $ref: "#/components/schemas/Health" }, "Models loaded and warmed up"),
+    "503": json({ $ref: "#/components/schemas/Health" }, "No model loaded"),
+  },
+};

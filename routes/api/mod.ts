@@ -22,12 +22,13 @@ export interface ApiOptions {
   maxBodyBytes: number;
 }
 
+/** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
 export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
-  return new Hono()
+  const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry))
     .route("/", metricsRoutes(metrics))
-    .route("/", docsRoutes());
+    .route("/", v2Routes({ registry, engine, maxBodyBytes }));
+  return api.route("/", docsRoutes(() => api.routes));
 }

@@ -33,6 +33,8 @@ export function multipartBoundary(contentType: string): string {
  *
  * @example
  * ```ts
+ * declare const request: Request; // a multipart/form-data upload
+ * const body = new Uint8Array(await request.arrayBuffer());
  * const parts = formParts(body, multipartBoundary(request.headers.get("content-type")!), "img");
  * ```
  */

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../../lib/errors.ts";
 import { formParts, multipartBoundary } from "./multipart_fields.ts";
 
@@ -21,12 +21,12 @@ Deno.test("formParts finds the named parts of a browser-encoded form, byte for b
   form.append("empty", new Blob([]), "empty.bin");
   const { type, body } = await encoded(form);
   const parts = formParts(body, multipartBoundary(type), "img");
-  assertEquals(parts.length, 1);
+  deepStrictEqual(parts.length, 1);
   assert(parts[0].isFile, "a file");
-  assertEquals(Array.from(parts[0].bytes), Array.from(png));
-  assertEquals(formParts(body, multipartBoundary(type), "note")[0].isFile, false);
-  assertEquals(formParts(body, multipartBoundary(type), "empty")[0].bytes.length, 0);
-  assertEquals(formParts(body, multipartBoundary(type), "absent"), []);
+  deepStrictEqual(Array.from(parts[0].bytes), Array.from(png));
+  deepStrictEqual(formParts(body, multipartBoundary(type), "note")[0].isFile, false);
+  deepStrictEqual(formParts(body, multipartBoundary(type), "empty")[0].bytes.length, 0);
+  deepStrictEqual(formParts(body, multipartBoundary(type), "absent"), []);
 });
 
 Deno.test("formParts reads what Python's requests sends (quoted boundary, preamble)", () => {
@@ -40,11 +40,11 @@ Deno.test("formParts reads what Python's requests sends (quoted boundary, preamb
     multipartBoundary(`multipart/form-data; boundary="${boundary}"`),
     "img",
   );
-  assertEquals(new TextDecoder().decode(parts[0].bytes), "PNGDATA");
+  deepStrictEqual(new TextDecoder().decode(parts[0].bytes), "PNGDATA");
   // Two parts with the name: both returned (the route refuses them).
   const twice = `--b\r\nContent-Disposition: form-data; name=img; filename=a\r\n\r\nA\r\n` +
     `--b\r\nContent-Disposition: form-data; name="img"; filename="b"\r\n\r\nB\r\n--b--`;
-  assertEquals(formParts(new TextEncoder().encode(twice), "b", "img").length, 2);
+  deepStrictEqual(formParts(new TextEncoder().encode(twice), "b", "img").length, 2);
 });
 
 Deno.test("formParts refuses broken bodies as malformed_multipart", () => {

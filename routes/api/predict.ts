@@ -5,12 +5,14 @@
  */
 import { Hono } from "hono";
 import { limitBody } from "../../middleware/body_limit.ts";
+import { runsModel } from "../../middleware/route_marks.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
-import { noteBatch, noteModel } from "../../metrics/observe.ts";
+import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
+import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
 export interface PredictRouteOptions {
   registry: ModelRegistry;
@@ -19,20 +21,24 @@ export interface PredictRouteOptions {
   maxBodyBytes: number;
 }
 
-export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOptions): Hono {
-  const app = new Hono();
+export function predictRoutes(
+  { registry, engine, maxBodyBytes }: PredictRouteOptions,
+): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
   app.post(
     "/predict",
+    documented(PREDICT_DOCS),
+    runsModel,
     limitBody(maxBodyBytes),
     async function predict(c) {
       const startedAt = performance.now();
       const model = c.req.query("model") || null;
       // Check the model before reading the body: an unknown name costs nothing.
-      noteModel(c.req.raw, registry.get(model).metadata.name);
+      c.set("model", registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
       const prediction = await predictDigit(engine, registry, bytes, { model, startedAt });
       const { queueMs, inferenceMs } = prediction.timings;
-      noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize: prediction.batchSize });
+      c.set("batch", { queueMs, inferenceMs, batchSize: prediction.batchSize });
       return c.json(prediction);
     },
   );
@@ -41,3 +47,44 @@ export function predictRoutes({ registry, engine, maxBodyBytes }: PredictRouteOp
   });
   return app;
 }
+
+const PREDICT_DOCS: Operation = {
+  summary: "Predict the digit in an image",
+  description: "PNG or JPEG, at most 4096x4096 and the body limit (default 2 MiB). " +
+    "Send it as multipart field `img` (the tutorial's client), as the raw body with " +
+    'Content-Type image/png or image/jpeg, or as JSON {"image": "<base64 or data URL>"}.',
+  parameters: [modelParameter],
+  requestBody: {
+    required: true,
+    content: {
+      "multipart/form-data": {
+        schema: {
+          type: "object",
+          required: ["img"],
+          properties: { img: { type: "string", format: "binary" } },
+        },
+        encoding: { img: { contentType: "image/png, image/jpeg" } },
+      },
+      "image/png": { schema: { type: "string", format: "binary" } },
+      "image/jpeg": { schema: { type: "string", format: "binary" } },
+      "application/json": {
+        schema: {
+          type: "object",
+          required: ["image"],
+          properties: {
+            image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    "200": json({ $ref: "#/components/schemas/Prediction" }, "The prediction"),
+    "400": error("Malformed multipart, missing field, bad JSON or base64"),
+    "404": error("Unknown model"),
+    "413": error("Body over the limit"),
+    "415": error("Not a PNG or JPEG"),
+    "422": error("Undecodable image, no digit found, or dimensions over 4096x4096"),
+    "503": error("No model loaded"),
+  },
+};

@@ -1,19 +1,20 @@
-import { assertEquals, assertThrows } from "../../lib/assert.ts";
+import { deepStrictEqual } from "node:assert/strict";
+import { thrownBy } from "../../tests/helpers/thrown_by.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { decodeBase64Image, readImageUpload } from "./request_image.ts";
 
 const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 250]);
 const b64 = btoa(String.fromCharCode(...bytes));
 
-const codeOf = (fn: () => unknown) => assertThrows(fn, DigitlabError).code;
+const codeOf = (fn: () => unknown) => thrownBy(fn, DigitlabError).code;
 
 Deno.test("decodeBase64Image reads base64, URL-safe base64, data URLs and line breaks", () => {
-  assertEquals(Array.from(decodeBase64Image(b64)), Array.from(bytes));
-  assertEquals(Array.from(decodeBase64Image(b64.replace(/=+$/, ""))), Array.from(bytes));
+  deepStrictEqual(Array.from(decodeBase64Image(b64)), Array.from(bytes));
+  deepStrictEqual(Array.from(decodeBase64Image(b64.replace(/=+$/, ""))), Array.from(bytes));
   const urlSafe = b64.replace(/\+/g, "-").replace(/\//g, "_");
-  assertEquals(Array.from(decodeBase64Image(urlSafe)), Array.from(bytes));
-  assertEquals(Array.from(decodeBase64Image(`data:image/png;base64,${b64}`)), Array.from(bytes));
-  assertEquals(
+  deepStrictEqual(Array.from(decodeBase64Image(urlSafe)), Array.from(bytes));
+  deepStrictEqual(Array.from(decodeBase64Image(`data:image/png;base64,${b64}`)), Array.from(bytes));
+  deepStrictEqual(
     Array.from(decodeBase64Image(`${b64.slice(0, 4)}\n${b64.slice(4)}`)),
     Array.from(bytes),
   );
@@ -21,7 +22,7 @@ Deno.test("decodeBase64Image reads base64, URL-safe base64, data URLs and line b
 
 Deno.test("decodeBase64Image refuses what is not base64", () => {
   for (const text of ["***", "abcde", "data:image/png,abc", "data:image/png;base64", "a=b="]) {
-    assertEquals(codeOf(() => decodeBase64Image(text)), "bad_base64", text);
+    deepStrictEqual(codeOf(() => decodeBase64Image(text)), "bad_base64", text);
   }
 });
 
@@ -32,6 +33,6 @@ Deno.test("readImageUpload takes raw bodies whatever image type they declare", a
       body: bytes,
       headers: type ? { "Content-Type": type } : {},
     });
-    assertEquals(Array.from(await readImageUpload(request)), Array.from(bytes), type);
+    deepStrictEqual(Array.from(await readImageUpload(request)), Array.from(bytes), type);
   }
 });

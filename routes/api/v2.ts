@@ -7,15 +7,17 @@
  */
 import { Hono } from "hono";
 import { limitBody } from "../../middleware/body_limit.ts";
-import type { Context } from "hono";
+import { probe, runsModel } from "../../middleware/route_marks.ts";
+import type { Context, MiddlewareHandler } from "hono";
 import { jobError } from "../../inference/batch_jobs.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { LoadedModel, ModelRegistry } from "../../inference/model_registry.ts";
 import { CLASS_COUNT } from "../../inference/onnx_runtime.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
-import { noteBatch, noteModel } from "../../metrics/observe.ts";
+import type { ObservedEnv } from "../../metrics/observe.ts";
 import { parseInferRequest } from "./v2_tensor.ts";
+import { documented, error, json, type Operation, v2ModelName } from "./openapi.ts";
 
 export interface V2RouteOptions {
   registry: ModelRegistry;
@@ -26,19 +28,28 @@ export interface V2RouteOptions {
 const MODEL = "/v2/models/:name";
 const VERSIONED = "/v2/models/:name/versions/:version";
 
-export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Hono {
-  const app = new Hono();
+export function v2Routes(
+  { registry, engine, maxBodyBytes }: V2RouteOptions,
+): Hono<ObservedEnv> {
+  const app = new Hono<ObservedEnv>();
   // Models load and warm up before the server listens: serving means ready.
   const ready = () => registry.defaultName !== null;
 
-  app.get("/v2", function serverMetadata(c) {
+  app.get("/v2", documented(SERVER_METADATA_DOCS), function serverMetadata(c) {
     return c.json({ name: "digitlab", version: VERSION, extensions: [] });
   });
-  app.get("/v2/health/live", (c) => c.json({ live: true }));
-  app.get("/v2/health/ready", (c) => c.json({ ready: ready() }, ready() ? 200 : 503));
+  app.get("/v2/health/live", documented(LIVE_DOCS), probe, (c) => c.json({ live: true }));
+  app.get(
+    "/v2/health/ready",
+    documented(READY_DOCS),
+    probe,
+    (c) => c.json({ ready: ready() }, ready() ? 200 : 503),
+  );
 
   for (const base of [MODEL, VERSIONED]) {
-    app.get(base, function modelMetadata(c) {
+    // The versioned twins are documented in the unversioned routes' description.
+    const docs = (operation: Operation) => base === MODEL ? documented(operation) : undocumented;
+    app.get(base, docs(MODEL_METADATA_DOCS), function modelMetadata(c) {
       const { metadata } = modelFor(c, registry);
       return c.json({
         name: metadata.name,
@@ -51,12 +62,14 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
         ],
       });
     });
-    app.get(`${base}/ready`, function modelReady(c) {
+    app.get(`${base}/ready`, docs(MODEL_READY_DOCS), function modelReady(c) {
       const { metadata } = modelFor(c, registry);
       return c.json({ name: metadata.name, ready: true });
     });
     app.post(
       `${base}/infer`,
+      docs(INFER_DOCS),
+      runsModel,
       limitBody(maxBodyBytes),
       async function infer(c) {
         modelFor(c, registry); // an unknown model costs no body
@@ -69,7 +82,7 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
         const request = parseInferRequest(body);
         // No await between resolving the model and submitting: see engine.submit.
         const model = modelFor(c, registry);
-        noteModel(c.req.raw, model.metadata.name);
+        c.set("model", model.metadata.name);
         const result = await engine.submit(model, {
           kind: "tensor",
           input: request.input,
@@ -77,7 +90,7 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
         });
         if (!result.ok) throw jobError(result);
         const { logits, probabilities, queueMs, inferenceMs, batchSize } = result.output;
-        noteBatch(c.req.raw, { queueMs, inferenceMs, batchSize });
+        c.set("batch", { queueMs, inferenceMs, batchSize });
         const data = { logits, probabilities };
         return c.json({
           model_name: model.metadata.name,
@@ -95,6 +108,8 @@ export function v2Routes({ registry, engine, maxBodyBytes }: V2RouteOptions): Ho
   }
   return app;
 }
+
+const undocumented: MiddlewareHandler = (_c, next) => next();
 
 /** The model a v2 path names (and its version, when the path has one), or 404. */
 function modelFor(c: Context, registry: ModelRegistry): LoadedModel {
@@ -115,3 +130,102 @@ function modelFor(c: Context, registry: ModelRegistry): LoadedModel {
   }
   return model;
 }
+
+const SERVER_METADATA_DOCS: Operation = {
+  summary: "Open Inference Protocol v2: server metadata",
+  tags: ["Open Inference Protocol v2"],
+  responses: {
+    "200": json({
+      type: "object",
+      required: ["name", "version", "extensions"],
+      properties: {
+        name: { type: "string" },
+        version: { type: "string" },
+        extensions: { type: "array", items: { type: "string" } },
+      },
+    }, "Server metadata"),
+  },
+};
+
+const LIVE_DOCS: Operation = {
+  summary: "v2: liveness",
+  tags: ["Open Inference Protocol v2"],
+  responses: { "200": json({ type: "object" }, '{"live": true}') },
+};
+
+const READY_DOCS: Operation = {
+  summary: "v2: readiness (models loaded and warmed up)",
+  tags: ["Open Inference Protocol v2"],
+  responses: {
+    "200": json({ type: "object" }, '{"ready": true}'),
+    "503": json({ type: "object" }, '{"ready": false}'),
+  },
+};
+
+const MODEL_METADATA_DOCS: Operation = {
+  summary: "v2: model metadata (inputs, outputs, versions)",
+  tags: ["Open Inference Protocol v2"],
+  parameters: [v2ModelName],
+  responses: {
+    "200": json({ type: "object" }, "name, versions, platform, inputs, outputs"),
+    "404": error("Unknown model"),
+  },
+};
+
+const MODEL_READY_DOCS: Operation = {
+  summary: "v2: model readiness",
+  tags: ["Open Inference Protocol v2"],
+  parameters: [v2ModelName],
+  responses: {
+    "200": json({ type: "object" }, '{"name": ..., "ready": true}'),
+    "404": error("Unknown model"),
+  },
+};
+
+const INFER_DOCS: Operation = {
+  summary: "v2: run the model on FP32 tensors",
+  description: "One input named `input`, datatype FP32, shape [N,1,28,28] or [N,784] " +
+    "(N up to 256), data flat or nested, already normalised as the model expects: " +
+    "(pixel/255 - mean) / std with white ink on black (see GET /model_info). " +
+    "Answers outputs `logits` and `probabilities`, each [N,10]. Also under " +
+    "/v2/models/{name}/versions/{version}/... .",
+  tags: ["Open Inference Protocol v2"],
+  parameters: [v2ModelName],
+  requestBody: {
+    required: true,
+    content: {
+      "application/json": {
+        schema: {
+          type: "object",
+          required: ["inputs"],
+          properties: {
+            id: { type: "string" },
+            inputs: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["name", "shape", "datatype", "data"],
+                properties: {
+                  name: { type: "string", const: "input" },
+                  shape: { type: "array", items: { type: "integer" } },
+                  datatype: { type: "string", const: "FP32" },
+                  data: { type: "array" },
+                },
+              },
+            },
+            outputs: {
+              type: "array",
+              items: { type: "object", properties: { name: { type: "string" } } },
+            },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    "200": json({ type: "object" }, "model_name, model_version, id, outputs"),
+    "400": error("Not a valid infer request (shape, datatype, data)"),
+    "404": error("Unknown model"),
+    "413": error("Body over the limit"),
+  },
+};

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../../lib/assert.ts";
+import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../../lib/errors.ts";
 import { MAX_V2_BATCH, parseInferRequest } from "./v2_tensor.ts";
 
@@ -9,7 +9,7 @@ function rejects(body: unknown, fragment: string): void {
     parseInferRequest(body);
   } catch (error) {
     assert(error instanceof DigitlabError, `a DigitlabError, got ${error}`);
-    assertEquals(error.status, 400);
+    deepStrictEqual(error.status, 400);
     assert(error.message.includes(fragment), `"${error.message}" mentions "${fragment}"`);
     return;
   }
@@ -23,10 +23,10 @@ Deno.test("parseInferRequest reads [N,784] flat data and keeps id and asked outp
     inputs: [{ name: "input", shape: [2, 784], datatype: "FP32", data }],
     outputs: [{ name: "probabilities" }],
   });
-  assertEquals(request.id, "r1");
-  assertEquals(request.count, 2);
-  assertEquals(request.outputs, ["probabilities"]);
-  assertEquals(Array.from(request.input), Array.from(new Float32Array(data)));
+  deepStrictEqual(request.id, "r1");
+  deepStrictEqual(request.count, 2);
+  deepStrictEqual(request.outputs, ["probabilities"]);
+  deepStrictEqual(Array.from(request.input), Array.from(new Float32Array(data)));
 });
 
 Deno.test("parseInferRequest reads [N,1,28,28] nested data in row-major order", () => {
@@ -35,9 +35,9 @@ Deno.test("parseInferRequest reads [N,1,28,28] nested data in row-major order", 
   const request = parseInferRequest({
     inputs: [{ name: "input", shape: [1, 1, 28, 28], datatype: "FP32", data: nested }],
   });
-  assertEquals(request.count, 1);
-  assertEquals(request.outputs, ["logits", "probabilities"]);
-  assertEquals(Array.from(request.input), Array.from(new Float32Array(flat)));
+  deepStrictEqual(request.count, 1);
+  deepStrictEqual(request.outputs, ["logits", "probabilities"]);
+  deepStrictEqual(Array.from(request.input), Array.from(new Float32Array(flat)));
 });
 
 Deno.test("parseInferRequest refuses what the model cannot take, saying why", () => {
