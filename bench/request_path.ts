@@ -14,6 +14,7 @@ import { createSession, runBatch } from "../inference/onnx_runtime.ts";
 import { type Prediction, roundedField } from "../inference/predict.ts";
 import { int8FileName, MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
+import { assessAnswer } from "../lib/confidence.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
 
 const model = Deno.args[0] ?? "cnn-aug";
@@ -90,10 +91,18 @@ for (const [name, png] of payloadFiles) {
     probabilities: Array.from({ length: 10 }, (_, i) => i / 45),
     model,
     top3: [{ digit: 7, probability: 0.99 }],
+    confident: false,
+    runnerUp: { digit: 2, probability: 0.01 },
+    reason: "close call: 7 or 2",
     input: roundedField(field),
     batchSize: 1,
     timings: { decodeMs: 0.05, preprocessMs: 0.05, queueMs: 0, inferenceMs: 0.3, totalMs: 0.5 },
   };
+  rows.push([
+    payload,
+    "confidence (ink checks, top two)",
+    await time(1000, () => assessAnswer(prediction.probabilities, field)),
+  ]);
   rows.push([payload, "JSON answer", await time(3000, () => JSON.stringify(prediction))]);
 }
 for (const file of files) {

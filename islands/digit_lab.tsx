@@ -8,6 +8,7 @@ import { InputPreview } from "../components/input_preview.tsx";
 import { ModelInfo } from "../components/model_info.tsx";
 import { ProbabilityBars } from "../components/probability_bars.tsx";
 import { formatPercent, type ModelSummary } from "../web/model_summary.ts";
+import { formatProbability, unsureText } from "../web/probability_text.ts";
 import {
   isAbort,
   PredictError,
@@ -215,10 +216,22 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
           {shown
             ? (
               <>
-                <span id="predicted-digit" class="digit">{shown.result}</span>
+                <span
+                  id="predicted-digit"
+                  class={shown.confident === false ? "digit digit-unsure" : "digit"}
+                >
+                  {shown.result}
+                </span>
                 <span class="confidence">
-                  {formatPercent(shown.probabilities[shown.result], 1)}
-                  <small>confidence, model {shown.model}</small>
+                  {shown.confident === false
+                    ? unsureText(shown.result, shown.runnerUp.digit)
+                    : formatProbability(shown.probabilities[shown.result])}
+                  <small>
+                    {shown.confident === false && shown.reason ? `${shown.reason}; ` : ""}
+                    {shown.confident === false
+                      ? formatProbability(shown.probabilities[shown.result])
+                      : "confidence"}, model {shown.model}
+                  </small>
                 </span>
               </>
             )

@@ -80,17 +80,12 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
   deepStrictEqual(p.top3[0].digit, p.result);
   deepStrictEqual(p.top3[0].probability, Math.max(...p.probabilities));
   assert(p.top3[0].probability >= p.top3[1].probability, "top3 not sorted");
-<<<<<<< HEAD
-  assertEquals(p.top3[1].probability, p.probabilities[p.top3[1].digit]);
-  assertEquals(p.runnerUp, p.top3[1]);
-  assertEquals(typeof p.confident, "boolean");
-  // A reason exactly when the answer is not confident.
-  assertEquals(typeof p.reason === "string" && p.reason.length > 0, !p.confident);
-  assertEquals(p.input.length, 784);
-=======
   deepStrictEqual(p.top3[1].probability, p.probabilities[p.top3[1].digit]);
+  deepStrictEqual(p.runnerUp, p.top3[1]);
+  deepStrictEqual(typeof p.confident, "boolean");
+  // A reason exactly when the answer is not confident.
+  deepStrictEqual(typeof p.reason === "string" && p.reason.length > 0, !p.confident);
   deepStrictEqual(p.input.length, 784);
->>>>>>> main
   assert(p.input.every((v) => v >= 0 && v <= 1), "input outside 0..1");
   assert(Math.max(...p.input) === 1, "the input's strongest ink should be 1");
   for (const key of ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"]) {

@@ -104,7 +104,16 @@ const COMPONENTS = {
   schemas: {
     Prediction: {
       type: "object",
-      required: ["result", "probabilities", "model", "top3", "input", "timings"],
+      required: [
+        "result",
+        "probabilities",
+        "model",
+        "top3",
+        "confident",
+        "runnerUp",
+        "input",
+        "timings",
+      ],
       properties: {
         result: { type: "integer", minimum: 0, maximum: 9 },
         probabilities: {
@@ -121,6 +130,22 @@ const COMPONENTS = {
             type: "object",
             properties: { digit: { type: "integer" }, probability },
           },
+        },
+        confident: {
+          type: "boolean",
+          description: "False when the answer should not be trusted: the top probability is " +
+            "low, the top two are close, or the ink cannot be a digit (a dot, a straight line, " +
+            "a filled blob, a scribble); `reason` then says which.",
+        },
+        runnerUp: {
+          type: "object",
+          properties: { digit: { type: "integer" }, probability },
+          description: "The second most likely digit.",
+        },
+        reason: {
+          type: "string",
+          description: "Why the answer is not confident (absent when it is), e.g. " +
+            '"close call: 7 or 2" or "a scribble, not a digit".',
         },
         input: {
           type: "array",
@@ -178,112 +203,4 @@ const COMPONENTS = {
       },
     },
   },
-<<<<<<< HEAD
-  components: {
-    schemas: {
-      Prediction: {
-        type: "object",
-        required: [
-          "result",
-          "probabilities",
-          "model",
-          "top3",
-          "confident",
-          "runnerUp",
-          "input",
-          "timings",
-        ],
-        properties: {
-          result: { type: "integer", minimum: 0, maximum: 9 },
-          probabilities: {
-            type: "array",
-            items: probability,
-            minItems: 10,
-            maxItems: 10,
-            description: "Probability of each digit 0-9; they sum to 1.",
-          },
-          model: { type: "string" },
-          top3: {
-            type: "array",
-            items: {
-              type: "object",
-              properties: { digit: { type: "integer" }, probability },
-            },
-          },
-          confident: {
-            type: "boolean",
-            description: "False when the answer should not be trusted: the top probability is " +
-              "low, the top two are close, or the ink cannot be a digit (a dot, a straight " +
-              "line, a filled blob, a scribble); `reason` then says which.",
-          },
-          runnerUp: {
-            type: "object",
-            properties: { digit: { type: "integer" }, probability },
-            description: "The second most likely digit.",
-          },
-          reason: {
-            type: "string",
-            description: "Why the answer is not confident (absent when it is), e.g. " +
-              '"close call: 7 or 2" or "a scribble, not a digit".',
-          },
-          input: {
-            type: "array",
-            items: probability,
-            minItems: 784,
-            maxItems: 784,
-            description: "The 28x28 image the model saw, row-major, 1 = ink (before mean/std).",
-          },
-          batchSize: {
-            type: "integer",
-            description: "Digits in the batch this request ran in (dynamic batching).",
-          },
-          timings: {
-            type: "object",
-            properties: Object.fromEntries(
-              ["decodeMs", "preprocessMs", "queueMs", "inferenceMs", "totalMs"].map((k) => [k, {
-                type: "number",
-              }]),
-            ),
-          },
-        },
-      },
-      ModelSummary: {
-        type: "object",
-        properties: {
-          name: { type: "string" },
-          version: { type: "string" },
-          testAccuracy: probability,
-          parameters: { type: "integer" },
-          architecture: { type: "array", items: { type: "string" } },
-        },
-      },
-      Health: {
-        type: "object",
-        required: ["status", "models"],
-        properties: {
-          status: { type: "string", enum: ["healthy", "unhealthy"] },
-          version: { type: "string" },
-          default: { type: ["string", "null"] },
-          models: {
-            type: "array",
-            items: {
-              type: "object",
-              properties: { name: { type: "string" }, version: { type: "string" } },
-            },
-          },
-        },
-      },
-      Error: {
-        type: "object",
-        required: ["error", "message"],
-        properties: {
-          error: { type: "string", enum: errorCodes },
-          message: { type: "string" },
-        },
-      },
-    },
-  },
-} as const;
-=======
 };
->>>>>>> main
