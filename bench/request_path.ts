@@ -17,12 +17,17 @@ import { mnistField, normalise } from "../lib/preprocess.ts";
 import { assessAnswer } from "../lib/confidence.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
 
-const model = Deno.args[0] ?? "cnn-aug";
+/**
+ * Models to time (default `draw` and `cnn-aug`): their inference runs interleaved in one run, so
+ * a shared machine's load falls on both alike.
+ */
+const models = Deno.args.length > 0 ? Deno.args : ["draw", "cnn-aug"];
+const model = models[0];
 const payloads = new URL("payloads/", import.meta.url);
 
 await initImageDecoders();
-/** The model's float file and, where it has one, the int8 twin the server runs by default. */
-const files = [`${model}.onnx`, int8FileName(model)].filter((file) => {
+/** Each model's float file and, where it has one, the int8 twin the server runs by default. */
+const files = models.flatMap((name) => [`${name}.onnx`, int8FileName(name)]).filter((file) => {
   try {
     return Deno.statSync(new URL(`../models/${file}`, import.meta.url)).isFile;
   } catch {
@@ -105,17 +110,22 @@ for (const [name, png] of payloadFiles) {
   ]);
   rows.push([payload, "JSON answer", await time(3000, () => JSON.stringify(prediction))]);
 }
-for (const file of files) {
-  const session = await createSession(
-    await Deno.readFile(new URL(`../models/${file}`, import.meta.url)),
-  );
-  for (const batch of [1, 8, 16, 32]) {
-    const input = new Float32Array(784 * batch).fill(0.2);
-    const perBatch = await time(Math.max(20, 800 / batch), () => runBatch(session, input, batch));
+const sessions = await Promise.all(
+  files.map(async (file) =>
+    await createSession(await Deno.readFile(new URL(`../models/${file}`, import.meta.url)))
+  ),
+);
+for (const batch of [1, 8, 16, 32]) {
+  const input = new Float32Array(784 * batch).fill(0.2);
+  for (const [i, file] of files.entries()) {
+    const perBatch = await time(
+      Math.max(20, 800 / batch),
+      () => runBatch(sessions[i], input, batch),
+    );
     rows.push(["-", `${file} inference, batch ${batch}, per image`, perBatch / batch]);
   }
-  await session.release();
 }
+for (const session of sessions) await session.release();
 
 const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 console.log(`request path, one thread (load average ${load}):\n`);

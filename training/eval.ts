@@ -1,6 +1,8 @@
 /**
- * `deno task eval [--data DIR] [--confusion] [model.onnx ...]`: MNIST test accuracy of ONNX
- * models through onnxruntime-web. Without paths it scores every models/*.onnx.
+ * `deno task eval [--data DIR] [--pendigits DIR] [--confusion] [model.onnx ...]`: MNIST test
+ * accuracy of ONNX models through onnxruntime-web and, with the pendigits data, the held-out
+ * writers' accuracy beside it (their strokes drawn as the page draws them, at three sizes and
+ * places). Without paths it scores every models/*.onnx.
  *
  * @module
  */
@@ -12,10 +14,15 @@ import {
   readFileOrFail,
   readNormalisation,
 } from "./evaluate.ts";
+import { heldOutLines, type PlacedSet, renderHeldOut, scoreHeldOut } from "./held_out.ts";
+import { loadPendigits, PendigitsError, splitByWriter } from "./pendigits.ts";
 
-const USAGE = "usage: deno task eval [--data DIR] [--confusion] [model.onnx ...]\n" +
+const USAGE =
+  "usage: deno task eval [--data DIR] [--pendigits DIR] [--confusion] [model.onnx ...]\n" +
   "  --data DIR    directory with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz\n" +
   "                (default: $MNIST_DIR)\n" +
+  "  --pendigits DIR  UCI pendigits (pendigits-orig.tra): also score the held-out writers\n" +
+  "                (default: $PENDIGITS_DIR; without it only MNIST is scored)\n" +
   "  --confusion   also print each model's confusion matrix (rows: true digit)";
 
 const MODELS_DIR = new URL("../models/", import.meta.url);
@@ -34,6 +41,7 @@ function parseFlags(args: string[]) {
       allowPositionals: true,
       options: {
         data: { type: "string" },
+        pendigits: { type: "string" },
         confusion: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -67,7 +75,11 @@ function percent(fraction: number): string {
 }
 
 /** Runs the CLI; returns the process exit code. */
-export async function main(args: string[], mnistDir?: string): Promise<number> {
+export async function main(
+  args: string[],
+  mnistDir?: string,
+  pendigitsDir?: string,
+): Promise<number> {
   try {
     const flags = parseFlags(args);
     if (flags.values.help) {
@@ -82,6 +94,14 @@ export async function main(args: string[], mnistDir?: string): Promise<number> {
       throw new CliError("no MNIST test data: pass --data DIR or set MNIST_DIR");
     }
     const testSet = await loadTestSet(dataDir);
+    const penDir = flags.values.pendigits ?? pendigitsDir;
+    let heldOut: PlacedSet[] | null = null;
+    if (penDir) {
+      heldOut = renderHeldOut(splitByWriter((await loadPendigits(penDir)).digits).heldOut);
+    } else {
+      console.log("no pendigits data (--pendigits DIR or PENDIGITS_DIR): MNIST only");
+    }
+    const table: string[] = [];
     for (const [index, path] of paths.entries()) {
       const started = performance.now();
       const normalisation = await readNormalisation(path);
@@ -106,10 +126,37 @@ export async function main(args: string[], mnistDir?: string): Promise<number> {
           console.log("  " + row.map((n) => String(n).padStart(5)).join(""));
         }
       }
+      let row = `| ${path.split("/").pop()} | ${percent(result.accuracy)} | ${worst}: ` +
+        `${percent(result.perClassAccuracy[worst])} |`;
+      if (heldOut) {
+        const report = await scoreHeldOut(models[index], heldOut, normalisation);
+        const lines = heldOutLines(report);
+        // The confusion matrix (the lines after the calibration line) only with --confusion.
+        for (const line of flags.values.confusion ? lines : lines.slice(0, 3)) console.log(line);
+        const { overall } = report;
+        const penWorst = overall.perClassAccuracy.indexOf(Math.min(...overall.perClassAccuracy));
+        row += ` ${percent(overall.accuracy)} | ` +
+          report.byPlacement.map((p) => percent(p.accuracy)).join(" | ") +
+          ` | ${penWorst}: ${percent(overall.perClassAccuracy[penWorst])} |`;
+      }
+      table.push(row);
     }
+    console.log("");
+    console.log(
+      "| model file | MNIST test | MNIST worst digit |" +
+        (heldOut
+          ? " held-out writers | " + heldOut.map((p) => p.placement).join(" | ") +
+            " | held-out worst digit |"
+          : ""),
+    );
+    console.log("|---|---|---|" + (heldOut ? "---|".repeat(heldOut.length + 2) : ""));
+    for (const row of table) console.log(row);
     return 0;
   } catch (error) {
-    if (error instanceof CliError || error instanceof EvaluationError) {
+    if (
+      error instanceof CliError || error instanceof EvaluationError ||
+      error instanceof PendigitsError
+    ) {
       console.error(`eval: ${error.message}`);
       return error instanceof CliError ? error.exitCode : 1;
     }
@@ -118,5 +165,5 @@ export async function main(args: string[], mnistDir?: string): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args, Deno.env.get("MNIST_DIR")));
+  Deno.exit(await main(Deno.args, Deno.env.get("MNIST_DIR"), Deno.env.get("PENDIGITS_DIR")));
 }
