@@ -11,6 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
+import { listingOf } from "./lib/model_metadata.ts";
 import {
   DEFAULT_LIMITS,
   type RequestLimits,
@@ -60,7 +61,10 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   const { registry } = options;
   const engine = options.engine ?? InferenceEngine.inProcess();
   const metrics = options.metrics ??
-    new ServiceMetrics({ models: () => registry.listings(), queued: () => engine.queued });
+    new ServiceMetrics({
+      models: () => registry.models().map((model) => listingOf(model.metadata)),
+      queued: () => engine.queued,
+    });
   engine.observeBatches((rows, ms, queueMs) => metrics.observeBatch(rows, ms, queueMs));
   const app = new Hono<ObservedEnv>();
   // Observation first, so refusals by the limits are counted and logged too.
@@ -72,7 +76,7 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   app.route(
     "/",
     pageRoutes({
-      listModels: () => registry.list(),
+      listModels: () => registry.models().map((model) => model.metadata),
       defaultModel: registry.defaultName ?? "",
       modelsDir: options.modelsDir,
       buildDir: options.buildDir,

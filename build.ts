@@ -1,12 +1,12 @@
 /**
  * `deno task build`: bundles the islands and static files into build/ (see
- * web/build_assets.ts). Skips the work when build/ was made from the same sources, so the
+ * web/bundle/build_assets.ts). Skips the work when build/ was made from the same sources, so the
  * start task can run it every time; `--force` rebuilds anyway.
  *
  * @module
  */
-import { buildAssets, isBuildStale } from "./web/build_assets.ts";
-import { defaultBuildDir, readManifest } from "./web/manifest.ts";
+import { buildAssets, isBuildStale } from "./web/bundle/build_assets.ts";
+import { defaultBuildDir, readManifest } from "./web/server/manifest.ts";
 
 const rootDir = new URL(".", import.meta.url).pathname;
 const outDir = defaultBuildDir();

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_LIMITS, type RequestLimits } from "./middleware/mod.ts";
 import { DEFAULT_ENGINE, type EngineOptions } from "./inference/engine.ts";
 import { LOG_FORMATS, type LogFormat } from "./metrics/observe.ts";
-import { type Precision, PRECISIONS } from "./lib/model_metadata.ts";
+import { DEFAULT_PRECISION, type Precision, PRECISIONS } from "./lib/model_metadata.ts";
 
 export type Command = "serve" | "healthcheck" | "help" | "version";
 
@@ -103,8 +103,8 @@ const FLAGS = {
     value: "P",
     help: "int8: run a model's int8 twin (<name>.int8.onnx) where it has one, ~1.5x faster " +
       "at the same MNIST accuracy; fp32: always the float file",
-    shown: "int8",
-    parse: oneOf(PRECISIONS, "int8"),
+    shown: DEFAULT_PRECISION,
+    parse: oneOf(PRECISIONS, DEFAULT_PRECISION),
   },
   "max-body": {
     env: "DIGITLAB_MAX_BODY",

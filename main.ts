@@ -16,7 +16,8 @@ import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
-import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./lib/graceful_shutdown.ts";
+import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
+import { listingOf } from "./lib/model_metadata.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
@@ -68,7 +69,7 @@ async function serve(config: Config): Promise<number> {
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();
   const metrics = new ServiceMetrics({
-    models: () => registry.listings(),
+    models: () => registry.models().map((model) => listingOf(model.metadata)),
     queued: () => engine.queued,
   });
   const app = createApp({
@@ -95,7 +96,7 @@ async function serve(config: Config): Promise<number> {
       hostname: config.host,
       port: config.port,
       onListen({ hostname, port }) {
-        const models = registry.list().map((m) => m.name).join(", ") || "none";
+        const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
             `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +

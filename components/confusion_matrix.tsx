@@ -3,7 +3,7 @@
  * hues: on one shared scale the diagonal's thousands would wash out the handful of mistakes
  * that are the interesting part, so mistakes are shaded against the largest mistake.
  */
-import { formatCount } from "../web/model_summary.ts";
+import { formatCount } from "../web/browser/model_summary.ts";
 
 const CELL = 44;
 const AXIS = 34;

@@ -11,7 +11,7 @@ import {
   STROKE_WIDTH_FRACTION,
   toUnitPoint,
   traceStrokes,
-} from "../web/strokes.ts";
+} from "../lib/strokes.ts";
 
 /** What sits under the strokes: an uploaded picture, already decoded. */
 export type Backdrop = ImageBitmap;

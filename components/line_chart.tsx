@@ -1,5 +1,5 @@
 /** A small server-rendered SVG line chart: one series over epochs, axes with round ticks. */
-import { linearScale, linePath, niceTicks } from "../web/chart_scale.ts";
+import { linearScale, linePath, niceTicks } from "../web/browser/chart_scale.ts";
 
 export interface LineChartProps {
   title: string;

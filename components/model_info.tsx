@@ -1,5 +1,5 @@
 /** The draw page's "Show model information": what the chosen model is and how it was trained. */
-import { formatCount, formatPercent, type ModelSummary } from "../web/model_summary.ts";
+import { formatCount, formatPercent, type ModelSummary } from "../web/browser/model_summary.ts";
 
 export function ModelInfo({ model }: { model: ModelSummary }) {
   const minutes = model.trainingSeconds / 60;

@@ -2,7 +2,7 @@
  * The ten class probabilities as a bar chart. Each row is readable on its own (digit and
  * percentage as text, the bar is decoration), so screen readers get the numbers.
  */
-import { formatProbability } from "../web/probability_text.ts";
+import { formatProbability } from "../web/browser/probability_text.ts";
 
 export interface ProbabilityBarsProps {
   /** Ten probabilities, or null before the first prediction. */

@@ -53,7 +53,7 @@ Deno.test("hot reload: a changed model is checked, swapped in and its version sh
     deepStrictEqual(await t.reloader.reload("mlp"), "reloaded");
     await running;
     deepStrictEqual(t.registry.get("mlp").metadata.version, "2.0.0");
-    deepStrictEqual(t.registry.list().map((m) => m.version), ["2.0.0"]);
+    deepStrictEqual(t.registry.models().map((m) => m.metadata.version), ["2.0.0"]);
     const after = await t.probabilities();
     assert(before.some((p, i) => p !== after[i]), "the new weights answer");
     assert(t.logs.some((l) => l.includes("0.0.0-test -> 2.0.0")), t.logs.join("\n"));
@@ -141,7 +141,10 @@ Deno.test("hot reload: a new int8 twin is served under the model's own name", as
     };
     await Deno.writeTextFile(`${t.dir}/mlp.json`, JSON.stringify({ ...testMetadata("mlp"), int8 }));
     deepStrictEqual(await t.reloader.reloadAll(), { mlp: "reloaded" });
-    deepStrictEqual(t.registry.list().map((m) => [m.name, m.precision]), [["mlp", "int8"]]);
+    deepStrictEqual(t.registry.models().map(({ metadata: m }) => [m.name, m.precision]), [[
+      "mlp",
+      "int8",
+    ]]);
     const after = await t.probabilities();
     assert(before.some((p, i) => p !== after[i]), "the int8 file answers");
   } finally {

@@ -11,7 +11,7 @@
 import pngCodec from "imagescript/wasm/node/png.js";
 import jpegCodec from "imagescript/wasm/node/jpeg.js";
 import { DigitlabError } from "../lib/errors.ts";
-import { type ImageHeader, MAX_IMAGE_SIDE, readImageHeader } from "../lib/image_header.ts";
+import { type ImageHeader, MAX_IMAGE_SIDE, readImageHeader } from "./image_header.ts";
 import type { PixelImage } from "../lib/ink_map.ts";
 import { decodePngFast } from "./png_decode.ts";
 

@@ -8,8 +8,7 @@
  */
 import { DigitlabError } from "../lib/errors.ts";
 import {
-  listingOf,
-  type ModelListing,
+  DEFAULT_PRECISION,
   type ModelMetadata,
   modelOfOnnxFile,
   type Precision,
@@ -34,8 +33,11 @@ export interface DefaultChoice {
 }
 
 /**
- * Served models by name, plus the default. Hot reload swaps a model with `replace`: requests
- * that already hold the old one finish with it.
+ * Served models by name, plus the default. Asked in two ways: `models()` lists them all,
+ * `get(name)` finds the one a request names (or the default) and throws the client's error
+ * when there is none; `find` is the quiet lookup for the server's own bookkeeping (hot reload,
+ * v2's own messages). Hot reload swaps a model with `replace`: requests that already hold the
+ * old one finish with it.
  */
 export class ModelRegistry {
   readonly #models: Map<string, LoadedModel>;
@@ -54,19 +56,12 @@ export class ModelRegistry {
     return this.#defaultName;
   }
 
-  /** Metadata of every served model, the default first, then by name. */
-  list(): ModelMetadata[] {
-    return [...this.#models.values()]
-      .map((model) => model.metadata)
-      .sort((a, b) =>
-        Number(b.name === this.defaultName) - Number(a.name === this.defaultName) ||
-        a.name.localeCompare(b.name)
-      );
-  }
-
-  /** What `list` gives, as clients see it (name, version, precision served, accuracy...). */
-  listings(): ModelListing[] {
-    return this.list().map(listingOf);
+  /** Every served model, the default first, then by name. */
+  models(): LoadedModel[] {
+    const isDefault = (model: LoadedModel) => Number(model.metadata.name === this.defaultName);
+    return [...this.#models.values()].sort((a, b) =>
+      isDefault(b) - isDefault(a) || a.metadata.name.localeCompare(b.metadata.name)
+    );
   }
 
   /** The named model, or the default. Throws `unknown_model` or `no_models`. */
@@ -103,11 +98,6 @@ export class ModelRegistry {
     return old;
   }
 
-  /** Every model now served. */
-  models(): LoadedModel[] {
-    return [...this.#models.values()];
-  }
-
   /** Frees every session. */
   async close(): Promise<void> {
     for (const model of this.#models.values()) await model.session?.release();
@@ -118,7 +108,7 @@ export class ModelRegistry {
 export interface ModelFileOptions {
   /** Open a session on the main thread (default true). */
   mainSession?: boolean;
-  /** Run the model's int8 twin when its metadata lists one (default "int8"). */
+  /** Run the model's int8 twin when its metadata lists one (default DEFAULT_PRECISION). */
   precision?: Precision;
 }
 
@@ -232,7 +222,7 @@ export async function loadModel(
     throw new Error(`metadata file ${name}.json is not valid JSON`);
   }
   const checked = checkMetadata(json, name);
-  const precision: Precision = (options.precision ?? "int8") === "int8" && checked.int8
+  const precision: Precision = (options.precision ?? DEFAULT_PRECISION) === "int8" && checked.int8
     ? "int8"
     : "fp32";
   const metadata: ModelMetadata = { ...checked, precision };

@@ -15,7 +15,7 @@ Deno.test("loadModels loads every model and prefers the named default", async ()
   try {
     deepStrictEqual(problems, []);
     deepStrictEqual(registry.defaultName, "cnn-aug");
-    deepStrictEqual(registry.list().map((m) => m.name), ["cnn-aug", "cnn", "mlp"]);
+    deepStrictEqual(registry.models().map((m) => m.metadata.name), ["cnn-aug", "cnn", "mlp"]);
     deepStrictEqual(registry.get().metadata.name, "cnn-aug");
     deepStrictEqual(registry.get("mlp").metadata.name, "mlp");
   } finally {
@@ -38,7 +38,7 @@ Deno.test("loadModels skips broken models, says why, and falls back to the most 
     required: false,
   });
   try {
-    deepStrictEqual(registry.list().map((m) => m.name), ["better", "good"]);
+    deepStrictEqual(registry.models().map((m) => m.metadata.name), ["better", "good"]);
     deepStrictEqual(registry.defaultName, "better");
     const text = problems.join("\n");
     for (
@@ -114,7 +114,7 @@ Deno.test("loadModels runs a model's int8 twin unless told fp32", async () => {
         { precision },
       );
       deepStrictEqual(problems, []);
-      deepStrictEqual(registry.list().map((m) => m.name), ["digits"]);
+      deepStrictEqual(registry.models().map((m) => m.metadata.name), ["digits"]);
       const model = registry.get("digits");
       assert(
         model.bytes.length === bytes.length && model.bytes.every((b, i) => b === bytes[i]),

@@ -15,7 +15,7 @@
  */
 import { crc32, inflateSync } from "node:zlib";
 import type { PixelImage } from "../lib/ink_map.ts";
-import { concatBytes } from "../lib/bytes.ts";
+import { concatBytes } from "./bytes.ts";
 
 /** Channels per colour type; palette images come out as RGB. */
 const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };

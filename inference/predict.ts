@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { readImageHeader } from "../lib/image_header.ts";
+import { readImageHeader } from "./image_header.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { type Job, jobError } from "./batch_jobs.ts";
 import type { InferenceEngine } from "./engine.ts";

@@ -7,15 +7,15 @@ import { type Backdrop, DrawingPad, drawingToPng } from "../components/drawing_p
 import { InputPreview } from "../components/input_preview.tsx";
 import { ModelInfo } from "../components/model_info.tsx";
 import { ProbabilityBars } from "../components/probability_bars.tsx";
-import { formatPercent, type ModelSummary } from "../web/model_summary.ts";
-import { formatProbability, unsureText } from "../web/probability_text.ts";
+import { formatPercent, type ModelSummary } from "../web/browser/model_summary.ts";
+import { formatProbability, unsureText } from "../web/browser/probability_text.ts";
 import {
   isAbort,
   PredictError,
   type Prediction,
   requestPrediction,
-} from "../web/predict_client.ts";
-import type { Stroke } from "../web/strokes.ts";
+} from "../web/browser/predict_client.ts";
+import type { Stroke } from "../lib/strokes.ts";
 
 export interface DigitLabProps {
   models: ModelSummary[];

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { assessAnswer } from "./confidence.ts";
 import { mnistField } from "./preprocess.ts";
 import { renderStrokes } from "./stroke_raster.ts";
-import type { Stroke } from "../web/strokes.ts";
+import type { Stroke } from "./strokes.ts";
 import { filledSquare } from "../tests/helpers/non_digits.ts";
 
 /** A field as the server would make it from strokes on a 280 px pad. */

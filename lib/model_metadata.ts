@@ -80,6 +80,9 @@ export interface ModelMetadata {
 export type Precision = "fp32" | "int8";
 export const PRECISIONS: readonly Precision[] = ["int8", "fp32"];
 
+/** What the server runs unless `--precision` says otherwise: a model's int8 twin, if it has one. */
+export const DEFAULT_PRECISION: Precision = "int8";
+
 /** The int8 twin's file name, beside `<name>.onnx`. */
 export function int8FileName(name: string): string {
   return `${name}.int8.onnx`;
@@ -125,6 +128,7 @@ export interface ModelListing {
 
 export function listingOf(metadata: ModelMetadata): ModelListing {
   const { name, version, parameters, architecture } = metadata;
+  // Absent only on metadata no server has loaded (training's): that describes the float file.
   const precision = metadata.precision ?? "fp32";
   const testAccuracy = precision === "int8" && metadata.int8
     ? metadata.int8.testAccuracy

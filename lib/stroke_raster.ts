@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { type PathSink, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../web/strokes.ts";
+import { type PathSink, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "./strokes.ts";
 
 /** Flattened curve pieces are at most this long (px): chord error far below a pixel. */
 const CURVE_STEP_PX = 2;

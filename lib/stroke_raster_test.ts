@@ -1,5 +1,5 @@
 import { strictEqual } from "node:assert/strict";
-import { STROKE_WIDTH_FRACTION } from "../web/strokes.ts";
+import { STROKE_WIDTH_FRACTION } from "./strokes.ts";
 import { coverageToRgba, INK_LEVEL, PAPER_LEVEL, renderStrokes } from "./stroke_raster.ts";
 
 const sum = (values: Float32Array) => values.reduce((a, b) => a + b, 0);

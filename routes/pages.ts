@@ -7,15 +7,15 @@
 import { Hono } from "hono";
 import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
-import { defaultBuildDir, readManifest } from "../web/manifest.ts";
+import { defaultBuildDir, readManifest } from "../web/server/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
 import { pageSecurityHeaders } from "../middleware/security_headers.ts";
-import { summariseModel } from "../web/model_summary.ts";
-import { renderPage } from "../web/render_page.tsx";
-import { staticFiles } from "../web/static_files.ts";
-import { DrawPage } from "./index.tsx";
-import { ModelCardPage } from "./model_card.tsx";
-import { NotFoundPage } from "./not_found.tsx";
+import { summariseModel } from "../web/browser/model_summary.ts";
+import { renderPage } from "../web/server/render_page.tsx";
+import { staticFiles } from "../web/server/static_files.ts";
+import { DrawPage } from "../pages/draw.tsx";
+import { ModelCardPage } from "../pages/model_card.tsx";
+import { NotFoundPage } from "../pages/not_found.tsx";
 
 export interface PageRoutesOptions {
   /** The models being served, read on every request so reloads show up. */
@@ -40,7 +40,10 @@ const SHEET_NAME = /^[\w.-]+\.png$/;
  *
  * declare const registry: ModelRegistry;
  * const app = new Hono();
- * app.route("/", pageRoutes({ listModels: () => registry.list(), defaultModel: "cnn" }));
+ * app.route("/", pageRoutes({
+ *   listModels: () => registry.models().map((model) => model.metadata),
+ *   defaultModel: "cnn",
+ * }));
  * ```
  */
 export function pageRoutes(options: PageRoutesOptions): Hono {

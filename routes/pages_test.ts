@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
-import { buildAssets } from "../web/build_assets.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
 import { pageRoutes, type PageRoutesOptions } from "./pages.ts";
 
 const projectRoot = new URL("../", import.meta.url).pathname;

@@ -12,8 +12,8 @@ import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels, type ModelRegistry } from "../inference/model_registry.ts";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { buildAssets } from "../web/build_assets.ts";
-import type { Prediction } from "../web/predict_client.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
+import type { Prediction } from "../web/browser/predict_client.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { modelOfOnnxFile } from "../lib/model_metadata.ts";
 import { ORT_WASM_URL } from "../inference/onnx_runtime.ts";
-import { defaultBuildDir, MANIFEST_FILE, STATIC_DIR } from "../web/manifest.ts";
+import { defaultBuildDir, MANIFEST_FILE, STATIC_DIR } from "../web/server/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
 import { readCompileTask } from "./compile_task.ts";
 import {

@@ -12,7 +12,7 @@ import { createApp } from "../app.ts";
 import { SHIPPED_MODELS_DIR } from "../config.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
-import { buildAssets } from "../web/build_assets.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
 
 const FROZEN = new URL("./fixtures/frozen_answers.json", import.meta.url);
 const update = Deno.args.includes("--update");

@@ -21,8 +21,8 @@ import {
   splitByWriter,
 } from "../training/pendigits.ts";
 import { PLACEMENTS } from "../training/stroke_field.ts";
-import { buildAssets } from "../web/build_assets.ts";
-import type { Stroke } from "../web/strokes.ts";
+import { buildAssets } from "../web/bundle/build_assets.ts";
+import type { Stroke } from "../lib/strokes.ts";
 import { SHIPPED_MODELS, shippedModel } from "./helpers/test_server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -15,7 +15,7 @@ import { expectedCalibrationError } from "../lib/calibration.ts";
 import type { Prediction } from "../lib/prediction.ts";
 import { fitStrokes, loadPendigits, splitByWriter } from "../training/pendigits.ts";
 import { padPixels, PLACEMENTS } from "../training/stroke_field.ts";
-import type { Stroke } from "../web/strokes.ts";
+import type { Stroke } from "../lib/strokes.ts";
 import { DOT, filledSquare, LINES, scribbles } from "./helpers/non_digits.ts";
 import { SHIPPED_MODELS, shippedModel, startTestServer } from "./helpers/test_server.ts";
 

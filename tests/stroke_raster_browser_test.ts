@@ -7,7 +7,7 @@
 import { ok } from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { coverageToRgba, INK_LEVEL, PAPER_LEVEL, renderStrokes } from "../lib/stroke_raster.ts";
-import { type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../web/strokes.ts";
+import { type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = (() => {

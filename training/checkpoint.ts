@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 /** What the training run knew that the weights alone don't say. */
 export interface RunRecord {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { int8FileName, type Int8Variant, type Normalisation } from "../lib/model_metadata.ts";
 import { normaliseDigits, predictOnnx, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";

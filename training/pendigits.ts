@@ -4,7 +4,7 @@
  *
  * Strokes come out in screen coordinates of the writer's 500x500 tablet box (y grows down; the
  * file's y grows up). `fitStrokes` places them on the page's unit square, where
- * `web/strokes.ts` and `lib/stroke_raster.ts` draw them exactly as the page does.
+ * `lib/strokes.ts` and `lib/stroke_raster.ts` draw them exactly as the page does.
  *
  * Source: E. Alpaydin, F. Alimoglu, Bogazici University, 1998; UCI Machine Learning Repository,
  * doi:10.24432/C5MG6K; licence CC BY 4.0.
@@ -22,7 +22,7 @@
  *
  * @module
  */
-import type { Point, Stroke } from "../web/strokes.ts";
+import type { Point, Stroke } from "../lib/strokes.ts";
 import { joinPath } from "../lib/join_path.ts";
 
 /** The file this module reads, as shipped in `../shared/data/pendigits/`. */

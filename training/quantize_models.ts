@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { MODEL_NAMES, type ModelMetadata } from "../lib/model_metadata.ts";
 import { writeInt8Variant } from "./int8_variant.ts";
 import { loadMnist } from "./mnist_data.ts";

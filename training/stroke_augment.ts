@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Point, Stroke } from "../web/strokes.ts";
+import type { Point, Stroke } from "../lib/strokes.ts";
 import { strokeBounds, type UnitBox } from "./pendigits.ts";
 import type { Random } from "./random.ts";
 

@@ -7,7 +7,7 @@
  */
 import { mnistField } from "../lib/preprocess.ts";
 import { coverageToRgba, renderStrokes } from "../lib/stroke_raster.ts";
-import type { Stroke } from "../web/strokes.ts";
+import type { Stroke } from "../lib/strokes.ts";
 import { fitStrokes, type UnitBox } from "./pendigits.ts";
 
 /** The page's pad: a 280 px square (the PNG it sends). */

@@ -7,7 +7,7 @@
  */
 import type { EpochRecord, ModelName } from "../lib/model_metadata.ts";
 import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { writeFileAtomic } from "../lib/atomic_write.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { buildModel, usesAugmentation } from "./architectures.ts";
 import { Augmenter } from "./augment.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";

@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
+import { listingOf } from "../../lib/model_metadata.ts";
 import { VERSION } from "../../lib/version.ts";
 import { probe } from "../../middleware/route_marks.ts";
 import { documented, json, type Operation } from "./openapi.ts";
@@ -13,11 +14,10 @@ import { documented, json, type Operation } from "./openapi.ts";
 export function healthRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/health", documented(HEALTH_DOCS), probe, function health(c) {
-    const models = registry.listings().map(({ name, version, precision }) => ({
-      name,
-      version,
-      precision,
-    }));
+    const models = registry.models().map(({ metadata }) => {
+      const { name, version, precision } = listingOf(metadata);
+      return { name, version, precision };
+    });
     const healthy = registry.defaultName !== null;
     return c.json(
       {

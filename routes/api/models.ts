@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
-import { listingOf } from "../../lib/model_metadata.ts";
+import { listingOf, PRECISIONS } from "../../lib/model_metadata.ts";
 import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
 
 /** Human names for the shipped architectures; other names are shown as they are. */
@@ -20,7 +20,8 @@ const MODEL_TYPES: Record<string, string> = {
 export function modelRoutes(registry: ModelRegistry): Hono {
   const app = new Hono();
   app.get("/models", documented(MODELS_DOCS), function listModels(c) {
-    return c.json({ default: registry.defaultName, models: registry.listings() });
+    const models = registry.models().map((model) => listingOf(model.metadata));
+    return c.json({ default: registry.defaultName, models });
   });
   app.get("/model_info", documented(MODEL_INFO_DOCS), function modelInfo(c) {
     const { metadata } = registry.get(c.req.query("model") || null);
@@ -74,7 +75,7 @@ const MODEL_INFO_DOCS: Operation = {
         test_accuracy: probability,
         precision: {
           type: "string",
-          enum: ["int8", "fp32"],
+          enum: PRECISIONS,
           description: "The file served: the model's int8 twin (default) or the float one.",
         },
         normalisation: {

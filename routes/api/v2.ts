@@ -118,7 +118,9 @@ function modelFor(c: Context, registry: ModelRegistry): LoadedModel {
   if (!model) {
     throw new DigitlabError(
       "unknown_model",
-      `unknown model "${name}": this server has ${registry.list().map((m) => m.name).join(", ")}`,
+      `unknown model "${name}": this server has ${
+        registry.models().map((m) => m.metadata.name).join(", ")
+      }`,
     );
   }
   const version = c.req.param("version");

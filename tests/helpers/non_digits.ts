@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Stroke } from "../../web/strokes.ts";
+import type { Stroke } from "../../lib/strokes.ts";
 import { Random } from "../../training/random.ts";
 
 export const DOT: Stroke[] = [[{ x: 0.5, y: 0.5 }]];

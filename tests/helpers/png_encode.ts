@@ -6,7 +6,7 @@
  * @module
  */
 import { deflateSync } from "node:zlib";
-import { concatBytes } from "../../lib/bytes.ts";
+import { concatBytes } from "../../inference/bytes.ts";
 
 export type PngColour = "grey" | "grey-alpha" | "rgba";
 

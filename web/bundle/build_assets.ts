@@ -15,8 +15,8 @@ import {
   STATIC_DIR,
   STATIC_URL_PREFIX,
   type StaticFileEntry,
-} from "./manifest.ts";
-import { joinPath } from "../lib/join_path.ts";
+} from "../server/manifest.ts";
+import { joinPath } from "../../lib/join_path.ts";
 
 export interface BuildOptions {
   /** Project root holding islands/, static/ and web/. */
@@ -34,7 +34,7 @@ export interface BuildResult {
 }
 
 /** Sources beyond the bundler's own inputs that change what a build produces. */
-const BUILD_CONFIG_FILES = ["deno.json", "deno.lock", "web/build_assets.ts"];
+const BUILD_CONFIG_FILES = ["deno.json", "deno.lock", "web/bundle/build_assets.ts"];
 const ISLAND_ENTRY_NAMESPACE = "island-entry";
 const COMPRESSIBLE = /\.(js|css|svg|json|txt)$/;
 /** Below this size the compressed file plus headers rarely wins. */
@@ -194,7 +194,7 @@ function islandEntryPlugin(rootDir: string): esbuild.Plugin {
         return {
           contents: [
             `import Island from "./islands/${name}.tsx";`,
-            `import { hydrateIslands } from "./web/hydrate.ts";`,
+            `import { hydrateIslands } from "./web/browser/hydrate.ts";`,
             `hydrateIslands(${JSON.stringify(name)}, Island);`,
           ].join("\n"),
           loader: "ts",

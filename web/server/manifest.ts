@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { joinPath } from "../lib/join_path.ts";
+import { joinPath } from "../../lib/join_path.ts";
 
 /** One file under `build/static/`, addressed by its content-hashed name. */
 export interface StaticFileEntry {
@@ -43,7 +43,7 @@ export const STATIC_URL_PREFIX = "/static/";
 
 /** The project's build/ directory, found from this module (never the working directory). */
 export function defaultBuildDir(): string {
-  return decodeURIComponent(new URL("../build/", import.meta.url).pathname);
+  return decodeURIComponent(new URL("../../build/", import.meta.url).pathname);
 }
 
 /** Reads `manifest.json` from `buildDir`; `null` when there is no build yet. */

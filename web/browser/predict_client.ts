@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Prediction } from "../lib/prediction.ts";
+import type { Prediction } from "../../lib/prediction.ts";
 
 export type { Prediction };
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DigitlabError } from "./errors.ts";
+import { DigitlabError } from "../lib/errors.ts";
 
 export type ImageFormat = "png" | "jpeg";
 

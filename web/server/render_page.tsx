@@ -9,7 +9,11 @@ import { type ComponentChild, type ComponentType, createContext, h, type VNode }
 import { useContext } from "preact/hooks";
 import { renderToString } from "preact-render-to-string";
 import type { AssetManifest } from "./manifest.ts";
-import { ISLAND_ATTRIBUTE, ISLAND_PROPS_ATTRIBUTE, serialiseIslandProps } from "./island_markup.ts";
+import {
+  ISLAND_ATTRIBUTE,
+  ISLAND_PROPS_ATTRIBUTE,
+  serialiseIslandProps,
+} from "../browser/island_markup.ts";
 
 interface RenderState {
   islands: Set<string>;

@@ -1,6 +1,6 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { thrownBy } from "../tests/helpers/thrown_by.ts";
-import { DigitlabError } from "./errors.ts";
+import { DigitlabError } from "../lib/errors.ts";
 import { readImageHeader, sniffImageFormat } from "./image_header.ts";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 

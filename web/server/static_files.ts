@@ -14,7 +14,7 @@ import {
   STATIC_DIR,
   STATIC_URL_PREFIX,
 } from "./manifest.ts";
-import { joinPath } from "../lib/join_path.ts";
+import { joinPath } from "../../lib/join_path.ts";
 
 export interface StaticFilesOptions {
   /** Directory holding `manifest.json` and `static/`. */

@@ -1,16 +1,16 @@
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { buildAssets, isBuildStale, listIslandNames } from "./build_assets.ts";
-import { readManifest } from "./manifest.ts";
-import { joinPath } from "../lib/join_path.ts";
+import { readManifest } from "../server/manifest.ts";
+import { joinPath } from "../../lib/join_path.ts";
 
-const projectRoot = new URL("../", import.meta.url).pathname;
+const projectRoot = new URL("../../", import.meta.url).pathname;
 
 /** A throwaway project: one island, the hydrate helper it needs, a stylesheet. */
 async function fixtureProject(): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "digitlab_build_" });
   await Deno.mkdir(joinPath(root, "islands"));
-  await Deno.mkdir(joinPath(root, "web"));
+  await Deno.mkdir(joinPath(root, "web/browser"), { recursive: true });
   await Deno.mkdir(joinPath(root, "static"));
   await Deno.writeTextFile(
     joinPath(root, "islands/greeting.tsx"),
@@ -18,7 +18,7 @@ async function fixtureProject(): Promise<string> {
       return <p class="greeting">Hello {name}</p>;
     }`,
   );
-  for (const file of ["web/hydrate.ts", "web/island_markup.ts"]) {
+  for (const file of ["web/browser/hydrate.ts", "web/browser/island_markup.ts"]) {
     await Deno.copyFile(joinPath(projectRoot, file), joinPath(root, file));
   }
   await Deno.writeTextFile(joinPath(root, "static/site.css"), "body { color: rebeccapurple; }");

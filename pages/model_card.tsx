@@ -7,7 +7,7 @@ import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { ConfusionMatrix } from "../components/confusion_matrix.tsx";
 import { Layout } from "../components/layout.tsx";
 import { LineChart } from "../components/line_chart.tsx";
-import { formatCount, formatPercent } from "../web/model_summary.ts";
+import { formatCount, formatPercent } from "../web/browser/model_summary.ts";
 
 export interface ModelCardProps {
   meta: ModelMetadata;

@@ -1,8 +1,8 @@
 /** The draw page `/`: a short introduction around the DigitLab island. */
 import DigitLab from "../islands/digit_lab.tsx";
 import { Layout } from "../components/layout.tsx";
-import { Island } from "../web/render_page.tsx";
-import type { ModelSummary } from "../web/model_summary.ts";
+import { Island } from "../web/server/render_page.tsx";
+import type { ModelSummary } from "../web/browser/model_summary.ts";
 
 export interface DrawPageProps {
   models: ModelSummary[];

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { listingOf, type ModelListing, type ModelMetadata } from "../lib/model_metadata.ts";
+import { listingOf, type ModelListing, type ModelMetadata } from "../../lib/model_metadata.ts";
 
 export interface ModelSummary extends ModelListing {
   epochs: number;
