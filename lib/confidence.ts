@@ -14,7 +14,7 @@ export const CONFIDENCE_LIMITS = {
   /**
    * Below this top probability an answer is not confident. Measured with `draw` (calibrated) on
    * held-out writers and on 120 random scribbles (seeds 13 and 99): 0.9 keeps 97.6% of real
-   * digits confident and lets 17 scribbles through; 0.97 would keep 95.1% and let 10 through.
+   * digits over it and lets 17 scribbles through; 0.97 would keep 95.1% and let 10 through.
    */
   minTop: 0.9,
   /** Top two closer than this (difference of probabilities) is a close call. */
