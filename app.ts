@@ -41,6 +41,8 @@ export interface AppOptions {
   metrics?: ServiceMetrics;
   /** One line per request on stdout; none when absent. */
   logFormat?: LogFormat;
+  /** True once the server is shutting down: health probes then answer 503. */
+  draining?: () => boolean;
 }
 
 /**

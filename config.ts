@@ -33,7 +33,31 @@ export interface Config {
   engine: EngineOptions;
   /** The per-request log line on stdout. */
   logFormat: LogFormat;
+  /** Restarts, upgrades and refused uploads (connection_drain.ts, lingering_close.ts). */
+  lifecycle: LifecycleOptions;
 }
+
+/** How the server shares its port, drains on a stop signal and closes after a refused upload. */
+export interface LifecycleOptions {
+  /** SO_REUSEPORT: a second instance may listen on the same port (for upgrades). */
+  reusePort: boolean;
+  /** After a stop signal, how long kept-alive connections get to take their last answer. */
+  drainWindowMs: number;
+  /** After a 413, how long in all, and between reads, the rest of the body is discarded... */
+  lingerMs: number;
+  lingerIdleMs: number;
+  /** ... and how many more bytes of it at most. */
+  lingerMaxBytes: number;
+}
+
+export const DEFAULT_LIFECYCLE: LifecycleOptions = {
+  reusePort: false,
+  drainWindowMs: 2_000,
+  // nginx's lingering_time and lingering_timeout.
+  lingerMs: 30_000,
+  lingerIdleMs: 5_000,
+  lingerMaxBytes: 64 * 1024 * 1024,
+};
 
 /** The models shipped beside this file: found from the module, never the working directory. */
 export const SHIPPED_MODELS_DIR = new URL("./models/", import.meta.url);
@@ -55,8 +79,10 @@ export class ConfigError extends Error {
 interface FlagSpec<T> {
   /** The environment variable read when the flag is absent. */
   env: string;
-  /** The value's placeholder in the usage text (`PORT`, `MS`). */
+  /** The value's placeholder in the usage text (`PORT`, `MS`); none for an on/off switch. */
   value: string;
+  /** A switch: given without a value (`--reuse-port`), its variable set to 1 or true. */
+  isSwitch?: true;
   /** What the flag does, for the usage text. */
   help: string;
   /** The default as the usage text shows it (the parser holds the default itself). */
@@ -195,6 +221,47 @@ const FLAGS = {
     shown: "json",
     parse: oneOf(LOG_FORMATS, "json"),
   },
+  // Restarts, upgrades and refused uploads (docs/deploy.md).
+  "reuse-port": {
+    env: "DIGITLAB_REUSE_PORT",
+    value: "",
+    isSwitch: true,
+    help: "share the port with another instance (SO_REUSEPORT, Linux), for upgrades " +
+      "without a refused connection",
+    shown: "off",
+    parse: (text, flag) =>
+      ["1", "true"].includes(oneOf(["0", "1", "false", "true"], "0")(text, flag)),
+  },
+  "drain-window": {
+    env: "DIGITLAB_DRAIN_WINDOW",
+    value: "MS",
+    help: "on SIGTERM/SIGINT, how long kept-alive connections get to take their last answer " +
+      "(Connection: close) before the server closes them",
+    shown: `${DEFAULT_LIFECYCLE.drainWindowMs}`,
+    parse: integer(DEFAULT_LIFECYCLE.drainWindowMs, 0, 60_000),
+  },
+  "linger-time": {
+    env: "DIGITLAB_LINGER_TIME",
+    value: "MS",
+    help: "after a 413, the longest time spent reading and discarding the rest of the body, " +
+      "so the client can read the answer",
+    shown: `${DEFAULT_LIFECYCLE.lingerMs}`,
+    parse: integer(DEFAULT_LIFECYCLE.lingerMs, 0, 600_000),
+  },
+  "linger-timeout": {
+    env: "DIGITLAB_LINGER_TIMEOUT",
+    value: "MS",
+    help: "... and the longest wait for the next piece of it",
+    shown: `${DEFAULT_LIFECYCLE.lingerIdleMs}`,
+    parse: integer(DEFAULT_LIFECYCLE.lingerIdleMs, 0, 600_000),
+  },
+  "linger-max": {
+    env: "DIGITLAB_LINGER_MAX",
+    value: "BYTES",
+    help: "... and the most bytes of it read",
+    shown: "64 MiB",
+    parse: integer(DEFAULT_LIFECYCLE.lingerMaxBytes, 0, 1024 * 1024 * 1024),
+  },
 } satisfies Record<string, FlagSpec<unknown>>;
 
 type FlagValues = { [K in keyof typeof FLAGS]: ReturnType<(typeof FLAGS)[K]["parse"]> };
@@ -218,7 +285,7 @@ Options:
 ${
   Object.entries(FLAGS).map(([name, flag]) =>
     usageEntry(
-      `--${name} ${flag.value}`,
+      `--${name}${flag.value ? ` ${flag.value}` : ""}`,
       `${flag.help} (env\u00a0${flag.env}; default ${flag.shown})`,
     )
   ).join("")
@@ -261,7 +328,11 @@ export function parseConfig(
       allowPositionals: true,
       strict: true,
       options: {
-        ...Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: "string" }])),
+        ...Object.fromEntries(
+          Object.entries(FLAGS).map((
+            [name, flag],
+          ) => [name, { type: "isSwitch" in flag ? "boolean" : "string" }]),
+        ),
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -286,7 +357,9 @@ export function parseConfig(
   const given = values as Record<string, string | boolean | undefined>;
   const flags = Object.fromEntries(
     Object.entries(FLAGS).map(([name, flag]) => {
-      const text = (given[name] as string | undefined) ?? env[flag.env];
+      const text = given[name] === true
+        ? "1"
+        : (given[name] as string | undefined) ?? env[flag.env];
       return [name, (flag.parse as FlagSpec<unknown>["parse"])(text, name)];
     }),
   ) as FlagValues;
@@ -315,6 +388,13 @@ export function parseConfig(
       maxWaitMs: flags["batch-wait"],
     },
     logFormat: flags["log-format"],
+    lifecycle: {
+      reusePort: flags["reuse-port"],
+      drainWindowMs: flags["drain-window"],
+      lingerMs: flags["linger-time"],
+      lingerIdleMs: flags["linger-timeout"],
+      lingerMaxBytes: flags["linger-max"],
+    },
   };
 }
 

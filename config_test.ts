@@ -2,6 +2,7 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import { thrownBy } from "./tests/helpers/thrown_by.ts";
 import {
   ConfigError,
+  DEFAULT_LIFECYCLE,
   DEFAULTS,
   ENV_NAMES,
   PACKAGE_ENV_NAMES,
@@ -162,4 +163,30 @@ Deno.test("the compile task's --allow-env list is exactly the flag table's varia
 Deno.test("USAGE lists every flag with its variable", () => {
   for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
   assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
+});
+
+Deno.test("parseConfig: restart flags (reuse-port switch, drain window, lingering close)", () => {
+  deepStrictEqual(parseConfig([], {}, "/").lifecycle, DEFAULT_LIFECYCLE);
+  deepStrictEqual(DEFAULT_LIFECYCLE.lingerMs, 30_000); // nginx's lingering_time
+  deepStrictEqual(DEFAULT_LIFECYCLE.lingerIdleMs, 5_000); // nginx's lingering_timeout
+  const flagged = parseConfig(
+    ["--reuse-port", "--drain-window", "500", "--linger-time", "1000", "--linger-max", "2048"],
+    { DIGITLAB_LINGER_TIMEOUT: "200" },
+    "/",
+  ).lifecycle;
+  deepStrictEqual(flagged, {
+    reusePort: true,
+    drainWindowMs: 500,
+    lingerMs: 1000,
+    lingerIdleMs: 200,
+    lingerMaxBytes: 2048,
+  });
+  deepStrictEqual(parseConfig([], { DIGITLAB_REUSE_PORT: "1" }, "/").lifecycle.reusePort, true);
+  deepStrictEqual(parseConfig([], { DIGITLAB_REUSE_PORT: "0" }, "/").lifecycle.reusePort, false);
+  const bad: [string[], Record<string, string>][] = [
+    [[], { DIGITLAB_REUSE_PORT: "yes" }],
+    [["--drain-window", "-1"], {}],
+  ];
+  for (const [args, env] of bad) assert(thrownBy(() => parseConfig(args, env, "/"), ConfigError));
+  assert(USAGE.includes("--reuse-port "), USAGE);
 });

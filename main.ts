@@ -9,14 +9,23 @@
  */
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app.ts";
-import { type Config, ConfigError, ENV_NAMES, parseConfig, USAGE } from "./config.ts";
+import {
+  type Config,
+  ConfigError,
+  ENV_NAMES,
+  type LifecycleOptions,
+  parseConfig,
+  USAGE,
+} from "./config.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import { watchModels } from "./inference/hot_reload.ts";
 import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
+import { ConnectionDrain } from "./connection_drain.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
+import { lingerAfterRefusal } from "./lingering_close.ts";
 import { listingOf } from "./lib/model_metadata.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
@@ -68,6 +77,8 @@ async function serve(config: Config): Promise<number> {
   warmUpPreprocessing();
   for (const problem of problems) console.warn(`digitlab: ${problem}`);
   const uploads = new UploadsInProgress();
+  const { lifecycle } = config;
+  const drain = new ConnectionDrain({ idleMs: lifecycle.drainWindowMs });
   const metrics = new ServiceMetrics({
     models: () => registry.models().map((model) => listingOf(model.metadata)),
     queued: () => engine.queued,
@@ -81,6 +92,7 @@ async function serve(config: Config): Promise<number> {
     engine,
     metrics,
     logFormat: config.logFormat,
+    draining: () => drain.draining,
   });
   const reloader = watchModels({
     dir: config.modelsDir,
@@ -95,6 +107,7 @@ async function serve(config: Config): Promise<number> {
     server = Deno.serve({
       hostname: config.host,
       port: config.port,
+      reusePort: lifecycle.reusePort,
       onListen({ hostname, port }) {
         const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
@@ -103,7 +116,7 @@ async function serve(config: Config): Promise<number> {
             `ready in ${Math.round(performance.now())} ms)`,
         );
       },
-    }, app.fetch);
+    }, drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle))));
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
@@ -114,7 +127,10 @@ async function serve(config: Config): Promise<number> {
 
   const { drained } = await serveUntilSignalled(server, {
     allUploadsArrived: (timeoutMs) => uploads.allArrived(timeoutMs),
+    uploadsArriving: () => uploads.count > 0,
     graceMs: SHUTDOWN_GRACE_MS,
+    drain,
+    drainWindowMs: lifecycle.drainWindowMs,
   });
   reloader.close();
   // Requests abandoned after the grace period may still hold sessions: exit without closing.
@@ -140,6 +156,11 @@ async function healthcheck(config: Config): Promise<number> {
     console.error(`unhealthy: ${url}: ${(error as Error).message}`);
   }
   return 1;
+}
+
+function lingerOptions(lifecycle: LifecycleOptions) {
+  const { lingerMs: totalMs, lingerIdleMs: idleMs, lingerMaxBytes: maxBytes } = lifecycle;
+  return { totalMs, idleMs, maxBytes };
 }
 
 function httpUrl(hostname: string, port: number): string {

@@ -8,7 +8,7 @@
 export interface CompileTask {
   /** Permission flags as written, e.g. `--allow-net`, `--allow-read`. */
   permissions: string[];
-  /** Other flags baked into the binary, as written (`--v8-flags=...`). */
+  /** Other flags baked into the binary, as written (`--v8-flags=...`, `--unstable-net`). */
   runtimeFlags: string[];
   /** `--include` paths, relative to the project root. */
   includes: string[];
@@ -41,6 +41,7 @@ export function parseCompileTask(command: string): CompileTask {
     const value = () => inline ?? words[++i];
     if (flag.startsWith("--allow-") || flag === "-A") task.permissions.push(word);
     else if (flag === "--v8-flags" && inline) task.runtimeFlags.push(word);
+    else if (/^--unstable-[a-z-]+$/.test(word)) task.runtimeFlags.push(word);
     else if (flag === "--include") task.includes.push(value().replace(/\/$/, ""));
     else if (flag === "-o" || flag === "--output") task.output = value();
     else if (flag.startsWith("-")) throw new Error(`unexpected flag in compile task: ${word}`);

@@ -1,16 +1,21 @@
 /**
  * Graceful shutdown, proven on a real process with the release permissions: SIGTERM or SIGINT
- * while 16 clients keep posting and two uploads are still trickling in -> the server stops
- * accepting connections, answers every request that had reached it (no resets, no errors),
- * and exits 0 well within systemd's 10 s stop timeout.
+ * while 16 keep-alive clients keep posting (each reuses its connection as Python's
+ * requests.Session does) and two uploads are still trickling in -> /health answers 503 at
+ * once, every answer from then on carries `Connection: close`, not one request fails (a
+ * connection refused once the server stopped listening sent nothing, so lost nothing), and
+ * the process exits 0 well within systemd's 10 s stop timeout.
  */
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./helpers/canvas.ts";
+import { KeepAliveSession, type Outcome } from "./helpers/keep_alive_client.ts";
 import { encodePng } from "./helpers/png_encode.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 
 const CLIENTS = 16;
+/** The load runs ~5 s in all: the signal after this, then the drain and the exit. */
+const SIGNAL_AFTER_MS = 2_000;
 const modelsDir = await writeTestModels(["cnn-aug"]);
 globalThis.addEventListener("unload", () => Deno.removeSync(modelsDir, { recursive: true }));
 
@@ -23,33 +28,40 @@ const canvasPng = await (async () => {
 })();
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const decoder = new TextDecoder();
 
-interface Outcome {
+interface Timed {
   startedAt: number;
   finishedAt: number;
-  status?: number;
-  result?: number;
-  error?: string;
+  outcome: Outcome;
 }
 
-async function predict(url: string, body: BodyInit = canvasPng): Promise<Outcome> {
+async function timed(work: () => Promise<Outcome>): Promise<Timed> {
   const startedAt = performance.now();
+  const outcome = await work();
+  return { startedAt, finishedAt: performance.now(), outcome };
+}
+
+const postPng = (session: KeepAliveSession) =>
+  session.request("POST", "/predict", { "Content-Type": "image/png" }, canvasPng);
+
+function result(outcome: Outcome): number | undefined {
+  return outcome.kind === "answered" ? JSON.parse(decoder.decode(outcome.body)).result : undefined;
+}
+
+const closes = (o: Outcome) =>
+  o.kind === "answered" && o.headers.get("connection")?.toLowerCase() === "close";
+
+async function fetchPredict(url: string, body: BodyInit) {
   try {
     const response = await fetch(`${url}/predict`, {
       method: "POST",
       headers: { "Content-Type": "image/png" },
       body,
     });
-    const json = await response.json();
-    return {
-      startedAt,
-      finishedAt: performance.now(),
-      status: response.status,
-      result: json.result,
-    };
+    return { status: response.status, result: (await response.json()).result };
   } catch (error) {
-    const error_ = `${error} ${(error as Error).cause ?? ""}`;
-    return { startedAt, finishedAt: performance.now(), error: error_ };
+    return { error: `${error} ${(error as Error).cause ?? ""}` };
   }
 }
 
@@ -69,76 +81,104 @@ function tricklingBody(ms: number, chunks = 10): ReadableStream<Uint8Array> {
 
 async function shutDownUnderLoad(signal: "SIGTERM" | "SIGINT") {
   const server = await startServerProcess({ args: ["--models", modelsDir] });
+  const port = Number(new URL(server.url).port);
   try {
-    const reference = await predict(server.url);
-    deepStrictEqual(reference.status, 200, server.output());
+    const reference = await postPng(new KeepAliveSession({ port }));
+    deepStrictEqual(reference.kind, "answered", server.output());
 
     let signalledAt = Infinity;
     let exitedAt = Infinity;
-    const outcomes: Outcome[] = [];
+    const requests: Timed[] = [];
     const clients = Array.from({ length: CLIENTS }, async () => {
-      // Keep knocking until a little after the process is gone.
-      while (performance.now() < exitedAt + 100) {
-        const outcome = await predict(server.url);
-        outcomes.push(outcome);
-        if (outcome.error) await delay(10);
+      const session = new KeepAliveSession({ port });
+      // Keep posting until a little after the process is gone (bounded if it never goes).
+      const stopAt = performance.now() + 20_000;
+      while (performance.now() < Math.min(exitedAt + 100, stopAt)) {
+        const request = await timed(() => postPng(session));
+        requests.push(request);
+        if (request.outcome.kind !== "answered") await delay(10);
       }
+      session.close();
     });
-    await delay(600);
+    await delay(SIGNAL_AFTER_MS - 400);
     const trickles = [
-      predict(server.url, tricklingBody(1500)),
-      predict(server.url, tricklingBody(2000)),
+      fetchPredict(server.url, tricklingBody(1500)),
+      fetchPredict(server.url, tricklingBody(2000)),
     ];
-    await delay(300);
+    await delay(400);
 
     signalledAt = performance.now();
     Deno.kill(server.pid, signal);
+    // A probe the moment after: the load balancer's cue to stop sending.
+    const probe = await new KeepAliveSession({ port }).request("GET", "/health");
     const code = await server.exited;
     exitedAt = performance.now();
     const exitMs = exitedAt - signalledAt;
     await Promise.all(clients);
     const slow = await Promise.all(trickles);
 
-    // A request that never got a connection was not accepted, so it had nothing to lose; every
-    // other one sent before the signal must come back answered, and correctly.
-    const neverAccepted = (o: Outcome) => o.error?.includes("Connection refused") ?? false;
-    const sentBefore = outcomes.filter((o) => o.startedAt < signalledAt && !neverAccepted(o));
-    const failed = sentBefore.filter((o) => o.status !== 200 || o.result !== reference.result);
-    const spanned = sentBefore.filter((o) => o.finishedAt > signalledAt).length;
-    assert(spanned > 0, "no request was in progress at the signal");
-    deepStrictEqual(
-      failed,
-      [],
-      `sent before ${signal} at ${signalledAt}, failed: ${JSON.stringify(failed.slice(0, 5))}`,
+    const failed = requests.filter(({ outcome }) =>
+      outcome.kind === "failed" ||
+      (outcome.kind === "answered" &&
+        (outcome.status !== 200 || result(outcome) !== result(reference)))
     );
+    const refused = requests.filter(({ outcome }) => outcome.kind === "refused");
+    const reused = requests.filter(({ outcome }) => outcome.kind === "answered" && outcome.reused);
+    const spanned = requests.filter((r) => r.startedAt < signalledAt && r.finishedAt > signalledAt);
+    const before = requests.filter((r) => r.finishedAt < signalledAt);
+    const reusedBefore = before.filter(({ outcome }) =>
+      outcome.kind === "answered" && outcome.reused
+    );
+    assert(
+      reusedBefore.length >= before.length - CLIENTS,
+      "the clients did not keep connections alive",
+    );
+    assert(spanned.length > 0, "no request was in progress at the signal");
+    deepStrictEqual(
+      failed.map(({ startedAt, outcome }) => ({
+        at: Math.round(startedAt - signalledAt),
+        outcome,
+      })),
+      [],
+      `requests failed around ${signal}\n${server.output().slice(-2000)}`,
+    );
+    assert(
+      refused.every(({ startedAt }) => startedAt > signalledAt),
+      "a connection was refused before the signal",
+    );
+    deepStrictEqual(
+      probe.kind === "answered" ? probe.status : probe,
+      503,
+      "/health after the signal",
+    );
+    assert(closes(probe), "the 503 health answer should close its connection");
+    // A request sent after any answer that closed its connection was handled once the drain
+    // had begun (that answer proves it): its answer must close its connection too.
+    const firstClose = Math.min(
+      ...requests.filter((r) => closes(r.outcome)).map((r) => r.finishedAt),
+    );
+    assert(firstClose < exitedAt, "no answer carried Connection: close");
+    const kept = requests.filter((r) =>
+      r.startedAt > firstClose && r.outcome.kind === "answered" && !closes(r.outcome)
+    );
+    deepStrictEqual(kept.length, 0, "answers after the drain began that kept the connection open");
     for (const upload of slow) {
-      deepStrictEqual(
-        upload.status,
-        200,
-        `an upload trickling in at ${signal}: ${JSON.stringify(upload)}\n${server.output()}`,
-      );
-      deepStrictEqual(upload.result, reference.result);
+      deepStrictEqual(upload, { status: 200, result: result(reference) }, server.output());
     }
-    // After the signal a request is either answered properly or never accepted at all.
-    const later = outcomes.filter((o) => o.startedAt >= signalledAt);
-    const answeredBadly = later.filter((o) => o.status !== undefined && o.status !== 200);
-    deepStrictEqual(answeredBadly, [], `bad answers after it: ${JSON.stringify(answeredBadly)}`);
-    // Stopped accepting: refused while the process was still finishing requests.
-    const refusedWhileAlive = later.filter((o) => neverAccepted(o) && o.startedAt < exitedAt);
-    assert(refusedWhileAlive.length > 0, `no connection refused between ${signal} and exit`);
     deepStrictEqual(code, 0, server.output());
     assert(exitMs < 10_000, `exited ${Math.round(exitMs)} ms after ${signal}`);
     console.log(
-      `${signal}: ${sentBefore.length} requests sent before it all answered (${spanned} in ` +
-        `progress at the signal, + 2 slow uploads), ${later.length} after it ` +
-        `(${later.filter((o) => o.error).length} refused); exit 0 after ${Math.round(exitMs)} ms`,
+      `${signal}: ${requests.length} requests on ${CLIENTS} keep-alive clients ` +
+        `(${reused.length} on a reused connection, ${spanned.length} in progress at the ` +
+        `signal, + 2 slow uploads): 0 failed, ${refused.length} refused after the server ` +
+        `stopped listening; exit 0 after ${Math.round(exitMs)} ms`,
     );
   } finally {
     await server.stop();
   }
 }
 
-Deno.test("SIGTERM under load: in-flight requests all answered, new ones refused, exit 0", () =>
+Deno.test("SIGTERM under keep-alive load: 503 health, Connection: close, 0 failed, exit 0", () =>
   shutDownUnderLoad("SIGTERM"));
 
 Deno.test("SIGINT under load: the same", () => shutDownUnderLoad("SIGINT"));
@@ -154,7 +194,7 @@ function stalledUpload(url: string) {
       controller.close();
     },
   });
-  const answered = predict(url, body);
+  const answered = fetchPredict(url, body);
   return { answered, stop };
 }
 

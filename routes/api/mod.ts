@@ -20,15 +20,18 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  /** True once the server is shutting down (health probes answer 503). */
+  draining?: () => boolean;
 }
 
 /** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
-export function apiRoutes({ registry, engine, metrics, maxBodyBytes }: ApiOptions): Hono {
+export function apiRoutes(options: ApiOptions): Hono {
+  const { registry, engine, metrics, maxBodyBytes, draining = () => false } = options;
   const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
-    .route("/", healthRoutes(registry))
+    .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))
-    .route("/", v2Routes({ registry, engine, maxBodyBytes }));
+    .route("/", v2Routes({ registry, engine, maxBodyBytes, draining }));
   return api.route("/", docsRoutes(() => api.routes));
 }

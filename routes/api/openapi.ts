@@ -182,7 +182,7 @@ const COMPONENTS = {
       type: "object",
       required: ["status", "models"],
       properties: {
-        status: { type: "string", enum: ["healthy", "unhealthy"] },
+        status: { type: "string", enum: ["healthy", "draining", "unhealthy"] },
         version: { type: "string" },
         default: { type: ["string", "null"] },
         models: {

@@ -23,17 +23,18 @@ export interface V2RouteOptions {
   registry: ModelRegistry;
   engine: InferenceEngine;
   maxBodyBytes: number;
+  /** True once the server is shutting down: not ready for new work. */
+  draining?: () => boolean;
 }
 
 const MODEL = "/v2/models/:name";
 const VERSIONED = "/v2/models/:name/versions/:version";
 
-export function v2Routes(
-  { registry, engine, maxBodyBytes }: V2RouteOptions,
-): Hono<ObservedEnv> {
+export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
+  const { registry, engine, maxBodyBytes, draining = () => false } = options;
   const app = new Hono<ObservedEnv>();
-  // Models load and warm up before the server listens: serving means ready.
-  const ready = () => registry.defaultName !== null;
+  // Models load and warm up before the server listens: serving means ready, until a shutdown.
+  const ready = () => registry.defaultName !== null && !draining();
 
   app.get("/v2", documented(SERVER_METADATA_DOCS), function serverMetadata(c) {
     return c.json({ name: "digitlab", version: VERSION, extensions: [] });
