@@ -10,7 +10,7 @@ import { augmentStrokes, resampleStroke } from "./stroke_augment.ts";
 function bar(width: number): Float32Array {
   const field = new Float32Array(784);
   for (let y = 4; y < 24; y++) {
-    for (let x = 14 - width / 2; x < 14 + width / 2; x++) field[y * 28 + x] = 1;
+    for (let x = 14 - (width >> 1); x < 14 - (width >> 1) + width; x++) field[y * 28 + x] = 1;
   }
   return field;
 }
@@ -62,9 +62,9 @@ Deno.test("DrawAugmenter's output is re-fitted like the server's: ink stays insi
         top = Math.min(top, Math.floor(i / 28)), bottom = Math.max(bottom, Math.floor(i / 28));
       }
     }
-    assert.ok(bottom - top + 1 <= 21, `height ${bottom - top + 1}`);
-    // Erosion (a thinner pen) dims a stroke this thin, but never erases it.
-    assert.ok(Math.max(...out) > 0.3);
+    // The 20 px box, plus a pixel each side when the pen is thickened after the fit.
+    assert.ok(bottom - top + 1 <= 22, `height ${bottom - top + 1}`);
+    assert.ok(Math.max(...out) > 0.5, `peak ${Math.max(...out)}`);
   }
 });
 
