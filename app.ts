@@ -22,7 +22,7 @@ import { defaultSecurityHeaders } from "./middleware/security_headers.ts";
 import { type LogFormat, type ObservedEnv, observeRequests } from "./metrics/observe.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { apiRoutes } from "./routes/api/mod.ts";
-import { pageRoutes } from "./routes/pages.ts";
+import { notFoundPage, pageRoutes, type PageRoutesOptions } from "./routes/pages.ts";
 
 export interface AppOptions {
   registry: ModelRegistry;
@@ -75,17 +75,17 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
   // Limits (middleware/): before any route, so refusals cost nothing.
   app.use(...requestLimits(options.limits ?? DEFAULT_LIMITS, options.uploads));
   app.route("/", apiRoutes({ ...options, engine, metrics }));
-  app.route(
-    "/",
-    pageRoutes({
-      listModels: () => registry.models().map((model) => model.metadata),
-      defaultModel: registry.defaultName ?? "",
-      modelsDir: options.modelsDir,
-      buildDir: options.buildDir,
-    }),
-  );
-  app.notFound(function notFound(c) {
-    return errorResponse(
+  const pages: PageRoutesOptions = {
+    listModels: () => registry.models().map((model) => model.metadata),
+    defaultModel: registry.defaultName ?? "",
+    modelsDir: options.modelsDir,
+    buildDir: options.buildDir,
+  };
+  app.route("/", pageRoutes(pages));
+  const pageNotFound = notFoundPage(pages);
+  app.notFound(async function notFound(c) {
+    // A browser gets a page it can leave; API clients keep the JSON error.
+    return (await pageNotFound(c)) ?? errorResponse(
       c,
       new DigitlabError("not_found", `no route for ${c.req.method} ${c.req.path}`),
     );

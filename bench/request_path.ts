@@ -4,11 +4,14 @@
  * the JSON answer. Run: `deno task bench:path` (a few seconds; no server, no network).
  *
  * Payloads: the two grey PNGs in payloads/, and the 280x280 one as the draw page sends it,
- * RGBA with dark ink on opaque white paper.
+ * RGBA with dark ink on opaque white paper. Then the whole path from bytes to answer, in
+ * process: one digit through `/predict`'s function, and a 4-digit number (bench/number_payload.ts)
+ * through `/predict/number`'s.
  *
  * @module
  */
 import { encode } from "fast-png";
+import process from "node:process";
 import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { createSession, runBatch } from "../inference/onnx_runtime.ts";
 import { type Prediction, roundedField } from "../inference/predict.ts";
@@ -16,6 +19,11 @@ import { int8FileName, MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { assessAnswer } from "../lib/confidence.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
+import { InferenceEngine } from "../inference/engine.ts";
+import { loadModels } from "../inference/model_registry.ts";
+import { predictDigit } from "../inference/predict.ts";
+import { predictNumber } from "../inference/predict_number.ts";
+import { numberPng } from "./number_payload.ts";
 
 /**
  * Models to time (default `draw` and `cnn-aug`): their inference runs interleaved in one run, so
@@ -127,6 +135,51 @@ for (const batch of [1, 8, 16, 32]) {
 }
 for (const session of sessions) await session.release();
 
+// The whole path in one process (no HTTP): one digit vs a 4-digit number (issue #16's target:
+// at most 2x), the number's candidates run as one batch.
+const registry = (await loadModels(new URL("../models/", import.meta.url), {
+  preferred: model,
+  required: true,
+})).registry;
+const engine = InferenceEngine.inProcess();
+const digit280 = payloadFiles.find(([name]) => name.includes("RGBA"))![1];
+const digitPng = await Deno.readFile(new URL("digit-280.png", payloads));
+const onePad = await numberPng(digitPng, 1);
+const fourPad = await numberPng(digitPng, 4);
+const served = registry.get(model).metadata.name;
+/** Mean CPU microseconds per call (user + system) after a warm-up: steadier than the wall
+ * clock on a shared machine. */
+async function cpuTime(calls: number, fn: () => unknown): Promise<number> {
+  for (let i = 0; i < Math.min(20, calls); i++) await fn();
+  const before = process.cpuUsage();
+  for (let i = 0; i < calls; i++) await fn();
+  const { user, system } = process.cpuUsage(before);
+  return (user + system) / calls;
+}
+const wholePath: [string, number][] = [
+  [
+    "/predict, one digit, 280x280 canvas",
+    await cpuTime(300, () => predictDigit(engine, registry, digit280, { model })),
+  ],
+  [
+    "/predict, one digit, 560x280 canvas",
+    await cpuTime(300, () => predictDigit(engine, registry, onePad, { model })),
+  ],
+  [
+    "/predict/number, one digit, 560x280",
+    await cpuTime(300, () => predictNumber(engine, registry, onePad, { model })),
+  ],
+  [
+    "/predict/number, 4 digits, 560x280",
+    await cpuTime(300, () => predictNumber(engine, registry, fourPad, { model })),
+  ],
+];
+const four = await predictNumber(engine, registry, fourPad, { model });
+for (const [path, us] of wholePath) rows.push([`${served}, bytes to answer (CPU)`, path, us]);
+const ratio = wholePath[3][1] / wholePath[0][1];
+const ratioSamePad = wholePath[3][1] / wholePath[1][1];
+await registry.close();
+
 const load = Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 console.log(`request path, one thread (load average ${load}):\n`);
 console.log("| payload | stage | us |");
@@ -134,3 +187,8 @@ console.log("|---|---|---:|");
 for (const [payload, stage, us] of rows) {
   console.log(`| ${payload} | ${stage} | ${us.toFixed(1)} |`);
 }
+console.log(
+  `\n4-digit number (read "${four.number}", ${four.candidates} candidates in one batch): ` +
+    `${ratio.toFixed(2)}x one digit on the 280x280 pad, ${ratioSamePad.toFixed(2)}x one digit ` +
+    `on the same 560x280 pad (target: at most 2x)`,
+);

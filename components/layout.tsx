@@ -22,6 +22,7 @@ export function Layout({ modelNames, current, children }: LayoutProps) {
         </a>
         <nav aria-label="Pages">
           {link("/", "Draw")}
+          {link("/number", "Number")}
           {modelNames.map((name) => (
             <span key={name}>{link(`/models/${encodeURIComponent(name)}`, name)}</span>
           ))}

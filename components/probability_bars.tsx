@@ -29,7 +29,8 @@ export function ProbabilityBars({ probabilities, predicted }: ProbabilityBarsPro
               {/* No style in server HTML: the CSP forbids inline style attributes. */}
               <span
                 class="bar-fill"
-                style={probabilities ? { transform: `scaleX(${p})` } : undefined}
+                // A custom property, so the stylesheet decides the bar's direction.
+                style={probabilities ? { "--p": String(p) } as Record<string, string> : undefined}
               />
             </span>
             <span class="bar-value" aria-hidden="true">{probabilities ? percent : "–"}</span>

@@ -1,29 +1,25 @@
 /**
- * The draw page's one island: the drawing pad, live prediction and everything that shows
- * it. Props come from the server (the served models), so the first paint needs no request.
+ * The draw page's one island: the pad and its controls, live prediction, and the panels that
+ * show it. Props come from the server (the served models), so the first paint needs no
+ * request. The parts live in components/ (AnswerPanel, PadControls, ModelPicker, ModelInfo)
+ * and web/browser/use_predict_loop.ts (when to ask and what is on show); this file wires them up.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
+import { AnswerPanel } from "../components/answer_panel.tsx";
 import { type Backdrop, DrawingPad, drawingToPng } from "../components/drawing_pad.tsx";
 import { InputPreview } from "../components/input_preview.tsx";
 import { ModelInfo } from "../components/model_info.tsx";
-import { ProbabilityBars } from "../components/probability_bars.tsx";
-import { formatPercent, type ModelSummary } from "../web/browser/model_summary.ts";
-import { formatProbability, unsureText } from "../web/browser/probability_text.ts";
-import {
-  isAbort,
-  PredictError,
-  type Prediction,
-  requestPrediction,
-} from "../web/browser/predict_client.ts";
+import { ModelPicker } from "../components/model_picker.tsx";
+import { PadControls } from "../components/pad_controls.tsx";
+import type { ModelSummary } from "../web/browser/model_summary.ts";
+import { PredictError, requestPrediction } from "../web/browser/predict_client.ts";
 import type { Stroke } from "../lib/strokes.ts";
+import { usePredictLoop } from "../web/browser/use_predict_loop.ts";
 
 export interface DigitLabProps {
   models: ModelSummary[];
   defaultModel: string;
 }
-
-/** Live prediction waits this long after the last movement: fast enough to feel live. */
-const DRAW_DEBOUNCE_MS = 120;
 
 export default function DigitLab({ models, defaultModel }: DigitLabProps) {
   const strokes = useRef<Stroke[]>([]).current;
@@ -33,82 +29,42 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
   const [model, setModel] = useState(
     models.some((m) => m.name === defaultModel) ? defaultModel : models[0]?.name ?? "",
   );
-  const [prediction, setPrediction] = useState<Prediction | null>(null);
-  const [error, setError] = useState<PredictError | null>(null);
-  const [pending, setPending] = useState(false);
   const [dragging, setDragging] = useState(false);
 
-  // Async work reads the latest values through refs, not the render's closure.
+  // Requests read the drawing as it is when they go, not as it was at this render.
   const latest = useRef({ backdrop, model });
   latest.current = { backdrop, model };
-  const inFlight = useRef<AbortController | null>(null);
-  const debounce = useRef<ReturnType<typeof setTimeout>>();
-  const fileInput = useRef<HTMLInputElement>(null);
+  const live = usePredictLoop(async (signal) => {
+    const png = await drawingToPng(strokes, latest.current.backdrop);
+    signal.throwIfAborted();
+    return requestPrediction(png, latest.current.model, signal);
+  });
 
   const blank = strokeCount === 0 && backdrop === null;
 
-  const predictNow = async (drawing = latest.current) => {
-    clearTimeout(debounce.current);
-    inFlight.current?.abort();
-    inFlight.current = null;
-    if (strokes.length === 0 && drawing.backdrop === null) {
-      setPrediction(null);
-      setError(null);
-      setPending(false);
-      return;
-    }
-    const controller = new AbortController();
-    inFlight.current = controller;
-    setPending(true);
-    try {
-      const png = await drawingToPng(strokes, drawing.backdrop);
-      if (controller.signal.aborted) return;
-      const result = await requestPrediction(png, drawing.model, controller.signal);
-      setPrediction(result);
-      setError(null);
-    } catch (problem) {
-      if (isAbort(problem)) return;
-      // A stale answer beside an error would claim something about a drawing it never saw.
-      setPrediction(null);
-      setError(
-        problem instanceof PredictError
-          ? problem
-          : new PredictError("client_error", `Something went wrong in the page: ${problem}`),
-      );
-    } finally {
-      if (inFlight.current === controller) {
-        inFlight.current = null;
-        setPending(false);
-      }
-    }
-  };
-
-  const predictSoon = () => {
-    clearTimeout(debounce.current);
-    debounce.current = setTimeout(() => predictNow(), DRAW_DEBOUNCE_MS);
-  };
-
-  const changed = (next: { backdrop?: Backdrop | null } = {}) => {
-    const drawing = { ...latest.current, ...next };
+  /** After undo, clear or upload: repaint and ask about the new drawing at once. */
+  const replaced = (next: { backdrop?: Backdrop | null } = {}) => {
+    latest.current = { ...latest.current, ...next };
     setStrokeCount(strokes.length);
     setVersion((v) => v + 1);
-    predictNow(drawing);
+    if (strokes.length === 0 && latest.current.backdrop === null) live.reset();
+    else live.changed("now");
   };
 
   const undo = () => {
     if (strokes.length > 0) {
       strokes.pop();
-      changed();
+      replaced();
     } else if (latest.current.backdrop !== null) {
       setBackdrop(null);
-      changed({ backdrop: null });
+      replaced({ backdrop: null });
     }
   };
 
   const clear = () => {
     strokes.length = 0;
     setBackdrop(null);
-    changed({ backdrop: null });
+    replaced({ backdrop: null });
   };
 
   const upload = async (file: File | undefined) => {
@@ -117,17 +73,18 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
     try {
       image = await createImageBitmap(file);
     } catch {
-      setError(new PredictError("unreadable_image", `The browser cannot read "${file.name}".`));
+      live.fail(new PredictError("unreadable_file", `The browser cannot read "${file.name}".`));
       return;
     }
     strokes.length = 0;
     setBackdrop(image);
-    changed({ backdrop: image });
+    replaced({ backdrop: image });
   };
 
   const chooseModel = (name: string) => {
     setModel(name);
-    predictNow({ ...latest.current, model: name });
+    latest.current = { ...latest.current, model: name };
+    if (!blank) live.changed("now");
   };
 
   useEffect(() => {
@@ -144,7 +101,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
   }, []);
 
   const current = models.find((m) => m.name === model);
-  const shown = blank ? null : prediction;
+  const shown = blank ? null : live.prediction;
 
   return (
     <div class="lab">
@@ -168,98 +125,36 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
             backdrop={backdrop}
             version={version}
             onStrokeStart={() => setStrokeCount(strokes.length)}
-            onDraw={predictSoon}
-            onStrokeEnd={() => changed()}
-          />
-          {blank && <p class="pad-hint" aria-hidden="true">Draw a digit here</p>}
-        </div>
-        <div class="toolbar">
-          <button
-            type="button"
-            id="undo"
-            onClick={undo}
-            disabled={blank}
-            aria-keyshortcuts="Control+Z"
-          >
-            Undo
-          </button>
-          <button type="button" id="clear" onClick={clear} disabled={blank}>Clear</button>
-          <button type="button" id="upload" onClick={() => fileInput.current?.click()}>
-            Upload <span class="wide-only">image</span>
-          </button>
-          <input
-            ref={fileInput}
-            id="upload-input"
-            type="file"
-            accept="image/*"
-            hidden
-            onChange={(event) => {
-              const input = event.currentTarget;
-              upload(input.files?.[0]);
-              input.value = "";
+            onDraw={() => live.changed("moving")}
+            onStrokeEnd={() => {
+              setStrokeCount(strokes.length);
+              live.changed("now");
             }}
           />
+          {blank && <p class="pad-hint" aria-hidden="true">Write 0–9 here</p>}
         </div>
-        <p class="hint">
-          Mouse, finger or pen. Drop a photo or scan of a digit on the pad to upload it. Ctrl+Z
-          undoes the last stroke.
-        </p>
-      </section>
-
-      <section class="panel lab-result" aria-labelledby="result-title">
-        <h2 id="result-title" class="panel-title">Prediction</h2>
-        <div
-          class={pending ? "result pending" : "result"}
-          aria-live="polite"
-          aria-busy={pending}
-        >
-          {shown
-            ? (
-              <>
-                <span
-                  id="predicted-digit"
-                  class={shown.confident === false ? "digit digit-unsure" : "digit"}
-                >
-                  {shown.result}
-                </span>
-                <span class="confidence">
-                  {shown.confident === false
-                    ? unsureText(shown.result, shown.runnerUp.digit)
-                    : formatProbability(shown.probabilities[shown.result])}
-                  <small>
-                    {shown.confident === false && shown.reason ? `${shown.reason}; ` : ""}
-                    {shown.confident === false
-                      ? formatProbability(shown.probabilities[shown.result])
-                      : "confidence"}, model {shown.model}
-                  </small>
-                </span>
-              </>
-            )
-            : (
-              <>
-                <span class="digit digit-empty" aria-hidden="true">?</span>
-                <span class="confidence">
-                  {blank ? "Draw a digit" : error ? "No prediction" : "Reading your digit…"}
-                </span>
-              </>
-            )}
-        </div>
-        {error && (
-          <div class="error" role="alert">
-            <strong>
-              {error.code === "unreachable" ? "Server unreachable" : "Could not predict"}
-            </strong>
-            <span>{error.message}</span>
-            {error.code !== "unreachable" && <small>({error.code})</small>}
-          </div>
-        )}
-      </section>
-
-      <section class="panel lab-details" aria-label="Details of the prediction">
-        <ProbabilityBars
-          probabilities={shown?.probabilities ?? null}
-          predicted={shown?.result ?? null}
+        <PadControls
+          canUndo={!blank}
+          canClear={!blank}
+          onUndo={undo}
+          onClear={clear}
+          onUpload={upload}
         />
+      </section>
+
+      <AnswerPanel
+        prediction={shown}
+        blank={blank}
+        pending={live.pending && !blank}
+        error={live.error}
+        retryAt={live.retryAt}
+        onRetry={live.retry}
+        picker={models.length === 0
+          ? <p class="error" role="alert">The server has no models loaded.</p>
+          : <ModelPicker models={models} value={model} onChange={chooseModel} />}
+      />
+
+      <section class="panel lab-details" aria-label="What the model saw, and the model">
         <div class="seen">
           <InputPreview input={shown?.input ?? null} />
           <p>
@@ -273,27 +168,7 @@ export default function DigitLab({ models, defaultModel }: DigitLabProps) {
             )}
           </p>
         </div>
-        {models.length === 0
-          ? <p class="error" role="alert">The server has no models loaded.</p>
-          : (
-            <>
-              <label class="picker">
-                <span>Model</span>
-                <select
-                  id="model"
-                  value={model}
-                  onChange={(event) => chooseModel(event.currentTarget.value)}
-                >
-                  {models.map((m) => (
-                    <option key={m.name} value={m.name}>
-                      {m.name} ({formatPercent(m.testAccuracy)})
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {current && <ModelInfo model={current} />}
-            </>
-          )}
+        {current && <ModelInfo model={current} />}
       </section>
     </div>
   );

@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   image_too_large: 422,
   /** The image decodes but holds no ink. */
   no_digit_found: 422,
+  /** More separate pieces of ink than a written number has (`POST /predict/number`). */
+  too_many_digits: 422,
   /** This client sent more requests than its rate limit allows; see Retry-After. */
   rate_limited: 429,
   /** The server has no model loaded yet. */

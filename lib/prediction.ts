@@ -33,3 +33,29 @@ export interface Prediction {
   batchSize: number;
   timings: Timings;
 }
+
+/** One digit of a `/predict/number` answer. */
+export interface NumberDigit {
+  result: number;
+  probabilities: number[];
+  /** Whether the model's top probability reaches CONFIDENT_PROBABILITY. */
+  confident: boolean;
+  /** The digit's ink in the input image's pixels. */
+  box: { x: number; y: number; width: number; height: number };
+}
+
+/** The `/predict/number` response body. */
+export interface NumberPrediction {
+  /** The digits read, left to right, as a string ("2026"; leading zeros kept). */
+  number: string;
+  digits: NumberDigit[];
+  model: string;
+  /** Candidate digits the model read (more than the digits when touching ones were split). */
+  candidates: number;
+  /** Digits in the batch this request ran in (its candidates, and other requests'). */
+  batchSize: number;
+  timings: Timings;
+}
+
+/** A digit whose top probability is at least this counts as confidently read. */
+export const CONFIDENT_PROBABILITY = 0.9;

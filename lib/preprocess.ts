@@ -17,7 +17,7 @@ import { areaResizeLevels } from "./area_resize.ts";
 import { placeByCentreOfMass } from "./centre_of_mass.ts";
 import { DigitlabError } from "./errors.ts";
 import { inkLevelsBoundingBox } from "./ink_box.ts";
-import { inkLevels, type PixelImage } from "./ink_map.ts";
+import { type InkLevels, inkLevels, type PixelImage } from "./ink_map.ts";
 import type { Normalisation } from "./model_metadata.ts";
 
 export type { PixelImage, RgbaImage } from "./ink_map.ts";
@@ -45,11 +45,20 @@ export const DIGIT_BOX = 20;
  * ```
  */
 export function mnistField(image: PixelImage): Float32Array {
-  const levels = inkLevels(image);
-  const box = levels && inkLevelsBoundingBox(levels);
-  if (levels === null || box === null) {
+  const field = inkLevelsField(inkLevels(image));
+  if (field === null) {
     throw new DigitlabError("no_digit_found", "no digit found: the image has no visible ink");
   }
+  return field;
+}
+
+/**
+ * The recipe after the ink map: `mnistField` of ink already found (one digit cut out of a
+ * number). Null when there is no ink to box.
+ */
+export function inkLevelsField(levels: InkLevels | null): Float32Array | null {
+  const box = levels && inkLevelsBoundingBox(levels);
+  if (levels === null || box === null) return null;
   const scale = DIGIT_BOX / Math.max(box.width, box.height);
   const width = Math.max(1, Math.round(box.width * scale));
   const height = Math.max(1, Math.round(box.height * scale));

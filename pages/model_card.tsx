@@ -6,8 +6,9 @@ import { Fragment } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { ConfusionMatrix } from "../components/confusion_matrix.tsx";
 import { Layout } from "../components/layout.tsx";
+import { LayersTable } from "../components/layers_table.tsx";
 import { LineChart } from "../components/line_chart.tsx";
-import { formatCount, formatPercent } from "../web/browser/model_summary.ts";
+import { formatCount, formatPercent, versionStamp } from "../web/browser/model_summary.ts";
 
 export interface ModelCardProps {
   meta: ModelMetadata;
@@ -25,8 +26,8 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <p class="eyebrow">Model card</p>
         <h1>{meta.name}</h1>
         <p>
-          Version {meta.version}, trained {meta.date.slice(0, 10)} in{" "}
-          {(meta.trainingSeconds / 60).toFixed(1)} minutes.{" "}
+          Version <span title={meta.version}>{versionStamp(meta.version)}</span>, trained{" "}
+          {meta.date.slice(0, 10)} in {(meta.trainingSeconds / 60).toFixed(1)} minutes.{" "}
           <a href={`/?model=${encodeURIComponent(meta.name)}`}>Try it on the draw page</a>
         </p>
       </div>
@@ -35,7 +36,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
         <div class="panel stat">
           <span class="stat-value" id="test-accuracy">{formatPercent(meta.testAccuracy)}</span>
           <span class="stat-label">
-            accuracy on the {formatCount(meta.data.testCount)} MNIST test digits
+            float32 accuracy on the {formatCount(meta.data.testCount)} MNIST test digits
           </span>
         </div>
         <div class="panel stat">
@@ -139,10 +140,7 @@ export function ModelCardPage({ meta, modelNames, augmentationUrl }: ModelCardPr
             ))}
           </dl>
           <div>
-            <p class="facts-title">Layers</p>
-            <ol class="layers">
-              {meta.architecture.map((layer, i) => <li key={i}>{layer}</li>)}
-            </ol>
+            <LayersTable architecture={meta.architecture} parameters={meta.parameters} />
           </div>
         </div>
       </section>

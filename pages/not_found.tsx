@@ -1,4 +1,4 @@
-/** The 404 page, for model names the server does not serve. */
+/** The 404 page: for model names the server does not serve, and for browsers on no route. */
 import { Layout } from "../components/layout.tsx";
 
 export function NotFoundPage({ modelNames, what }: { modelNames: string[]; what: string }) {

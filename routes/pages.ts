@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { accepts } from "hono/accepts";
 import { h } from "preact";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
-import { defaultBuildDir, readManifest } from "../web/server/manifest.ts";
+import { type AssetManifest, defaultBuildDir, readManifest } from "../web/server/manifest.ts";
 import { joinPath } from "../lib/join_path.ts";
 import { pageSecurityHeaders } from "../middleware/security_headers.ts";
 import { summariseModel } from "../web/browser/model_summary.ts";
@@ -16,6 +17,7 @@ import { staticFiles } from "../web/server/static_files.ts";
 import { DrawPage } from "../pages/draw.tsx";
 import { ModelCardPage } from "../pages/model_card.tsx";
 import { NotFoundPage } from "../pages/not_found.tsx";
+import { NumberPage } from "../pages/number.tsx";
 
 export interface PageRoutesOptions {
   /** The models being served, read on every request so reloads show up. */
@@ -31,7 +33,7 @@ export interface PageRoutesOptions {
 const SHEET_NAME = /^[\w.-]+\.png$/;
 
 /**
- * Routes for `/`, `/models/:name` (+ its augmentation sheet) and `/static/*`.
+ * Routes for `/`, `/number`, `/models/:name` (+ its augmentation sheet) and `/static/*`.
  *
  * @example
  * ```ts
@@ -81,20 +83,24 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     }));
   });
 
+  app.get("/number", html, (c) => {
+    const modelNames = options.listModels().map((m) => m.name);
+    c.header("Cache-Control", "no-cache");
+    return c.html(renderPage({
+      title: "digitlab: write a number",
+      description: "Write a number and watch each digit found, read and boxed.",
+      body: h(NumberPage, { modelNames, defaultModel: options.defaultModel }),
+      manifest,
+    }));
+  });
+
   app.get("/models/:name", html, (c) => {
     const models = options.listModels();
     const modelNames = models.map((m) => m.name);
     const name = c.req.param("name");
     const meta = models.find((m) => m.name === name);
     if (meta === undefined) {
-      return c.html(
-        renderPage({
-          title: "Not found: digitlab",
-          body: h(NotFoundPage, { modelNames, what: `There is no model called "${name}".` }),
-          manifest,
-        }),
-        404,
-      );
+      return renderNotFound(c, manifest, modelNames, `There is no model called "${name}".`);
     }
     const augmentationUrl = sheetOf(meta)
       ? `/models/${encodeURIComponent(meta.name)}/augmentations.png`
@@ -126,4 +132,51 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
   });
 
   return app;
+}
+
+function renderNotFound(
+  c: Context,
+  manifest: AssetManifest | null,
+  modelNames: string[],
+  what: string,
+): Response {
+  return c.html(
+    renderPage({
+      title: "Not found: digitlab",
+      body: h(NotFoundPage, { modelNames, what }),
+      manifest,
+    }),
+    404,
+  );
+}
+
+/**
+ * For the app's notFound: the not-found page in the app's layout when a browser loads a page
+ * (GET or HEAD, preferring HTML to JSON), null for everyone else (they get the JSON error).
+ * Not a catch-all route: that would be every request's last matched route, and so its label.
+ */
+export function notFoundPage(
+  options: PageRoutesOptions,
+): (c: Context) => Promise<Response | null> {
+  const manifest = readManifest(options.buildDir ?? defaultBuildDir());
+  const pageHeaders = pageSecurityHeaders();
+  return async function browserNotFound(c) {
+    if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !wantsHtml(c)) return null;
+    const modelNames = options.listModels().map((m) => m.name);
+    // The pages' headers, as their routes get them.
+    await pageHeaders(c, () => {
+      c.res = renderNotFound(c, manifest, modelNames, `There is no page at ${c.req.path}.`);
+      return Promise.resolve();
+    });
+    return c.res;
+  };
+}
+
+/** True when the client prefers HTML to JSON, as a browser navigating does. */
+function wantsHtml(c: Context): boolean {
+  return accepts(c, {
+    header: "Accept",
+    supports: ["application/json", "text/html"],
+    default: "application/json",
+  }) === "text/html";
 }

@@ -383,6 +383,7 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
       "/model_info",
       "/models",
       "/predict",
+      "/predict/number",
       "/v2",
       "/v2/health/live",
       "/v2/health/ready",

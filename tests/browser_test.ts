@@ -7,57 +7,26 @@
  * Locally a missing browser or missing models skip these tests with a message; under CI=true
  * they fail instead.
  */
-import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { createApp } from "../app.ts";
-import { initImageDecoders } from "../inference/image_decode.ts";
-import { loadModels, type ModelRegistry } from "../inference/model_registry.ts";
+import { chromium } from "playwright-core";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { buildAssets } from "../web/bundle/build_assets.ts";
-import type { Prediction } from "../web/browser/predict_client.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const projectRoot = new URL("../", import.meta.url).pathname;
-const modelsDir = `${projectRoot}models/`;
-const outputDir = `${projectRoot}test-output/`;
-const fixture = (name: string) => `${projectRoot}tests/fixtures/${name}`;
-const inCi = Deno.env.get("CI") === "true";
-
-/** Strokes in unit coordinates of the pad, drawn as a person would. */
-type Strokes = [number, number][][];
-const ellipse = (cx: number, cy: number, rx: number, ry: number): [number, number][] =>
-  Array.from({ length: 41 }, (_, i) => {
-    const angle = -Math.PI / 2 + (i / 40) * Math.PI * 2;
-    return [cx + rx * Math.cos(angle), cy + ry * Math.sin(angle)];
-  });
-const DIGITS: Record<number, Strokes> = {
-  1: [[[0.52, 0.18], [0.5, 0.5], [0.48, 0.82]]],
-  7: [[[0.28, 0.2], [0.72, 0.2], [0.58, 0.5], [0.44, 0.82]]],
-  0: [ellipse(0.5, 0.5, 0.2, 0.3)],
-};
-
-function missingPrerequisite(): string | null {
-  try {
-    Deno.statSync(CHROMIUM);
-  } catch {
-    return `no browser at ${CHROMIUM} (apt-get install -y chromium)`;
-  }
-  let models: string[] = [];
-  try {
-    models = [...Deno.readDirSync(modelsDir)].map((e) => e.name).filter((n) => n.endsWith(".onnx"));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  if (models.length === 0) return `no models in ${modelsDir} (deno task train)`;
-  return null;
-}
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  clearPad,
+  DIGITS,
+  drawWithMouse,
+  drawWithTouch,
+  fixture,
+  inCi,
+  inkPixels,
+  missingPrerequisite,
+  openPage,
+  outputDir,
+  removeWhere,
+  screenshot,
+  startServer,
+  waitForPrediction,
+} from "./helpers/browser_page.ts";
 
 const missing = missingPrerequisite();
 if (missing !== null && !inCi) {
@@ -83,8 +52,9 @@ Deno.test({
       await t.step("a blank pad asks for a digit and sends nothing", async () => {
         let requests = 0;
         page.on("request", (r) => r.url().includes("/predict") && requests++);
-        deepStrictEqual(await page.textContent(".result .confidence"), "Draw a digit");
-        assert(await page.isDisabled("#clear") && await page.isDisabled("#undo"));
+        deepStrictEqual(await page.textContent(".result .confidence"), "Waiting for ink");
+        deepStrictEqual(await page.getAttribute("#clear", "aria-disabled"), "true");
+        deepStrictEqual(await page.getAttribute("#undo", "aria-disabled"), "true");
         await page.click("#clear", { force: true }).catch(() => {});
         await page.waitForTimeout(300);
         deepStrictEqual(requests, 0);
@@ -116,7 +86,7 @@ Deno.test({
 
         await drawWithMouse(page, [[[0.5, 0.3], [0.5, 0.8]]]);
         await page.keyboard.press("Control+z"); // the keyboard shortcut undoes too
-        await page.waitForFunction(() => !document.querySelector(".result.pending"));
+        await page.waitForFunction(() => !document.querySelector(".lab-result.pending"));
         deepStrictEqual(await inkPixels(page), afterFirst);
 
         await page.focus("#undo");
@@ -125,9 +95,9 @@ Deno.test({
         const ring = await page.$eval("#clear", (b) => getComputedStyle(b).boxShadow);
         assert(ring !== "none", "focused button shows a focus ring");
         await page.keyboard.press("Enter"); // the buttons work from the keyboard
-        await page.waitForSelector("#clear:disabled");
+        await page.waitForSelector("#clear[aria-disabled=true]");
         deepStrictEqual(await inkPixels(page), 0);
-        deepStrictEqual(await page.textContent(".result .confidence"), "Draw a digit");
+        deepStrictEqual(await page.textContent(".result .confidence"), "Waiting for ink");
         deepStrictEqual(await page.$("#predicted-digit"), null);
       });
 
@@ -182,13 +152,17 @@ Deno.test({
           }));
         await drawWithMouse(page, DIGITS[1], false);
         await page.waitForSelector(".error[role=alert]");
-        assert((await page.textContent(".error"))!.includes("no digit found in the image"));
+        deepStrictEqual(
+          await page.textContent(".error"),
+          "No digit found. The picture looks empty. Draw a bit bigger or darker.",
+          "plain words, no code, no Retry for an answer that will not change",
+        );
 
         await page.unroute("**/predict**");
         await page.route("**/predict**", (route) => route.abort("connectionrefused"));
         await drawWithMouse(page, [[[0.3, 0.5], [0.7, 0.5]]], false);
         await page.waitForFunction(() =>
-          document.querySelector(".error")?.textContent?.includes("Server unreachable")
+          document.querySelector(".error")?.textContent?.includes("could not be reached")
         );
         await page.unroute("**/predict**");
         // The refused requests are logged by the browser as resource errors: expected here.
@@ -248,133 +222,3 @@ Deno.test({
     }
   },
 });
-
-async function startServer() {
-  const buildDir = await Deno.makeTempDir({ prefix: "digitlab_browser_build_" });
-  await buildAssets({ rootDir: projectRoot, outDir: buildDir });
-  await initImageDecoders();
-  const { registry } = await loadModels(new URL(`file://${modelsDir}`), {
-    preferred: "cnn-aug",
-    required: false,
-  });
-  const app = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024, modelsDir, buildDir });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-  return {
-    url: `http://127.0.0.1:${server.addr.port}`,
-    async close() {
-      await server.shutdown();
-      await (registry as ModelRegistry).close();
-      await Deno.remove(buildDir, { recursive: true });
-    },
-  };
-}
-
-async function openPage(context: BrowserContext, url: string, errors: string[]) {
-  const page = await context.newPage();
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
-  await page.goto(url);
-  // Hydrated once the island's script has run: the Upload button's handler is attached.
-  await page.waitForFunction(() =>
-    performance.getEntriesByType("resource").some((r) => r.name.includes("/static/digit_lab"))
-  );
-  await page.waitForLoadState("load");
-  return page;
-}
-
-/** The next successful /predict answer. */
-async function waitForPrediction(page: Page): Promise<Prediction> {
-  const response = await page.waitForResponse((r) =>
-    r.url().includes("/predict") && r.request().method() === "POST" && r.status() === 200
-  );
-  const prediction = await response.json() as Prediction;
-  // Wait until the page shows the answer (its state updates after the response).
-  await page.waitForFunction(() => !document.querySelector(".result.pending"));
-  return prediction;
-}
-
-async function padBox(page: Page) {
-  const box = await page.locator("canvas.pad").boundingBox();
-  assert(box !== null, "the pad is visible");
-  return box;
-}
-
-/** Points every few pixels along the polyline, so the pointer moves like a hand. */
-function densify(stroke: [number, number][], side: number): [number, number][] {
-  const points: [number, number][] = [stroke[0]];
-  for (let i = 1; i < stroke.length; i++) {
-    const [x0, y0] = stroke[i - 1], [x1, y1] = stroke[i];
-    const steps = Math.max(1, Math.ceil((Math.hypot(x1 - x0, y1 - y0) * side) / 6));
-    for (let s = 1; s <= steps; s++) {
-      points.push([x0 + ((x1 - x0) * s) / steps, y0 + ((y1 - y0) * s) / steps]);
-    }
-  }
-  return points;
-}
-
-/** Draws `strokes` with the mouse; resolves with the answer to the final request. */
-async function drawWithMouse(page: Page, strokes: Strokes, expectAnswer = true) {
-  const box = await padBox(page);
-  let answer: Promise<Prediction> | null = null;
-  for (const [index, stroke] of strokes.entries()) {
-    const points = densify(stroke, box.width);
-    const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height];
-    await page.mouse.move(...(at(points[0]) as [number, number]));
-    await page.mouse.down();
-    for (const point of points.slice(1)) {
-      await page.mouse.move(...(at(point) as [number, number]));
-    }
-    if (expectAnswer && index === strokes.length - 1) answer = waitForPrediction(page);
-    await page.mouse.up();
-  }
-  return answer === null ? (null as unknown as Prediction) : await answer;
-}
-
-/** Draws `strokes` with touch events through the DevTools protocol (one finger). */
-async function drawWithTouch(page: Page, context: BrowserContext, strokes: Strokes) {
-  const cdp = await context.newCDPSession(page);
-  const box = await padBox(page);
-  let answer: Promise<Prediction> | null = null;
-  for (const [index, stroke] of strokes.entries()) {
-    const points = densify(stroke, box.width).map(([x, y]) => ({
-      x: box.x + x * box.width,
-      y: box.y + y * box.height,
-    }));
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [points[0]] });
-    for (const point of points.slice(1)) {
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [point] });
-    }
-    if (index === strokes.length - 1) answer = waitForPrediction(page);
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-  }
-  await cdp.detach();
-  return await answer!;
-}
-
-/** A full-page screenshot once the bars' transition has settled. */
-async function screenshot(page: Page, name: string) {
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: `${outputDir}${name}`, fullPage: true });
-}
-
-/** Presses Clear unless the pad is already blank (then the button is disabled). */
-async function clearPad(page: Page) {
-  if (await page.isEnabled("#clear")) await page.click("#clear");
-}
-
-/** How many pixels of the pad are dark: a direct view of what is drawn. */
-function inkPixels(page: Page): Promise<number> {
-  return page.$eval("canvas.pad", (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    const data = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-    let dark = 0;
-    for (let i = 0; i < data.length; i += 4) if (data[i] < 128) dark++;
-    return dark;
-  });
-}
-
-function removeWhere(list: string[], predicate: (item: string) => boolean) {
-  for (let i = list.length - 1; i >= 0; i--) if (predicate(list[i])) list.splice(i, 1);
-}

@@ -7,6 +7,7 @@
 import { Hono } from "hono";
 import type { RouterRoute } from "hono/types";
 import { docsSecurityHeaders } from "../../middleware/security_headers.ts";
+import { DOCS_CSS, DOCS_HEADER } from "./docs_theme.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** The Swagger UI files we serve: a compiled binary must `--include` them. */
@@ -26,12 +27,15 @@ const PAGE = `<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>digitlab API</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="stylesheet" href="/docs/theme.css">
 </head>
 <body>
-<div id="swagger-ui"></div>
+${DOCS_HEADER}
+<main id="swagger-ui"></main>
 <script src="/docs/swagger-ui-bundle.js"></script>
 <script src="/docs/init.js"></script>
 </body>
@@ -60,6 +64,9 @@ export function docsRoutes(routes: () => readonly RouterRoute[]): Hono {
   });
   app.get("/docs", docsSecurityHeaders(), function docsPage(c) {
     return c.html(PAGE);
+  });
+  app.get("/docs/theme.css", function docsTheme(c) {
+    return c.body(DOCS_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
   });
   app.get("/docs/init.js", function docsInit(c) {
     return c.body(INIT, 200, { "Content-Type": "text/javascript; charset=utf-8" });

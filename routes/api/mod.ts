@@ -1,5 +1,5 @@
 /**
- * The JSON API: `/predict`, `/models`, `/model_info`, `/health`, `/metrics`, the Open Inference
+ * The JSON API: `/predict`, `/predict/number`, `/models`, `/model_info`, `/health`, `/metrics`, the Open Inference
  * Protocol v2 routes under `/v2`, `/openapi.json` and `/docs`.
  *
  * @module
@@ -13,6 +13,7 @@ import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { modelRoutes } from "./models.ts";
 import { predictRoutes } from "./predict.ts";
+import { predictNumberRoutes } from "./predict_number.ts";
 import { v2Routes } from "./v2.ts";
 
 export interface ApiOptions {
@@ -29,6 +30,7 @@ export function apiRoutes(options: ApiOptions): Hono {
   const { registry, engine, metrics, maxBodyBytes, draining = () => false } = options;
   const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", predictNumberRoutes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))

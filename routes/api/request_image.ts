@@ -17,27 +17,46 @@ export const IMAGE_FIELD = "img";
 
 /** The image bytes of a request; throws DigitlabError (400/415) when there are none. */
 export async function readImageUpload(request: Request): Promise<Uint8Array> {
+  return (await readUpload(request, null)).bytes;
+}
+
+/** An upload's image and the text of one extra field (multipart part or JSON member). */
+export interface Upload {
+  bytes: Uint8Array;
+  /** The extra field: a multipart part's text, a JSON member as parsed; undefined if absent. */
+  extra: unknown;
+}
+
+/**
+ * The image and the field `extra` (multipart part, JSON member; raw bodies have none) of a
+ * request; throws DigitlabError (400/415) when there is no image.
+ */
+export async function readUpload(request: Request, extra: string | null): Promise<Upload> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  let bytes: Uint8Array;
-  if (type === "multipart/form-data") bytes = await fromMultipart(request);
-  else if (type === "application/json") bytes = await fromJson(request);
-  else if (RAW_TYPES.has(type)) bytes = new Uint8Array(await request.arrayBuffer());
-  else {
+  let upload: Upload;
+  if (type === "multipart/form-data") upload = await fromMultipart(request, extra);
+  else if (type === "application/json") upload = await fromJson(request, extra);
+  else if (RAW_TYPES.has(type)) {
+    upload = { bytes: new Uint8Array(await request.arrayBuffer()), extra: undefined };
+  } else {
     throw new DigitlabError(
       "unsupported_media_type",
       `cannot read a ${type} body: send multipart/form-data (field "img"), image/png, ` +
         `image/jpeg or application/json {"image": "<base64>"}`,
     );
   }
-  if (bytes.length === 0) throw new DigitlabError("missing_field", "the image is empty");
-  return bytes;
+  if (upload.bytes.length === 0) throw new DigitlabError("missing_field", "the image is empty");
+  return upload;
 }
 
-async function fromMultipart(request: Request): Promise<Uint8Array> {
+async function fromMultipart(request: Request, extra: string | null): Promise<Upload> {
   let parts: FormPart[];
+  let extraParts: FormPart[] = [];
   try {
     const boundary = multipartBoundary(request.headers.get("content-type") ?? "");
-    parts = formParts(new Uint8Array(await request.arrayBuffer()), boundary, IMAGE_FIELD);
+    const body = new Uint8Array(await request.arrayBuffer());
+    parts = formParts(body, boundary, IMAGE_FIELD);
+    if (extra !== null) extraParts = formParts(body, boundary, extra);
   } catch (error) {
     if (error instanceof DigitlabError) throw error;
     throw new DigitlabError("malformed_multipart", "the multipart/form-data body does not parse");
@@ -54,21 +73,29 @@ async function fromMultipart(request: Request): Promise<Uint8Array> {
   if (!parts[0].isFile) {
     throw new DigitlabError("missing_field", `field "${IMAGE_FIELD}" must be a file upload`);
   }
-  return parts[0].bytes;
+  if (extraParts.length > 1) {
+    throw new DigitlabError("bad_request", `send one "${extra}" field, not ${extraParts.length}`);
+  }
+  const text = extraParts[0] && new TextDecoder().decode(extraParts[0].bytes);
+  return { bytes: parts[0].bytes, extra: text };
 }
 
-async function fromJson(request: Request): Promise<Uint8Array> {
+async function fromJson(request: Request, extra: string | null): Promise<Upload> {
   let body: unknown;
   try {
     body = JSON.parse(await request.text());
   } catch {
     throw new DigitlabError("bad_json", "the JSON body does not parse");
   }
-  const image = (body as { image?: unknown } | null)?.image;
+  const fields = body as Record<string, unknown> | null;
+  const image = fields?.image;
   if (typeof image !== "string") {
     throw new DigitlabError("missing_field", 'JSON must be {"image": "<base64 or data URL>"}');
   }
-  return decodeBase64Image(image);
+  return {
+    bytes: decodeBase64Image(image),
+    extra: extra !== null && typeof fields === "object" ? fields?.[extra] : undefined,
+  };
 }
 
 /** Decodes base64 (standard or URL-safe, padding optional) or a `data:...;base64,` URL. */

@@ -9,12 +9,32 @@ import type { Prediction } from "../../lib/prediction.ts";
 
 export type { Prediction };
 
-/** Why a prediction failed, as the page shows it. */
+/** Why a prediction failed: the server's code and message, and whether trying later helps. */
 export class PredictError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** The server asked to wait this long before retrying (its Retry-After), if it said. */
+    readonly retryAfterMs: number | null = null,
+  ) {
     super(message);
     this.name = "PredictError";
   }
+
+  /** Busy, rate limited or out of reach: the same drawing may well work a bit later. */
+  get retryable(): boolean {
+    return RETRYABLE_CODES.has(this.code) || /^http_(429|502|503|504)$/.test(this.code);
+  }
+}
+
+const RETRYABLE_CODES = new Set(["unreachable", "overloaded", "no_models", "rate_limited"]);
+
+/** Retry-After as milliseconds: delay-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (value === null || value.trim() === "") return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
 export const UNREACHABLE_MESSAGE =
@@ -56,6 +76,7 @@ export async function requestPrediction(
       typeof problem?.message === "string"
         ? problem.message
         : `The server answered ${response.status} ${response.statusText}.`.replace(" .", "."),
+      parseRetryAfter(response.headers.get("Retry-After")),
     );
   }
   if (!isPrediction(body)) {

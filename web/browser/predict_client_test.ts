@@ -1,5 +1,11 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { isAbort, PredictError, requestPrediction, UNREACHABLE_MESSAGE } from "./predict_client.ts";
+import {
+  isAbort,
+  parseRetryAfter,
+  PredictError,
+  requestPrediction,
+  UNREACHABLE_MESSAGE,
+} from "./predict_client.ts";
 
 const png = new Blob([new Uint8Array([137, 80, 78, 71])], { type: "image/png" });
 
@@ -79,4 +85,30 @@ Deno.test("requestPrediction rejects a 200 answer that is not a prediction", asy
   const error = await rejection(requestPrediction(png, "cnn", undefined, fakeFetch));
   assert(error instanceof PredictError);
   deepStrictEqual(error.code, "bad_response");
+});
+
+Deno.test("a 503 carries its Retry-After and says it is worth retrying; a 422 does not", async () => {
+  const busy: typeof fetch = () =>
+    Promise.resolve(
+      Response.json({ error: "overloaded", message: "too busy" }, {
+        status: 503,
+        headers: { "Retry-After": "2" },
+      }),
+    );
+  const error = await rejection(requestPrediction(png, "cnn", undefined, busy)) as PredictError;
+  deepStrictEqual([error.code, error.retryAfterMs, error.retryable], ["overloaded", 2000, true]);
+
+  const blank: typeof fetch = () =>
+    Promise.resolve(Response.json({ error: "no_digit_found", message: "blank" }, { status: 422 }));
+  const refused = await rejection(requestPrediction(png, "cnn", undefined, blank)) as PredictError;
+  deepStrictEqual([refused.retryAfterMs, refused.retryable], [null, false]);
+});
+
+Deno.test("parseRetryAfter reads seconds and HTTP dates, and nothing else", () => {
+  const now = Date.parse("2026-12-01T12:00:00Z");
+  deepStrictEqual(parseRetryAfter("3", now), 3000);
+  deepStrictEqual(parseRetryAfter("Tue, 01 Dec 2026 12:00:05 GMT", now), 5000);
+  deepStrictEqual(parseRetryAfter("Tue, 01 Dec 2026 11:00:00 GMT", now), 0);
+  deepStrictEqual(parseRetryAfter("soon", now), null);
+  deepStrictEqual(parseRetryAfter(null, now), null);
 });

@@ -1,0 +1,166 @@
+/**
+ * A wide drawing surface for a whole number: strokes in unit coordinates of its height (as
+ * `web/strokes.ts` draws them, x running to its aspect ratio), the boxes of the digits read
+ * drawn over the ink. Like DrawingPad it does not own the strokes: it appends to the caller's
+ * array while a pointer is down and repaints when `version` or `boxes` change.
+ */
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
+import { appendPoint, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
+
+/** Width over height of the pad: room for five or six digits. */
+export const NUMBER_PAD_ASPECT = 2.5;
+/** The PNG sent to the server: 700x280, the digit pad's height. */
+export const NUMBER_PNG_HEIGHT = 280;
+
+/** A box in the PNG's pixels, with whether its digit was read confidently. */
+export interface PadBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  confident: boolean;
+}
+
+export interface NumberPadProps {
+  strokes: Stroke[];
+  version: number;
+  boxes: PadBox[];
+  onDraw(): void;
+  onStrokeEnd(): void;
+}
+
+/** Paints paper, the strokes and the boxes on a context `height` pixels tall. */
+function paint(
+  context: CanvasRenderingContext2D,
+  height: number,
+  strokes: Stroke[],
+  boxes: PadBox[],
+) {
+  const width = Math.round(height * NUMBER_PAD_ASPECT);
+  context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, width, height);
+  context.strokeStyle = context.fillStyle = "#111111";
+  context.lineWidth = height * STROKE_WIDTH_FRACTION;
+  context.lineCap = context.lineJoin = "round";
+  traceStrokes(context, strokes, height);
+  const scale = height / NUMBER_PNG_HEIGHT;
+  context.lineWidth = Math.max(1, 2 * scale);
+  for (const box of boxes) {
+    context.strokeStyle = box.confident ? "#2e7d32" : "#d97706";
+    context.strokeRect(box.x * scale, box.y * scale, box.width * scale, box.height * scale);
+  }
+}
+
+/** The number as the PNG the server reads: 700x280, ink #111 on white, no boxes. */
+export function numberToPng(strokes: Stroke[]): Promise<Blob> {
+  const canvas = document.createElement("canvas");
+  canvas.height = NUMBER_PNG_HEIGHT;
+  canvas.width = Math.round(NUMBER_PNG_HEIGHT * NUMBER_PAD_ASPECT);
+  paint(canvas.getContext("2d")!, NUMBER_PNG_HEIGHT, strokes, []);
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
+  );
+}
+
+export function NumberPad(props: NumberPadProps) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  const activePointer = useRef<number | null>(null);
+  const frame = useRef(0);
+
+  const repaint = () => {
+    const canvas = canvasRef.current;
+    if (canvas === null) return;
+    paint(
+      canvas.getContext("2d")!,
+      canvas.height,
+      propsRef.current.strokes,
+      propsRef.current.boxes,
+    );
+  };
+
+  useEffect(() => {
+    const canvas = canvasRef.current!;
+    const resize = () => {
+      const height = Math.round(canvas.clientHeight * (globalThis.devicePixelRatio || 1));
+      if (height > 0 && height !== canvas.height) {
+        canvas.height = height;
+        canvas.width = Math.round(height * NUMBER_PAD_ASPECT);
+        repaint();
+      }
+    };
+    resize();
+    const observer = new ResizeObserver(resize);
+    observer.observe(canvas);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame.current);
+    };
+  }, []);
+
+  useLayoutEffect(repaint, [props.version, props.boxes]);
+
+  // Unit coordinates of the pad's height: x runs from 0 to NUMBER_PAD_ASPECT.
+  const pointAt = (event: PointerEvent) => {
+    const rect = canvasRef.current!.getBoundingClientRect();
+    const clamp = (v: number, high: number) => Math.min(high, Math.max(0, v));
+    return {
+      x: clamp((event.clientX - rect.left) / rect.height, NUMBER_PAD_ASPECT),
+      y: clamp((event.clientY - rect.top) / rect.height, 1),
+    };
+  };
+
+  const onPointerDown = (event: PointerEvent) => {
+    if (activePointer.current !== null) return;
+    if (event.pointerType === "mouse" && event.button !== 0) return;
+    event.preventDefault();
+    canvasRef.current!.setPointerCapture(event.pointerId);
+    activePointer.current = event.pointerId;
+    propsRef.current.strokes.push([pointAt(event)]);
+    repaint();
+  };
+
+  const onPointerMove = (event: PointerEvent) => {
+    if (event.pointerId !== activePointer.current) return;
+    const { strokes } = propsRef.current;
+    const stroke = strokes[strokes.length - 1];
+    const samples = event.getCoalescedEvents?.() ?? [];
+    let grew = false;
+    for (const sample of samples.length > 0 ? samples : [event]) {
+      grew = appendPoint(stroke, pointAt(sample)) || grew;
+    }
+    if (!grew || frame.current !== 0) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      repaint();
+      propsRef.current.onDraw();
+    });
+  };
+
+  const onPointerEnd = (event: PointerEvent) => {
+    if (event.pointerId !== activePointer.current) return;
+    activePointer.current = null;
+    cancelAnimationFrame(frame.current);
+    frame.current = 0;
+    repaint();
+    propsRef.current.onStrokeEnd();
+  };
+
+  return (
+    <canvas
+      ref={canvasRef}
+      id="number-pad"
+      class="pad number-pad"
+      width={700}
+      height={280}
+      role="img"
+      aria-label="Number pad: write a number of several digits"
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
+      onPointerUp={onPointerEnd}
+      onPointerCancel={onPointerEnd}
+      onContextMenu={(event) => event.preventDefault()}
+    />
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Reading a whole number: image bytes -> RGBA -> candidate digits (lib/number_segmentation.ts,
+ * each through MNIST's recipe) -> one batch through the model -> the digits it reads most
+ * confidently, left to right, each with its box.
+ *
+ * Decoding and segmentation run on the HTTP thread (the cuts depend on the whole picture);
+ * the batch runs in the engine like any other (a worker when there are workers).
+ *
+ * @module
+ */
+import { readImageHeader } from "./image_header.ts";
+import { numberCandidates, readNumber, type UnitStroke } from "../lib/number_segmentation.ts";
+import {
+  CONFIDENT_PROBABILITY,
+  type NumberDigit,
+  type NumberPrediction,
+} from "../lib/prediction.ts";
+import { normalise } from "../lib/preprocess.ts";
+import { threeDecimals } from "../lib/three_decimals.ts";
+import { jobError } from "./batch_jobs.ts";
+import type { InferenceEngine } from "./engine.ts";
+import { decodeImage } from "./image_decode.ts";
+import type { ModelRegistry } from "./model_registry.ts";
+import { DIGIT_PIXELS } from "./onnx_runtime.ts";
+import type { PredictOptions } from "./predict.ts";
+
+export type { NumberPrediction };
+
+export interface PredictNumberOptions extends PredictOptions {
+  /** The page's strokes, in its unit coordinates; help split touching digits. */
+  strokes?: UnitStroke[] | null;
+}
+
+/** Reads the number in a PNG or JPEG. Throws DigitlabError for anything the client got wrong. */
+export async function predictNumber(
+  engine: InferenceEngine,
+  registry: ModelRegistry,
+  bytes: Uint8Array,
+  options: PredictNumberOptions = {},
+): Promise<NumberPrediction> {
+  const startedAt = options.startedAt ?? performance.now();
+  registry.get(options.model); // an unknown model costs no decode
+  readImageHeader(bytes, options.maxImageSide);
+  const started = performance.now();
+  const { image } = await decodeImage(bytes, options.maxImageSide);
+  const decoded = performance.now();
+  const plan = numberCandidates(image, options.strokes);
+  // No await between get and submit: a hot reload cannot retire the model in between.
+  const model = registry.get(options.model);
+  const { normalisation } = model.metadata.input;
+  const input = new Float32Array(plan.candidates.length * DIGIT_PIXELS);
+  plan.candidates.forEach(({ field }, i) =>
+    input.set(normalise(field, normalisation), i * DIGIT_PIXELS)
+  );
+  const preprocessed = performance.now();
+  const result = await engine.submit(model, {
+    kind: "tensor",
+    input,
+    count: plan.candidates.length,
+  });
+  if (!result.ok) throw jobError(result);
+  const { probabilities, inferenceMs, queueMs, batchSize } = result.output;
+  const digits = readNumber(plan, probabilities).map(({ result, probabilities, box }) => {
+    const scores = Array.from(probabilities);
+    const digit: NumberDigit = {
+      result,
+      probabilities: scores,
+      confident: scores[result] >= CONFIDENT_PROBABILITY,
+      box,
+    };
+    return digit;
+  });
+  return {
+    number: digits.map((d) => d.result).join(""),
+    digits,
+    model: model.metadata.name,
+    candidates: plan.candidates.length,
+    batchSize,
+    timings: {
+      decodeMs: threeDecimals(decoded - started),
+      preprocessMs: threeDecimals(preprocessed - decoded),
+      queueMs: threeDecimals(queueMs),
+      inferenceMs: threeDecimals(inferenceMs),
+      totalMs: threeDecimals(performance.now() - startedAt),
+    },
+  };
+}
