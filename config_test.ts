@@ -25,7 +25,7 @@ Deno.test("parseConfig: defaults serve the shipped models on port 8000", () => {
   deepStrictEqual(config.host, DEFAULTS.host);
   deepStrictEqual(config.port, 8000);
   deepStrictEqual(config.modelsDir.href, SHIPPED_MODELS_DIR.href);
-  deepStrictEqual(config.model, { preferred: "cnn-aug", required: false });
+  deepStrictEqual(config.model, { preferred: "draw", required: false });
   deepStrictEqual(config.maxBodyBytes, 2 * 1024 * 1024);
   assert(SHIPPED_MODELS_DIR.href.endsWith("/models/"), SHIPPED_MODELS_DIR.href);
 });

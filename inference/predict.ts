@@ -14,6 +14,8 @@ import { decodeImage } from "./image_decode.ts";
 import type { ModelRegistry } from "./model_registry.ts";
 import type { Prediction, Timings } from "../lib/prediction.ts";
 import { threeDecimals } from "../lib/three_decimals.ts";
+import { temperatureScale } from "../lib/calibration.ts";
+import { assessAnswer } from "../lib/confidence.ts";
 
 export type { Prediction, Timings };
 
@@ -75,7 +77,8 @@ export async function predictDigit(
   if (!result.ok) throw jobError(result);
   const { probabilities, inferenceMs, queueMs, batchSize } = result.output;
   const { field, decodeMs, preprocessMs } = here ?? result.output;
-  const scores = Array.from(probabilities);
+  // Calibrated probabilities when the model's metadata has a temperature (the `draw` model).
+  const scores = temperatureScale(probabilities, model.metadata.calibration?.temperature ?? 1);
   const ranked = scores.map((probability, digit) => ({ digit, probability }))
     .sort((a, b) => b.probability - a.probability);
   return {
@@ -83,6 +86,8 @@ export async function predictDigit(
     probabilities: scores,
     model: model.metadata.name,
     top3: ranked.slice(0, 3),
+    // Image jobs always carry their field; an empty one would only skip the ink checks.
+    ...assessAnswer(scores, field ?? new Float32Array(784)),
     input: roundedField(field),
     batchSize,
     timings: {
