@@ -48,7 +48,8 @@ Deno.test("a run that is not the full recipe may replace models/ only with --for
 
 Deno.test("runFolderName sorts by time and names the models", () => {
   deepStrictEqual(runFolderName(now, ["cnn", "mlp"]), "20261201-210501-cnn+mlp");
-  deepStrictEqual(runFolderName(now, ["mlp", "cnn", "cnn-aug"]), "20261201-210501-all");
+  deepStrictEqual(runFolderName(now, ["mlp", "cnn", "cnn-aug"]), "20261201-210501-mlp+cnn+cnn-aug");
+  deepStrictEqual(runFolderName(now, ["mlp", "cnn", "cnn-aug", "draw"]), "20261201-210501-all");
 });
 
 Deno.test("prepareFolder creates missing folders and reports what it made", async () => {

@@ -61,6 +61,22 @@ const TEXTS: Record<string, ErrorText> = {
     title: "The browser cannot open that file",
     advice: "Upload a picture (PNG or JPEG).",
   },
+  too_many_digits: {
+    title: "Too many separate marks to read",
+    advice: "Clear the pad and write the number with fewer specks and strokes.",
+  },
+  unauthorized: {
+    title: "That admin token was not accepted",
+    advice: "Type the token from the server's admin token file again.",
+  },
+  admin_disabled: {
+    title: "Reviewing is switched off on this server",
+    advice: "Start it with --admin-token-file to review feedback.",
+  },
+  insufficient_storage: {
+    title: "The server cannot store more corrections",
+    advice: "Its feedback store is full; thank you anyway.",
+  },
   bad_response: {
     title: "The server's answer made no sense",
     advice: "Reload the page; if it keeps happening, the server needs a look.",
