@@ -72,7 +72,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --force            let a run that is not the full recipe replace files in models/
   --resume RUN_DIR   continue an interrupted run from its last finished epoch, or export it
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
-  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)`;
+  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
+  --feedback SOURCE  fine-tune the default model on stored feedback instead (see --feedback --help)`;
 
 /** A mistake in the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
