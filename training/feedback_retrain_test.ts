@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { encodePng } from "../tests/helpers/png_encode.ts";
+import { feedbackMain } from "./feedback_retrain.ts";
+import { loadMnist } from "./mnist_data.ts";
+
+const MODELS = new URL("../models/", import.meta.url).pathname;
+const MNIST_DIR = Deno.env.get("MNIST_DIR") ??
+  new URL("../../shared/data/mnist/", import.meta.url).pathname;
+const haveMnist = await Deno.stat(`${MNIST_DIR}/t10k-images-idx3-ubyte.gz`).then(
+  () => true,
+  () => false,
+);
+if (!haveMnist && Deno.env.get("CI") === "true") throw new Error(`no MNIST in ${MNIST_DIR}`);
+
+function context(runsDir: string) {
+  const lines: string[] = [];
+  return {
+    lines,
+    env: { MNIST_DIR, HOME: Deno.env.get("HOME") },
+    modelsDir: MODELS,
+    runsDir,
+    log: (line: string) => lines.push(line),
+    error: (line: string) => lines.push(line),
+  };
+}
+
+Deno.test("train --feedback refuses to write into models/ without --force", async () => {
+  const ctx = context("/nonexistent");
+  const code = await feedbackMain(["--feedback", "x.jsonl", "--out", MODELS], ctx);
+  assert.equal(code, 2);
+  assert.match(ctx.lines.join("\n"), /--force/);
+});
+
+Deno.test({
+  name: "train --feedback EXPORT fine-tunes cnn-aug, scores before and after, writes a new version",
+  ignore: !haveMnist,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "digitlab-feedback-retrain-" });
+    try {
+      // Ten MNIST training digits as a user's drawings (dark ink on white, as the page sends).
+      const { train } = await loadMnist({ dataDir: MNIST_DIR, cacheDir: `${dir}/cache` });
+      const lines = [];
+      for (let n = 0; n < 10; n++) {
+        const pixels = train.images.slice(n * 784, (n + 1) * 784).map((v) => 255 - v);
+        const png = await encodePng(pixels, 28, 28, "grey");
+        lines.push(JSON.stringify({
+          id: `id-${n}`,
+          label: train.labels[n],
+          predicted: null,
+          model: "cnn-aug",
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+          strokes: null,
+          image: png.toBase64(),
+          imageType: "image/png",
+        }));
+      }
+      await Deno.writeTextFile(`${dir}/export.jsonl`, lines.join("\n") + "\n");
+      const ctx = context(`${dir}/runs`);
+      const code = await feedbackMain(
+        ["--feedback", `${dir}/export.jsonl`, "--steps", "3", "--out", `${dir}/out`],
+        ctx,
+      );
+      const said = ctx.lines.join("\n");
+      assert.equal(code, 0, said);
+      assert.match(said, /feedback: 10 examples/);
+      assert.match(said, /before: held-out feedback [\d.]+% \(2\), MNIST test [\d.]+% \(10000\)/);
+      assert.match(said, /after: held-out feedback [\d.]+%, MNIST test [\d.]+%/);
+      const metadata = JSON.parse(await Deno.readTextFile(`${dir}/out/cnn-aug.json`));
+      assert.equal(metadata.fineTune.feedbackExamples, 8);
+      assert.equal(metadata.fineTune.heldOutExamples, 2);
+      assert.match(metadata.version, /-feedback$/);
+      assert.ok((await Deno.stat(`${dir}/out/cnn-aug.onnx`)).size > 0);
+      assert.ok((await Deno.stat(`${dir}/out/cnn-aug.int8.onnx`)).size > 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
