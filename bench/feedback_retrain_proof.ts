@@ -14,6 +14,7 @@ import {
   accuracyOf,
   DEFAULT_FINE_TUNE,
   feedbackDigitSet,
+  type FineTuneOptions,
   retrain,
   type RetrainResult,
 } from "../training/feedback_retrain.ts";
@@ -47,7 +48,7 @@ export interface ProofResult {
 export async function feedbackProof(
   digits: PenDigit[],
   mnist: Mnist,
-  steps = DEFAULT_FINE_TUNE.steps,
+  options: FineTuneOptions = DEFAULT_FINE_TUNE,
 ): Promise<ProofResult> {
   const started = performance.now();
   const half = Math.floor(digits.length / 2);
@@ -97,7 +98,7 @@ export async function feedbackProof(
     metadata: JSON.parse(await Deno.readTextFile(`${SHIPPED_MODELS}${name}.json`)),
     examples: await feedbackExamples(records),
     mnist,
-    options: { ...DEFAULT_FINE_TUNE, steps },
+    options,
     log: () => {},
   });
   // The second half through the server's own decode and preprocessing.
@@ -139,14 +140,23 @@ if (import.meta.main) {
     dataDir: Deno.env.get("MNIST_DIR") ?? `${data}mnist`,
     cacheDir: defaultCacheDir(Deno.env.toObject()),
   });
-  const r = await feedbackProof(digits, mnist, steps);
+  const options = {
+    ...DEFAULT_FINE_TUNE,
+    steps,
+    learningRate: Number(Deno.env.get("PROOF_LR") ?? DEFAULT_FINE_TUNE.learningRate),
+    feedbackShare: Number(Deno.env.get("PROOF_SHARE") ?? DEFAULT_FINE_TUNE.feedbackShare),
+  };
+  const r = await feedbackProof(digits, mnist, options);
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   console.log(
     `writer ${r.writer}: first half ${r.firstHalf.count} digits, ${r.firstHalf.mistakes} ` +
       `mistakes corrected through POST /feedback (${r.retrain.trainCount} trained on, ` +
       `${r.retrain.heldOut.count} held out); second half ${r.secondHalf.count} digits: ` +
       `${r.secondHalf.errorsBefore} errors before, ${r.secondHalf.errorsAfter} after; MNIST ` +
-      `${pct(r.retrain.mnist.before)} -> ${pct(r.retrain.mnist.after)}; ${steps} steps; ` +
+      `${pct(r.retrain.mnist.before)} -> ${pct(r.retrain.mnist.after)} ` +
+      `(${r.retrain.accepted ? "written" : "refused: more than 0.1 point"}); ${
+        JSON.stringify(options)
+      }; ` +
       `${r.seconds.toFixed(0)} s`,
   );
 }
