@@ -8,6 +8,8 @@
 import { Hono } from "hono";
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { BigDecodePool } from "./inference/big_decode.ts";
+import { DecodeBudget } from "./inference/decode_budget.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
@@ -44,6 +46,8 @@ export interface AppOptions {
   engine?: InferenceEngine;
   /** Served at /metrics; a fresh set when absent. */
   metrics?: ServiceMetrics;
+  /** Where images over 1 MP are decoded (inference/big_decode.ts); a pool of one when absent. */
+  bigDecodes?: BigDecodePool;
   /** One line per request on stdout; none when absent. */
   logFormat?: LogFormat;
   /** The feedback store (feedback/); no /feedback routes and no page controls when absent. */
@@ -91,7 +95,11 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
       }),
     );
   }
-  app.route("/", apiRoutes({ ...options, engine, metrics }));
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const decodeBudget = new DecodeBudget({ bytes: limits.decodeMemoryBytes });
+  // Big images decode in a worker, one at a time, off this thread (#17).
+  const bigDecodes = options.bigDecodes ?? new BigDecodePool(1);
+  app.route("/", apiRoutes({ ...options, engine, metrics, decodeBudget, bigDecodes }));
   const pages: PageRoutesOptions = {
     listModels: () => registry.models().map((model) => model.metadata),
     defaultModel: registry.defaultName ?? "",

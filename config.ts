@@ -84,7 +84,8 @@ export const SHIPPED_MODELS_DIR = new URL("./models/", import.meta.url);
 export const DEFAULTS = {
   host: "127.0.0.1",
   port: 8000,
-  model: "cnn-aug",
+  // issue 13: the model trained on real pen strokes reads people's drawings best.
+  model: "draw",
   maxBodyBytes: 2 * 1024 * 1024,
   feedbackMax: 100_000,
 } as const;
@@ -195,6 +196,29 @@ const FLAGS = {
       "browsers",
     shown: "none: CORS off",
     parse: origins,
+  },
+  // Hostile clients (#17): per-client fairness, the decode memory budget, a trusted proxy.
+  "per-client": {
+    env: "DIGITLAB_PER_CLIENT",
+    value: "N",
+    help: "predictions one client (IP) may have in progress; more get 503 + Retry-After",
+    shown: `${DEFAULT_LIMITS.perClientConcurrent}`,
+    parse: integer(DEFAULT_LIMITS.perClientConcurrent, 1, 100_000),
+  },
+  "decode-memory": {
+    env: "DIGITLAB_DECODE_MEMORY",
+    value: "MB",
+    help: "decoded image memory in flight; past it 503 + Retry-After",
+    shown: `${DEFAULT_LIMITS.decodeMemoryBytes / 2 ** 20}`,
+    parse: integer(DEFAULT_LIMITS.decodeMemoryBytes / 2 ** 20, 16, 65_536),
+  },
+  "trust-proxy": {
+    env: "DIGITLAB_TRUST_PROXY",
+    value: "0|1",
+    help: "1: take the client's IP from the last X-Forwarded-For entry (only behind a proxy " +
+      "that sets it)",
+    shown: "0",
+    parse: (text, flag) => oneOf(["0", "1"] as const, "0")(text, flag) === "1",
   },
   workers: {
     env: "DIGITLAB_WORKERS",
@@ -451,6 +475,9 @@ export function parseConfig(
         ? null
         : { ratePerSecond: rate, burst: flags["rate-burst"] ?? Math.max(1, 2 * rate) },
       corsOrigins: flags["cors-origins"],
+      perClientConcurrent: flags["per-client"],
+      decodeMemoryBytes: flags["decode-memory"] * 2 ** 20,
+      trustProxy: flags["trust-proxy"],
     },
     engine: {
       workers: flags.workers,

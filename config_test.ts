@@ -25,7 +25,7 @@ Deno.test("parseConfig: defaults serve the shipped models on port 8000", () => {
   deepStrictEqual(config.host, DEFAULTS.host);
   deepStrictEqual(config.port, 8000);
   deepStrictEqual(config.modelsDir.href, SHIPPED_MODELS_DIR.href);
-  deepStrictEqual(config.model, { preferred: "cnn-aug", required: false });
+  deepStrictEqual(config.model, { preferred: "draw", required: false });
   deepStrictEqual(config.maxBodyBytes, 2 * 1024 * 1024);
   assert(SHIPPED_MODELS_DIR.href.endsWith("/models/"), SHIPPED_MODELS_DIR.href);
 });
@@ -73,6 +73,9 @@ Deno.test("parseConfig: limits default to a cap and a deadline, no rate limit, n
     requestTimeoutMs: 10_000,
     rateLimit: null,
     corsOrigins: [],
+    perClientConcurrent: 64,
+    decodeMemoryBytes: 192 * 1024 * 1024,
+    trustProxy: false,
   });
 });
 
@@ -88,6 +91,9 @@ Deno.test("parseConfig: limits from flags and environment", () => {
     requestTimeoutMs: 2500,
     rateLimit: { ratePerSecond: 5, burst: 10 },
     corsOrigins: ["https://a.example", "http://localhost:5173"],
+    perClientConcurrent: 64,
+    decodeMemoryBytes: 192 * 1024 * 1024,
+    trustProxy: false,
   });
   const flags = parse(
     ["--max-concurrent=2", "--rate-limit", "1", "--rate-burst", "3", "--cors-origins", "*"],
@@ -194,6 +200,27 @@ Deno.test("the compile task's --allow-env list is exactly the flag table's varia
 Deno.test("USAGE lists every flag with its variable", () => {
   for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
   assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
+});
+
+Deno.test("parseConfig: hostile-client flags (per-client cap, decode memory, trusted proxy)", () => {
+  const env = {
+    DIGITLAB_PER_CLIENT: "4",
+    DIGITLAB_DECODE_MEMORY: "64",
+    DIGITLAB_TRUST_PROXY: "1",
+  };
+  const fromEnv = parse([], env).limits;
+  deepStrictEqual(
+    [fromEnv.perClientConcurrent, fromEnv.decodeMemoryBytes, fromEnv.trustProxy],
+    [4, 64 * 1024 * 1024, true],
+  );
+  const flags = parse(["--per-client", "2", "--decode-memory", "32", "--trust-proxy", "1"]);
+  deepStrictEqual(
+    [flags.limits.perClientConcurrent, flags.limits.decodeMemoryBytes, flags.limits.trustProxy],
+    [2, 32 * 1024 * 1024, true],
+  );
+  assert(configError(() => parse(["--per-client", "0"])).includes("--per-client"));
+  assert(configError(() => parse(["--decode-memory", "1"])).includes("--decode-memory"));
+  assert(configError(() => parse([], { DIGITLAB_TRUST_PROXY: "yes" })).includes("--trust-proxy"));
 });
 
 Deno.test("parseConfig: restart flags (reuse-port switch, drain window, lingering close)", () => {

@@ -28,6 +28,8 @@ import { ConnectionDrain } from "./connection_drain.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
 import { lingerAfterRefusal } from "./lingering_close.ts";
 import { listingOf } from "./lib/model_metadata.ts";
+import { serveResiliently } from "./resilient_serve.ts";
+import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
@@ -99,7 +101,11 @@ async function serve(config: Config): Promise<number> {
     models: () => registry.models().map((model) => listingOf(model.metadata)),
     queued: () => engine.queued,
   });
+  // One big-image worker started now, so the first big image does not wait for it.
+  const bigDecodes = new BigDecodePool(1);
+  bigDecodes.warmUp();
   const app = createApp({
+    bigDecodes,
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
@@ -121,11 +127,12 @@ async function serve(config: Config): Promise<number> {
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({
+    server = serveResiliently({
       hostname: config.host,
       port: config.port,
       reusePort: lifecycle.reusePort,
-      onListen({ hostname, port }) {
+      onListen({ hostname, port }, restarts) {
+        if (restarts > 0) return;
         const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
@@ -155,6 +162,7 @@ async function serve(config: Config): Promise<number> {
   if (drained) await registry.close();
   await feedback?.store.close();
   engine.close();
+  bigDecodes.close();
   return 0;
 }
 

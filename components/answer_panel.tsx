@@ -6,7 +6,7 @@
 import type { ComponentChildren } from "preact";
 import type { Prediction } from "../web/browser/predict_client.ts";
 import type { PredictError } from "../web/browser/predict_client.ts";
-import { formatPercent } from "../web/browser/model_summary.ts";
+import { formatProbability, unsureText } from "../web/browser/probability_text.ts";
 import { ErrorNotice } from "./error_notice.tsx";
 import { ProbabilityBars } from "./probability_bars.tsx";
 
@@ -70,10 +70,22 @@ export function Verdict({ prediction, blank, failed }: VerdictProps) {
   }
   return (
     <>
-      <span id="predicted-digit" class="digit">{prediction.result}</span>
+      <span
+        id="predicted-digit"
+        class={prediction.confident === false ? "digit digit-unsure" : "digit"}
+      >
+        {prediction.result}
+      </span>
       <span class="confidence">
-        {formatPercent(prediction.probabilities[prediction.result], 1)}
-        <small>confidence, model {prediction.model}</small>
+        {prediction.confident === false
+          ? unsureText(prediction.result, prediction.runnerUp.digit)
+          : formatProbability(prediction.probabilities[prediction.result])}
+        <small>
+          {prediction.confident === false && prediction.reason ? `${prediction.reason}; ` : ""}
+          {prediction.confident === false
+            ? formatProbability(prediction.probabilities[prediction.result])
+            : "confidence"}, model {prediction.model}
+        </small>
       </span>
     </>
   );

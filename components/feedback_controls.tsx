@@ -13,6 +13,12 @@ export interface FeedbackControlsProps {
   drawingKey: string;
   /** Stores the drawing as `label`; rejects with a message to show. */
   save(label: number): Promise<unknown>;
+  /** Prefix of the element ids, unique per control on a page (one per digit of a number). */
+  idPrefix?: string;
+  /** The question asked; "Was it right?" by default. */
+  title?: string;
+  /** Whether keys 0-9 correct: only where the page has one control. */
+  keys?: boolean;
 }
 
 type Status =
@@ -23,7 +29,10 @@ type Status =
 
 const DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
-export function FeedbackControls({ predicted, drawingKey, save }: FeedbackControlsProps) {
+export function FeedbackControls(
+  { predicted, drawingKey, save, idPrefix = "feedback", title = "Was it right?", keys = true }:
+    FeedbackControlsProps,
+) {
   const [status, setStatus] = useState<Status>({ kind: "idle" });
   const [count, setCount] = useState(0);
   const savedFor = useRef<string | null>(null);
@@ -52,6 +61,7 @@ export function FeedbackControls({ predicted, drawingKey, save }: FeedbackContro
   };
 
   useEffect(() => {
+    if (!keys) return;
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (target?.closest("input, select, textarea")) return;
@@ -61,18 +71,18 @@ export function FeedbackControls({ predicted, drawingKey, save }: FeedbackContro
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, []);
+  }, [keys]);
 
   const done = status.kind === "saving" || status.kind === "saved";
   return (
-    <div class="feedback" role="group" aria-labelledby="feedback-title">
-      <p id="feedback-title" class="feedback-title">
-        Was it right? <small>Your corrections teach the model (keys 0-9).</small>
+    <div class="feedback" role="group" aria-labelledby={`${idPrefix}-title`}>
+      <p id={`${idPrefix}-title`} class="feedback-title">
+        {title} <small>Your corrections teach the model{keys ? " (keys 0-9)" : ""}.</small>
       </p>
       <div class="feedback-buttons">
         <button
           type="button"
-          id="feedback-right"
+          id={`${idPrefix}-right`}
           class="feedback-right"
           disabled={done}
           onClick={() => correct(predicted)}
@@ -87,7 +97,7 @@ export function FeedbackControls({ predicted, drawingKey, save }: FeedbackContro
             class="feedback-digit"
             data-digit={digit}
             aria-label={`It's a ${digit}`}
-            aria-keyshortcuts={String(digit)}
+            aria-keyshortcuts={keys ? String(digit) : undefined}
             disabled={done}
             onClick={() => correct(digit)}
           >
@@ -95,12 +105,12 @@ export function FeedbackControls({ predicted, drawingKey, save }: FeedbackContro
           </button>
         ))}
       </div>
-      <p class="feedback-status" id="feedback-status" aria-live="polite">
+      <p class="feedback-status" id={`${idPrefix}-status`} aria-live="polite">
         {status.kind === "saving" && `Saving as ${status.label}…`}
         {status.kind === "saved" && `Saved as ${status.label}. Thank you!`}
         {status.kind === "failed" && <span class="error-text">Not saved: {status.message}</span>}
         {count > 0 && (
-          <small id="feedback-count" class="feedback-count">
+          <small id={`${idPrefix}-count`} class="feedback-count">
             {status.kind === "idle" ? "" : " "}
             {`This browser has contributed ${count} drawing${count === 1 ? "" : "s"}.`}
           </small>

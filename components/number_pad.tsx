@@ -62,6 +62,30 @@ export function numberToPng(strokes: Stroke[]): Promise<Blob> {
   );
 }
 
+/**
+ * One digit of the number as a PNG for feedback: the ink inside its box (so a neighbour's
+ * stroke stays out), centred on a white square with a margin, as the digit pad draws a digit.
+ */
+export function digitToPng(strokes: Stroke[], box: Omit<PadBox, "confident">): Promise<Blob> {
+  const side = Math.ceil(Math.max(box.width, box.height) * 1.25) + 8;
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = side;
+  const context = canvas.getContext("2d")!;
+  context.fillStyle = "#ffffff";
+  context.fillRect(0, 0, side, side);
+  context.translate(
+    Math.round((side - box.width) / 2 - box.x),
+    Math.round((side - box.height) / 2 - box.y),
+  );
+  context.beginPath();
+  context.rect(box.x - 1, box.y - 1, box.width + 2, box.height + 2);
+  context.clip();
+  paint(context, NUMBER_PNG_HEIGHT, strokes, []);
+  return new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
+  );
+}
+
 export function NumberPad(props: NumberPadProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const propsRef = useRef(props);

@@ -2,6 +2,8 @@
  * The ten class probabilities as a bar chart. Each row is readable on its own (digit and
  * percentage as text, the bar is decoration), so screen readers get the numbers.
  */
+import { formatProbability } from "../web/browser/probability_text.ts";
+
 export interface ProbabilityBarsProps {
   /** Ten probabilities, or null before the first prediction. */
   probabilities: number[] | null;
@@ -15,7 +17,7 @@ export function ProbabilityBars({ probabilities, predicted }: ProbabilityBarsPro
     <ol class="bars" aria-label="Probability of each digit">
       {DIGITS.map((digit) => {
         const p = probabilities?.[digit] ?? 0;
-        const percent = `${(p * 100).toFixed(1)}%`;
+        const percent = formatProbability(p);
         return (
           <li
             key={digit}

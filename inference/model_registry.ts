@@ -26,7 +26,7 @@ export interface LoadedModel {
 
 /** Which model answers requests that name none. */
 export interface DefaultChoice {
-  /** The model asked for (`--model`, default `cnn-aug`). */
+  /** The model asked for (`--model`, default `draw`). */
   preferred: string;
   /** True when the user named it: then its absence is an error, not a fallback. */
   required: boolean;

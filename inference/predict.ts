@@ -9,10 +9,13 @@ import { readImageHeader } from "./image_header.ts";
 import { mnistField, normalise } from "../lib/preprocess.ts";
 import { type Job, jobError } from "./batch_jobs.ts";
 import type { InferenceEngine } from "./engine.ts";
+import type { BigDecodePool } from "./big_decode.ts";
 import { decodeImage } from "./image_decode.ts";
 import type { ModelRegistry } from "./model_registry.ts";
 import type { Prediction, Timings } from "../lib/prediction.ts";
 import { threeDecimals } from "../lib/three_decimals.ts";
+import { temperatureScale } from "../lib/calibration.ts";
+import { assessAnswer } from "../lib/confidence.ts";
 
 export type { Prediction, Timings };
 
@@ -33,6 +36,8 @@ export interface PredictOptions {
   maxImageSide?: number;
   /** When the request started (performance.now()), so totalMs includes reading the body. */
   startedAt?: number;
+  /** Where big images are decoded, off this thread; on this thread when absent. */
+  bigDecodes?: BigDecodePool;
 }
 
 /** Predicts the digit in a PNG or JPEG. Throws DigitlabError for anything the client got wrong. */
@@ -49,7 +54,10 @@ export async function predictDigit(
   let here: { field: Float32Array; decodeMs: number; preprocessMs: number } | undefined;
   const decodeHere = engine.options.preprocessIn === "main" ||
     header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
-  if (decodeHere) {
+  const big = header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
+  if (big && options.bigDecodes) {
+    here = await options.bigDecodes.decode(bytes, options.maxImageSide);
+  } else if (decodeHere) {
     const started = performance.now();
     const { image } = await decodeImage(bytes, options.maxImageSide);
     const decoded = performance.now();
@@ -69,7 +77,8 @@ export async function predictDigit(
   if (!result.ok) throw jobError(result);
   const { probabilities, inferenceMs, queueMs, batchSize } = result.output;
   const { field, decodeMs, preprocessMs } = here ?? result.output;
-  const scores = Array.from(probabilities);
+  // Calibrated probabilities when the model's metadata has a temperature (the `draw` model).
+  const scores = temperatureScale(probabilities, model.metadata.calibration?.temperature ?? 1);
   const ranked = scores.map((probability, digit) => ({ digit, probability }))
     .sort((a, b) => b.probability - a.probability);
   return {
@@ -77,6 +86,8 @@ export async function predictDigit(
     probabilities: scores,
     model: model.metadata.name,
     top3: ranked.slice(0, 3),
+    // Image jobs always carry their field; an empty one would only skip the ink checks.
+    ...assessAnswer(scores, field ?? new Float32Array(784)),
     input: roundedField(field),
     batchSize,
     timings: {

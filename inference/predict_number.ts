@@ -8,13 +8,10 @@
  *
  * @module
  */
+import { probabilityDoubt } from "../lib/confidence.ts";
 import { readImageHeader } from "./image_header.ts";
 import { numberCandidates, readNumber, type UnitStroke } from "../lib/number_segmentation.ts";
-import {
-  CONFIDENT_PROBABILITY,
-  type NumberDigit,
-  type NumberPrediction,
-} from "../lib/prediction.ts";
+import { type NumberDigit, type NumberPrediction } from "../lib/prediction.ts";
 import { normalise } from "../lib/preprocess.ts";
 import { threeDecimals } from "../lib/three_decimals.ts";
 import { jobError } from "./batch_jobs.ts";
@@ -65,7 +62,7 @@ export async function predictNumber(
     const digit: NumberDigit = {
       result,
       probabilities: scores,
-      confident: scores[result] >= CONFIDENT_PROBABILITY,
+      confident: probabilityDoubt(scores) === undefined,
       box,
     };
     return digit;

@@ -1,9 +1,12 @@
 /**
  * The number page's one island: write a whole number, see each digit found with its box, its
- * reading and the model's confidence.
+ * reading and the model's confidence, and (unless `--feedback off`) correct each digit on its own:
+ * the correction stores that digit's crop of the pad, so the example is one digit.
  */
 import { useRef, useState } from "preact/hooks";
-import { NumberPad, numberToPng, type PadBox } from "../components/number_pad.tsx";
+import { FeedbackControls } from "../components/feedback_controls.tsx";
+import { digitToPng, NumberPad, numberToPng, type PadBox } from "../components/number_pad.tsx";
+import { sendCorrection } from "../web/browser/feedback_client.ts";
 import { formatPercent } from "../web/browser/model_summary.ts";
 import { type NumberPrediction, requestNumber } from "../web/browser/number_client.ts";
 import { isAbort, PredictError } from "../web/browser/predict_client.ts";
@@ -11,12 +14,14 @@ import type { Stroke } from "../lib/strokes.ts";
 
 export interface NumberLabProps {
   defaultModel: string;
+  /** Show "right" / "it's a ..." under each digit read (off with `--feedback off`). */
+  feedback?: boolean;
 }
 
 /** Reading waits this long after the pen lifts: a number takes several strokes. */
 const STROKE_END_DEBOUNCE_MS = 250;
 
-export default function NumberLab({ defaultModel }: NumberLabProps) {
+export default function NumberLab({ defaultModel, feedback = false }: NumberLabProps) {
   const strokes = useRef<Stroke[]>([]).current;
   const [version, setVersion] = useState(0);
   const [answer, setAnswer] = useState<NumberPrediction | null>(null);
@@ -24,6 +29,8 @@ export default function NumberLab({ defaultModel }: NumberLabProps) {
   const [pending, setPending] = useState(false);
   const inFlight = useRef<AbortController | null>(null);
   const debounce = useRef<ReturnType<typeof setTimeout>>();
+  // The strokes the shown answer read: a correction crops these, not ink drawn since.
+  const answerStrokes = useRef<Stroke[]>([]);
 
   const readNow = async () => {
     clearTimeout(debounce.current);
@@ -38,9 +45,12 @@ export default function NumberLab({ defaultModel }: NumberLabProps) {
     inFlight.current = controller;
     setPending(true);
     try {
-      const png = await numberToPng(strokes);
+      const read = strokes.map((stroke) => [...stroke]);
+      const png = await numberToPng(read);
       if (controller.signal.aborted) return;
-      setAnswer(await requestNumber(png, strokes, defaultModel, controller.signal));
+      const next = await requestNumber(png, read, defaultModel, controller.signal);
+      answerStrokes.current = read;
+      setAnswer(next);
       setError(null);
     } catch (problem) {
       if (isAbort(problem)) return;
@@ -75,6 +85,15 @@ export default function NumberLab({ defaultModel }: NumberLabProps) {
     setAnswer(null);
     changed();
   };
+
+  const saveDigit = async (label: number, digit: NumberPrediction["digits"][number]) =>
+    sendCorrection({
+      image: await digitToPng(answerStrokes.current, digit.box),
+      label,
+      predicted: digit.result,
+      model: answer?.model ?? null,
+      strokes: [], // the pad's strokes are in the number's coordinates, not the crop's
+    });
 
   const blank = strokes.length === 0;
   const boxes: PadBox[] = answer?.digits.map((d) => ({ ...d.box, confident: d.confident })) ?? [];
@@ -119,6 +138,22 @@ export default function NumberLab({ defaultModel }: NumberLabProps) {
                   </li>
                 ))}
               </ol>
+              {feedback && (
+                <ol class="number-feedback" aria-label="Correct each digit">
+                  {answer.digits.map((digit, k) => (
+                    <li key={k}>
+                      <FeedbackControls
+                        predicted={digit.result}
+                        drawingKey={`${version}`}
+                        save={(label) => saveDigit(label, digit)}
+                        idPrefix={`feedback-${k}`}
+                        title={`Digit ${k + 1}: was ${digit.result} right?`}
+                        keys={false}
+                      />
+                    </li>
+                  ))}
+                </ol>
+              )}
             </>
           )
           : (

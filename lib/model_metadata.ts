@@ -5,8 +5,8 @@
  * @module
  */
 
-/** The three architectures the project trains and serves. */
-export const MODEL_NAMES = ["mlp", "cnn", "cnn-aug"] as const;
+/** The tutorial's three architectures and `draw` (real handwriting), trained and served. */
+export const MODEL_NAMES = ["mlp", "cnn", "cnn-aug", "draw"] as const;
 export type ModelName = typeof MODEL_NAMES[number];
 
 /** Pixel normalisation: (pixel / 255 - mean) / std, MNIST's usual constants. */
@@ -69,6 +69,12 @@ export interface ModelMetadata {
   augmentationSheet?: string;
   /** The int8 twin the server runs by default (training/int8_variant.ts); absent for the MLP. */
   int8?: Int8Variant;
+  /** Every data set trained or validated on, with checksums and credits (the `draw` model). */
+  dataSets?: DataSet[];
+  /** Temperature scaling fitted on held-out data; the server applies it to every answer. */
+  calibration?: Calibration;
+  /** Accuracy on the held-out pendigits writers, drawn as the page draws (the `draw` model). */
+  heldOut?: HeldOutAccuracy;
   /** Set by the server, not by training: which of the two files it runs. */
   precision?: Precision;
 }
@@ -131,4 +137,38 @@ export function listingOf(metadata: ModelMetadata): ModelListing {
     ? metadata.int8.testAccuracy
     : metadata.testAccuracy;
   return { name, version, precision, testAccuracy, parameters, architecture };
+}
+
+/** One data set a model was trained or validated on. */
+export interface DataSet {
+  name: string;
+  /** Trained on, or held out for validation and calibration. */
+  use: "train" | "held-out";
+  count: number;
+  sha256: Record<string, string>;
+  credit?: string;
+  licence?: string;
+}
+
+/** Temperature scaling: probabilities = softmax(logits / temperature). */
+export interface Calibration {
+  method: "temperature";
+  temperature: number;
+  /** Expected calibration error (15 bins) on `data` before and after scaling. */
+  eceBefore: number;
+  eceAfter: number;
+  /** What it was fitted and measured on, and which file (the one served). */
+  data: string;
+}
+
+/** The held-out writers' accuracy: overall, per digit and per size and place on the pad. */
+export interface HeldOutAccuracy {
+  writers: number[];
+  count: number;
+  accuracy: number;
+  perClassAccuracy: number[];
+  byPlacement: { placement: string; accuracy: number }[];
+  confusionMatrix: number[][];
+  /** Which file was scored (the int8 twin when there is one: the file served). */
+  file: string;
 }

@@ -21,6 +21,12 @@ export interface Prediction {
   probabilities: number[];
   model: string;
   top3: { digit: number; probability: number }[];
+  /** False when the answer should not be trusted: then `reason` says why (lib/confidence.ts). */
+  confident: boolean;
+  /** The second most likely digit. */
+  runnerUp: { digit: number; probability: number };
+  /** Why the answer is not confident: ink that cannot be a digit, a low or close call. */
+  reason?: string;
   /** The field the model saw, row-major, 0..1 where 1 = ink, before mean/std normalisation. */
   input: number[];
   /** Digits in the batch this request ran in (dynamic batching). */
@@ -32,7 +38,7 @@ export interface Prediction {
 export interface NumberDigit {
   result: number;
   probabilities: number[];
-  /** Whether the model's top probability reaches CONFIDENT_PROBABILITY. */
+  /** Whether the probabilities are confident by lib/confidence.ts's limits. */
   confident: boolean;
   /** The digit's ink in the input image's pixels. */
   box: { x: number; y: number; width: number; height: number };
@@ -50,6 +56,3 @@ export interface NumberPrediction {
   batchSize: number;
   timings: Timings;
 }
-
-/** A digit whose top probability is at least this counts as confidently read. */
-export const CONFIDENT_PROBABILITY = 0.9;

@@ -68,6 +68,14 @@ export function routeLabel(c: Context): string {
     .replace("/versions/{version}", "");
 }
 
+/** Methods counted by name; any other (clients may invent them) is counted as "other". */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]);
+
+/** A request method as a metric label: one series per standard method, "other" for the rest. */
+export function methodLabel(method: string): string {
+  return METHODS.has(method) ? method : "other";
+}
+
 /** Ids we pass on as they came: short, printable, no spaces or quotes. */
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -103,7 +111,7 @@ export function observeRequests(options: ObserveOptions): MiddlewareHandler<Obse
       c.res?.headers.set("X-Request-Id", requestId);
       const ms = threeDecimals(performance.now() - started);
       const path = c.req.path;
-      metrics.observeRequest(routeLabel(c), c.req.method, status, ms);
+      metrics.observeRequest(routeLabel(c), methodLabel(c.req.method), status, ms);
       if (logFormat !== "none") {
         const model = c.get("model"), batch = c.get("batch");
         const entry: RequestLogEntry = {

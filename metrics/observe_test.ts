@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { type ObservedEnv, observeRequests, routeLabel } from "./observe.ts";
+import { methodLabel, type ObservedEnv, observeRequests, routeLabel } from "./observe.ts";
 import { ServiceMetrics } from "./service_metrics.ts";
 
 function app(logFormat: "json" | "text" | "none") {
@@ -107,4 +107,12 @@ Deno.test("routeLabel: the matched route's path, parameters named, unknown paths
     await hono.request(path);
     deepStrictEqual(label, expected, path);
   }
+});
+
+Deno.test("methodLabel: standard methods by name, invented ones as other", () => {
+  for (const method of ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]) {
+    deepStrictEqual(methodLabel(method), method);
+  }
+  deepStrictEqual(methodLabel("FOO123"), "other");
+  deepStrictEqual(methodLabel("get"), "other");
 });

@@ -51,3 +51,29 @@ Deno.test("concurrencyLimit: a slot frees when its request ends, even when it th
   deepStrictEqual(limit.inFlight(), 0);
   deepStrictEqual((await app.request("/ok")).status, 200);
 });
+
+Deno.test("concurrencyLimit: perClient caps one client while others still get slots", async () => {
+  const gates: (() => void)[] = [];
+  const limit = concurrencyLimit({
+    maxConcurrent: 10,
+    perClient: 2,
+    keyOf: (c) => c.req.header("x-client") ?? "",
+  });
+  const app = new Hono();
+  app.use(limit);
+  app.get("/", async (c) => {
+    await new Promise<void>((resolve) => gates.push(resolve));
+    return c.text("done");
+  });
+  const as = (client: string) => app.request("/", { headers: { "x-client": client } });
+  const held = [as("greedy"), as("greedy")];
+  await until(() => gates.length === 2);
+  const refused = await as("greedy");
+  deepStrictEqual(refused.status, 503);
+  const other = as("other");
+  await until(() => gates.length === 3);
+  gates.forEach((open) => open());
+  deepStrictEqual((await other).status, 200);
+  for (const response of await Promise.all(held)) deepStrictEqual(response.status, 200);
+  deepStrictEqual(limit.inFlight(), 0);
+});

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { clientOf, identifyClients } from "./client_key.ts";
 import { concurrencyLimit } from "./concurrency_limit.ts";
 import { corsAllowList } from "./cors.ts";
 import { rateLimit } from "./rate_limit.ts";
@@ -15,6 +16,7 @@ import { requestTimeout } from "./request_timeout.ts";
 import { probe, routeHas, runsModel } from "./route_marks.ts";
 import type { UploadsInProgress } from "./uploads.ts";
 
+export { clientOf, identifyClients } from "./client_key.ts";
 export { concurrencyLimit } from "./concurrency_limit.ts";
 export { corsAllowList } from "./cors.ts";
 export { peerAddress, rateLimit } from "./rate_limit.ts";
@@ -31,6 +33,13 @@ export interface RequestLimits {
   rateLimit: { ratePerSecond: number; burst: number } | null;
   /** Origins allowed to call the API from browsers; empty turns CORS off. */
   corsOrigins: string[];
+  // Hostile clients (#17): per-client fairness and the decoded-pixel budget.
+  /** Inference requests one client may have in progress at once. */
+  perClientConcurrent: number;
+  /** Bytes of decoded images in flight at once (inference/decode_budget.ts). */
+  decodeMemoryBytes: number;
+  /** Take the client's address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
 }
 
 export const DEFAULT_LIMITS: RequestLimits = {
@@ -38,6 +47,10 @@ export const DEFAULT_LIMITS: RequestLimits = {
   requestTimeoutMs: 10_000,
   rateLimit: null,
   corsOrigins: [],
+  perClientConcurrent: 64,
+  // Sized for a 1 GB VM: ~175 MB baseline + this + headroom stays under the unit's MemoryHigh.
+  decodeMemoryBytes: 192 * 1024 * 1024,
+  trustProxy: false,
 };
 
 /** Requests to a route that runs a model: the ones that cost CPU and memory. */
@@ -67,13 +80,21 @@ export function requestLimits(
   limits: RequestLimits,
   uploads?: UploadsInProgress,
 ): MiddlewareHandler[] {
-  const chain: MiddlewareHandler[] = [];
+  const chain: MiddlewareHandler[] = [identifyClients({ trustProxy: limits.trustProxy })];
   if (limits.corsOrigins.length > 0) chain.push(corsAllowList(limits.corsOrigins));
   if (limits.rateLimit) {
-    chain.push(when((c) => !isProbe(c), rateLimit(limits.rateLimit)));
+    const limit = rateLimit({ ...limits.rateLimit, keyOf: clientOf });
+    chain.push(when((c) => !isProbe(c), limit));
   }
   chain.push(when(isWorkRequest, requestTimeout({ timeoutMs: limits.requestTimeoutMs, uploads })));
-  chain.push(when(isWorkRequest, concurrencyLimit({ maxConcurrent: limits.maxConcurrent })));
+  chain.push(when(
+    isWorkRequest,
+    concurrencyLimit({
+      maxConcurrent: limits.maxConcurrent,
+      perClient: limits.perClientConcurrent,
+      keyOf: clientOf,
+    }),
+  ));
   return chain;
 }
 

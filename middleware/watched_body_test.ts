@@ -51,3 +51,39 @@ Deno.test("watchBody: a request without a body is complete at once", async () =>
   assert(watched.complete());
   await watched.arrived;
 });
+
+/** A body of `count` chunks of `size` bytes each. */
+function chunkedBody(count: number, size: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent++ === count) controller.close();
+      else controller.enqueue(new Uint8Array(size).fill(65));
+    },
+  });
+}
+
+Deno.test("watchBody: a body of many tiny pieces is refused; the same bytes in larger ones pass", async () => {
+  const fragmented = watchBody(post(chunkedBody(100_000, 1)));
+  const error = await fragmented.request.arrayBuffer().then(() => null, (e) => e);
+  assert(error instanceof DigitlabError && error.status === 400, `got ${error}`);
+  assert(/pieces/.test(error.message), error.message);
+  await fragmented.arrived;
+
+  const ordinary = watchBody(post(chunkedBody(1_000, 1_400)));
+  deepStrictEqual((await ordinary.request.arrayBuffer()).byteLength, 1_400_000);
+  assert(ordinary.complete());
+});
+
+Deno.test("watchBody: timers run while a body that is already buffered is read", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  try {
+    // Every read resolves at once: without yields this is one long chain of microtasks.
+    const watched = watchBody(post(chunkedBody(20_000, 512)));
+    await watched.request.arrayBuffer();
+    assert(ticks > 10, `only ${ticks} timer ticks while 20,000 chunks were read`);
+  } finally {
+    clearInterval(timer);
+  }
+});

@@ -6,9 +6,11 @@ import { Island } from "../web/server/render_page.tsx";
 export interface NumberPageProps {
   modelNames: string[];
   defaultModel: string;
+  /** The per-digit feedback controls (off with `--feedback off`). */
+  feedback?: boolean;
 }
 
-export function NumberPage({ modelNames, defaultModel }: NumberPageProps) {
+export function NumberPage({ modelNames, defaultModel, feedback = false }: NumberPageProps) {
   return (
     <Layout modelNames={modelNames} current="/number">
       <div class="intro">
@@ -18,7 +20,7 @@ export function NumberPage({ modelNames, defaultModel }: NumberPageProps) {
           box and the model's confidence (green: confident, orange: unsure).
         </p>
       </div>
-      <Island name="number_lab" component={NumberLab} props={{ defaultModel }} />
+      <Island name="number_lab" component={NumberLab} props={{ defaultModel, feedback }} />
     </Layout>
   );
 }

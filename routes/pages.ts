@@ -28,7 +28,7 @@ export interface PageRoutesOptions {
   modelsDir?: string;
   /** Where `deno task build` wrote its output; defaults to the project's build/. */
   buildDir?: string;
-  /** Whether the draw page shows the feedback controls. */
+  /** Whether the draw and number pages show the feedback controls. */
   feedback?: boolean;
 }
 
@@ -92,7 +92,11 @@ export function pageRoutes(options: PageRoutesOptions): Hono {
     return c.html(renderPage({
       title: "digitlab: write a number",
       description: "Write a number and watch each digit found, read and boxed.",
-      body: h(NumberPage, { modelNames, defaultModel: options.defaultModel }),
+      body: h(NumberPage, {
+        modelNames,
+        defaultModel: options.defaultModel,
+        feedback: options.feedback ?? false,
+      }),
       manifest,
     }));
   });

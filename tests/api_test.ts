@@ -66,6 +66,9 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
     probabilities: number[];
     model: string;
     top3: { digit: number; probability: number }[];
+    confident: boolean;
+    runnerUp: { digit: number; probability: number };
+    reason?: string;
     input: number[];
     timings: Record<string, number>;
   };
@@ -79,6 +82,10 @@ function assertPrediction(body: Record<string, unknown>, model: string): void {
   deepStrictEqual(p.top3[0].probability, Math.max(...p.probabilities));
   assert(p.top3[0].probability >= p.top3[1].probability, "top3 not sorted");
   deepStrictEqual(p.top3[1].probability, p.probabilities[p.top3[1].digit]);
+  deepStrictEqual(p.runnerUp, p.top3[1]);
+  deepStrictEqual(typeof p.confident, "boolean");
+  // A reason exactly when the answer is not confident.
+  deepStrictEqual(typeof p.reason === "string" && p.reason.length > 0, !p.confident);
   deepStrictEqual(p.input.length, 784);
   assert(p.input.every((v) => v >= 0 && v <= 1), "input outside 0..1");
   assert(Math.max(...p.input) === 1, "the input's strongest ink should be 1");
@@ -380,6 +387,12 @@ Deno.test("/docs serves Swagger UI from this process, and /openapi.json document
       const text = await asset.text();
       deepStrictEqual(asset.status, 200, source);
       assert(text.length > 50, `${source} is nearly empty`);
+    }
+    // Names an object has from its prototype are not files.
+    for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty", "nothing.js"]) {
+      const missing = await fetch(`${server.url}/docs/${name}`);
+      deepStrictEqual(missing.status, 404, name);
+      deepStrictEqual((await missing.json()).error, "not_found");
     }
     const spec = await (await fetch(`${server.url}/openapi.json`)).json();
     deepStrictEqual(spec.openapi, "3.1.0");

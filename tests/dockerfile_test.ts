@@ -135,6 +135,8 @@ interface ComposeService {
   volumes?: string[];
   healthcheck?: { test?: string[] };
   restart?: string;
+  mem_limit?: string;
+  ulimits?: { nofile?: { soft?: number; hard?: number } };
 }
 
 Deno.test("compose.yaml: one service with port, healthcheck, restart policy and models volume", async () => {
@@ -155,6 +157,9 @@ Deno.test("compose.yaml: one service with port, healthcheck, restart policy and 
     service.volumes?.some((v) => v.split(":")[1] === modelsDir),
     `no volume mounted at ${modelsDir}`,
   );
+  // Hostile clients (#17): the same limits as the systemd unit.
+  deepStrictEqual(service.mem_limit, "768m");
+  deepStrictEqual(service.ulimits?.nofile, { soft: 65536, hard: 65536 });
 });
 
 Deno.test("compose.yaml keeps the data folder in a named volume", async () => {

@@ -1,12 +1,16 @@
 /**
  * The number pad (`/number`) in Chromium: writing "1 7 0" with the mouse on the wide pad gets three
  * digits back, each shown with a box on the pad and its reading and confidence below it;
- * Undo and Clear work. Skipped (with a message) without a browser or models, failing under CI.
+ * Undo and Clear work. Correcting the middle digit ("It's a 4" under the 7) stores that digit
+ * alone (checked through the admin API: label, predicted digit, model, and a square PNG the
+ * model reads as 7); with `--feedback off` no control is shown.
+ * Skipped (with a message) without a browser or models, failing under CI.
  */
 import { chromium, type Page } from "playwright-core";
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { createApp } from "../app.ts";
-import { initImageDecoders } from "../inference/image_decode.ts";
+import { openSqliteStore } from "../feedback/sqlite_store.ts";
+import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
 import type { NumberPrediction } from "../lib/prediction.ts";
 import { buildAssets } from "../web/bundle/build_assets.ts";
@@ -15,6 +19,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = new URL("../", import.meta.url).pathname;
 const modelsDir = `${projectRoot}models/`;
 const inCi = Deno.env.get("CI") === "true";
+const TOKEN = "number-admin-token-5f0c2d91";
 const hasBrowser = (() => {
   try {
     return Deno.statSync(CHROMIUM).isFile;
@@ -74,8 +79,22 @@ Deno.test({
       preferred: "cnn-aug",
       required: false,
     });
-    const app = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024, modelsDir, buildDir });
+    const store = openSqliteStore({ path: ":memory:", maxExamples: 100 });
+    const app = createApp({
+      registry,
+      maxBodyBytes: 2 * 1024 * 1024,
+      modelsDir,
+      buildDir,
+      feedback: { store, adminToken: TOKEN },
+    });
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    // The same build and models with `--feedback off`.
+    const withoutFeedback = createApp({ registry, maxBodyBytes: 2 * 1024 * 1024, buildDir });
+    const serverOff = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      withoutFeedback.fetch,
+    );
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu"],
@@ -84,7 +103,7 @@ Deno.test({
       const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${server.addr.port}/number`);
+      await page.goto(`${url}/number`);
       await page.locator("#number-pad").scrollIntoViewIfNeeded();
       const answer = await draw(page, NUMBER);
       equal(answer.digits.length, 3, JSON.stringify(answer));
@@ -107,16 +126,57 @@ Deno.test({
       ok(coloured > 100, `${coloured} coloured pixels of boxes`);
       await Deno.mkdir(`${projectRoot}test-output`, { recursive: true });
       await page.screenshot({ path: `${projectRoot}test-output/number-pad.png` });
+
+      // One control per digit; correcting the 7 stores that digit alone, as 4.
+      equal(await page.locator(".number-feedback .feedback").count(), 3);
+      equal(answer.digits[1].result, 7, "the middle digit is read as 7");
+      const posted = page.waitForResponse((r) =>
+        r.url().endsWith("/feedback") && r.request().method() === "POST"
+      );
+      await page.click('#feedback-1-right ~ button[data-digit="4"]');
+      equal((await posted).status(), 201);
+      await page.locator("#feedback-1-status", { hasText: "Saved as 4" }).waitFor();
+      ok(await page.isDisabled("#feedback-1-right"), "one correction per drawing");
+      ok(!(await page.isDisabled("#feedback-0-right")), "the other digits stay correctable");
+      const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+      const { items } = await (await fetch(`${url}/feedback?limit=10`, auth)).json();
+      equal(items.length, 1, JSON.stringify(items));
+      equal(items[0].label, 4);
+      equal(items[0].predicted, 7);
+      equal(items[0].model, answer.model);
+      const png = new Uint8Array(
+        await (await fetch(`${url}/feedback/${items[0].id}/image`, auth)).arrayBuffer(),
+      );
+      const { image } = await decodeImage(png);
+      equal(image.width, image.height, "a square crop");
+      ok(image.height < 280, `${image.width}x${image.height}: one digit, not the whole pad`);
+      const form = new FormData();
+      form.set("img", new Blob([png], { type: "image/png" }), "digit.png");
+      const reread = await (await fetch(`${url}/predict?model=${answer.model}`, {
+        method: "POST",
+        body: form,
+      })).json();
+      equal(reread.result, 7, `the stored crop is the 7: ${JSON.stringify(reread)}`);
+
       const undone = page.waitForResponse((r) => r.url().includes("/predict/number"));
       await page.click("#number-undo");
       const afterUndo: NumberPrediction = await (await undone).json();
       equal(afterUndo.digits.length, 2);
       await page.click("#number-clear");
       ok(await page.isDisabled("#number-clear"));
+
+      // `--feedback off`: the digits are read, no control is shown.
+      await page.goto(`http://127.0.0.1:${serverOff.addr.port}/number`);
+      const offAnswer = await draw(page, NUMBER);
+      equal(offAnswer.number, "170");
+      await page.waitForSelector(".number-digits li");
+      equal(await page.locator(".feedback").count(), 0);
       deepStrictEqual(errors, []);
     } finally {
       await browser.close();
       await server.shutdown();
+      await serverOff.shutdown();
+      await store.close();
       await registry.close();
       await Deno.remove(buildDir, { recursive: true });
     }

@@ -192,3 +192,29 @@ Deno.test("CORS: no headers for other origins by default; an allow-list opens it
     await other.body?.cancel();
   });
 });
+
+Deno.test("a stalled body on /v2 infer gets 408 too, not bad_json", async () => {
+  await withServer({ requestTimeoutMs: 300 }, async (url) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent) {
+          await released;
+          return controller.close();
+        }
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"inputs": ['));
+      },
+    });
+    const response = await fetch(`${url}/v2/models/cnn-aug/infer`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+    deepStrictEqual(response.status, 408);
+    deepStrictEqual((await response.json()).error, "request_timeout");
+    release();
+  });
+});

@@ -7,9 +7,9 @@ import { createApp } from "../app.ts";
 import { SHIPPED_MODELS_DIR } from "../config.ts";
 import { InferenceEngine } from "../inference/engine.ts";
 import { loadModels } from "../inference/model_registry.ts";
-import { runsModel } from "../middleware/mod.ts";
+import { DEFAULT_LIMITS, runsModel } from "../middleware/mod.ts";
 
-const LIMITS = { maxConcurrent: 1, requestTimeoutMs: 300, rateLimit: null, corsOrigins: [] };
+const LIMITS = { ...DEFAULT_LIMITS, maxConcurrent: 1, requestTimeoutMs: 300 };
 
 Deno.test("a throwaway route marked runsModel gets the cap, the deadline and a metric label", async () => {
   const modelsDir = await Deno.makeTempDir({ prefix: "digitlab_marks_" });

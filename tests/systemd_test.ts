@@ -82,6 +82,9 @@ Deno.test("unit runs the installed binary on 0.0.0.0:8000 without MemoryDenyWrit
   deepStrictEqual(values("DynamicUser"), ["yes"]);
   deepStrictEqual(values("CapabilityBoundingSet"), [""]);
   deepStrictEqual(values("Restart"), ["on-failure"]);
+  // Hostile clients (#17): descriptors for connection floods, memory as the last defence.
+  deepStrictEqual(values("LimitNOFILE"), ["65536"]);
+  deepStrictEqual([values("MemoryHigh"), values("MemoryMax")], [["600M"], ["768M"]]);
 });
 
 Deno.test("the template unit is digitlab.service with --reuse-port and its instance's name", () => {

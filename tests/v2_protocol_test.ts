@@ -186,3 +186,17 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "v2: inputs that overflow the model get 400, never null logits",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const huge = Array.from({ length: 784 }, (_, i) => (i % 2 ? 3.4e38 : -3.4e38));
+    const { status, body } = await infer("mlp", {
+      inputs: [{ name: "input", shape: [1, 784], datatype: "FP32", data: huge }],
+    });
+    deepStrictEqual(status, 400, JSON.stringify(body));
+    deepStrictEqual(body.error, "bad_request");
+  },
+});

@@ -1,5 +1,5 @@
 /**
- * The three tfjs architectures (the tutorial's MLP, CNN and augmented CNN).
+ * The tfjs architectures: the tutorial's MLP, CNN and augmented CNN, and `draw`.
  * Inputs are NHWC [N,28,28,1], normalised; outputs are logits [N,10].
  *
  * @module
@@ -7,6 +7,10 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { Augmenter } from "./augment.ts";
+import { DrawAugmenter } from "./draw_augment.ts";
+import { prepareDrawData } from "./draw_data.ts";
+import { type DrawExportInputs, drawMetadata } from "./draw_export.ts";
+import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { fastBatchNormalization } from "./fast_batch_norm.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
@@ -68,6 +72,29 @@ function cnnAug(seed: number): tf.Sequential {
   });
 }
 
+/**
+ * The default model for drawn digits: three narrow conv blocks (16, 32, 64 filters), each
+ * halving the field, so a digit costs ~2 M multiply-adds (cnn-aug ~6 M) and serving gets
+ * faster; the capacity goes where pen strokes need it, not into a 400k-weight Dense.
+ */
+function draw(seed: number): tf.Sequential {
+  return tf.sequential({
+    name: "draw",
+    layers: [
+      ...convBlock(16, seed, true),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      ...convBlock(32, seed + 1),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      ...convBlock(64, seed + 2),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: "relu", kernelInitializer: glorot(seed + 3) }),
+      tf.layers.dropout({ rate: 0.3, seed: seed + 4 }),
+      tf.layers.dense({ units: 10, kernelInitializer: glorot(seed + 5) }),
+    ],
+  });
+}
+
 function conv(
   filters: number,
   seed: number,
@@ -100,7 +127,9 @@ export interface Architecture {
   /** Its augmentation, when `augment` (default: augment.ts's recipe). */
   augmenter?: (random: Random) => SeededAugmenter;
   /** The images it trains on (default: the first `limit` of MNIST's training set). */
-  trainSet?: (mnist: Mnist, limit: number | null) => DigitSet | Promise<DigitSet>;
+  trainSet?: (mnist: Mnist, source: TrainSource) => DigitSet | Promise<DigitSet>;
+  /** What its metadata adds at export (data sets, calibration), from the served file. */
+  exportMetadata?: (inputs: DrawExportInputs) => Promise<Partial<ModelMetadata>>;
   /** Epochs of the default recipe. */
   defaultEpochs: number;
   /**
@@ -118,6 +147,16 @@ export const ARCHITECTURES: Record<ModelName, Architecture> = {
   mlp: { build: mlp, augment: false, defaultEpochs: 10, epochSeconds: 10.7 },
   cnn: { build: cnn, augment: false, defaultEpochs: 10, epochSeconds: 136.9 },
   "cnn-aug": { build: cnnAug, augment: true, defaultEpochs: 16, epochSeconds: 221.2 },
+  // Pen strokes, pen-rendered MNIST and MNIST (draw_data.ts), augmented as drawings are.
+  draw: {
+    build: draw,
+    augment: true,
+    augmenter: (random) => new DrawAugmenter(random),
+    trainSet: async (mnist, source) => (await prepareDrawData(mnist, source)).train,
+    exportMetadata: drawMetadata,
+    defaultEpochs: 5,
+    epochSeconds: 314,
+  },
 };
 
 /** Builds the named architecture with seeded initial weights. */
@@ -148,13 +187,22 @@ export function firstImages(set: DigitSet, limit: number | null): DigitSet {
   };
 }
 
-/** The images `name` trains on under a `limit`. */
+/** What a model's own training set is made from besides MNIST. */
+export interface TrainSource {
+  limit: number | null;
+  seed: number;
+  /** UCI pendigits (pen strokes); undefined = the MNIST parts only. */
+  pendigitsDir?: string;
+}
+
+/** The images `name` trains on. */
 export async function trainSetFor(
   name: ModelName,
   mnist: Mnist,
-  limit: number | null,
+  source: TrainSource,
 ): Promise<DigitSet> {
-  return await (ARCHITECTURES[name].trainSet?.(mnist, limit) ?? firstImages(mnist.train, limit));
+  return await (ARCHITECTURES[name].trainSet?.(mnist, source) ??
+    firstImages(mnist.train, source.limit));
 }
 
 /** A one-line-per-layer summary for the metadata and the model card. */

@@ -1,7 +1,9 @@
 /**
- * `deno task eval [--data DIR] [--confusion] [model.onnx | DIR ...]`: MNIST test accuracy of
- * ONNX models through onnxruntime-web. Without paths it scores every models/*.onnx; a folder
- * stands for every .onnx in it.
+ * `deno task eval [--data DIR] [--pendigits DIR] [--confusion] [model.onnx | DIR ...]`: MNIST
+ * test accuracy of ONNX models through onnxruntime-web and, with the pendigits data, the
+ * held-out writers' accuracy beside it (their strokes drawn as the page draws them, at three
+ * sizes and places). Without paths it scores every models/*.onnx; a folder stands for every
+ * .onnx in it.
  *
  * @module
  */
@@ -15,11 +17,16 @@ import {
   TEST_IMAGES_FILE,
 } from "./evaluate.ts";
 import { joinPath } from "../lib/join_path.ts";
+import { heldOutLines, type PlacedSet, renderHeldOut, scoreHeldOut } from "./held_out.ts";
 import { defaultCacheDir } from "./mnist_files.ts";
+import { loadPendigits, PendigitsError, splitByWriter } from "./pendigits.ts";
 
-const USAGE = "usage: deno task eval [--data DIR] [--confusion] [model.onnx | DIR ...]\n" +
+const USAGE =
+  "usage: deno task eval [--data DIR] [--pendigits DIR] [--confusion] [model.onnx | DIR ...]\n" +
   "  --data DIR    directory with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz\n" +
   "                (default: $MNIST_DIR, else the download cache of `deno task train`)\n" +
+  "  --pendigits DIR  UCI pendigits (pendigits-orig.tra): also score the held-out writers\n" +
+  "                (default: $PENDIGITS_DIR; without it only MNIST is scored)\n" +
   "  DIR           every .onnx file in the folder (default: models/)\n" +
   "  --confusion   also print each model's confusion matrix (rows: true digit)";
 
@@ -39,6 +46,7 @@ function parseFlags(args: string[]) {
       allowPositionals: true,
       options: {
         data: { type: "string" },
+        pendigits: { type: "string" },
         confusion: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -112,7 +120,12 @@ function percent(fraction: number): string {
  * Runs the CLI; returns the process exit code. `cacheDir` is where `deno task train` keeps
  * downloaded MNIST, used when neither --data nor `mnistDir` says where the test set is.
  */
-export async function main(args: string[], mnistDir?: string, cacheDir?: string): Promise<number> {
+export async function main(
+  args: string[],
+  mnistDir?: string,
+  cacheDir?: string,
+  pendigitsDir?: string,
+): Promise<number> {
   try {
     const flags = parseFlags(args);
     if (flags.values.help) {
@@ -126,6 +139,14 @@ export async function main(args: string[], mnistDir?: string, cacheDir?: string)
     const models = await Promise.all(paths.map((path) => readFileOrFail(path, "model")));
     const dataDir = await testDataDir(flags.values.data, mnistDir, cacheDir);
     const testSet = await loadTestSet(dataDir);
+    const penDir = flags.values.pendigits ?? pendigitsDir;
+    let heldOut: PlacedSet[] | null = null;
+    if (penDir) {
+      heldOut = renderHeldOut(splitByWriter((await loadPendigits(penDir)).digits).heldOut);
+    } else {
+      console.log("no pendigits data (--pendigits DIR or PENDIGITS_DIR): MNIST only");
+    }
+    const table: string[] = [];
     for (const [index, path] of paths.entries()) {
       const started = performance.now();
       const normalisation = await readNormalisation(path);
@@ -150,10 +171,37 @@ export async function main(args: string[], mnistDir?: string, cacheDir?: string)
           console.log("  " + row.map((n) => String(n).padStart(5)).join(""));
         }
       }
+      let row = `| ${path.split("/").pop()} | ${percent(result.accuracy)} | ${worst}: ` +
+        `${percent(result.perClassAccuracy[worst])} |`;
+      if (heldOut) {
+        const report = await scoreHeldOut(models[index], heldOut, normalisation);
+        const lines = heldOutLines(report);
+        // The confusion matrix (the lines after the calibration line) only with --confusion.
+        for (const line of flags.values.confusion ? lines : lines.slice(0, 3)) console.log(line);
+        const { overall } = report;
+        const penWorst = overall.perClassAccuracy.indexOf(Math.min(...overall.perClassAccuracy));
+        row += ` ${percent(overall.accuracy)} | ` +
+          report.byPlacement.map((p) => percent(p.accuracy)).join(" | ") +
+          ` | ${penWorst}: ${percent(overall.perClassAccuracy[penWorst])} |`;
+      }
+      table.push(row);
     }
+    console.log("");
+    console.log(
+      "| model file | MNIST test | MNIST worst digit |" +
+        (heldOut
+          ? " held-out writers | " + heldOut.map((p) => p.placement).join(" | ") +
+            " | held-out worst digit |"
+          : ""),
+    );
+    console.log("|---|---|---|" + (heldOut ? "---|".repeat(heldOut.length + 2) : ""));
+    for (const row of table) console.log(row);
     return 0;
   } catch (error) {
-    if (error instanceof CliError || error instanceof EvaluationError) {
+    if (
+      error instanceof CliError || error instanceof EvaluationError ||
+      error instanceof PendigitsError
+    ) {
       console.error(`eval: ${error.message}`);
       return error instanceof CliError ? error.exitCode : 1;
     }
@@ -163,5 +211,5 @@ export async function main(args: string[], mnistDir?: string, cacheDir?: string)
 
 if (import.meta.main) {
   const env = Deno.env.toObject();
-  Deno.exit(await main(Deno.args, env.MNIST_DIR, defaultCacheDir(env)));
+  Deno.exit(await main(Deno.args, env.MNIST_DIR, defaultCacheDir(env), env.PENDIGITS_DIR));
 }

@@ -92,7 +92,14 @@ export async function main(
     if (!plan.resumed) await writeRunFile(plan);
     const trainSets = new Map<ModelName, DigitSet>();
     for (const name of plan.models) {
-      trainSets.set(name, await trainSetFor(name, mnist, plan.recipe.limit));
+      trainSets.set(
+        name,
+        await trainSetFor(name, mnist, {
+          limit: plan.recipe.limit,
+          seed: plan.recipe.seed,
+          pendigitsDir: config.pendigitsDir,
+        }),
+      );
     }
     const testSet = firstImages(mnist.test, plan.recipe.evalLimit);
     context.log(
@@ -118,7 +125,16 @@ export async function main(
       const dir = `${plan.runDir}/checkpoints/${name}`;
       checkpoints.set(name, plan.resumed ? await loadCheckpoint(dir) : null);
     }
-    run = new TrainingRun(plan, mnist, trainSets, testSet, backend, context, checkpoints);
+    run = new TrainingRun(
+      plan,
+      mnist,
+      trainSets,
+      testSet,
+      backend,
+      context,
+      checkpoints,
+      config.pendigitsDir,
+    );
     const started = performance.now();
     for (const [index, name] of plan.models.entries()) {
       current = name;

@@ -34,6 +34,8 @@ export interface TrainConfig extends TrainRecipe {
   /** A run folder to continue (its own recipe and models). */
   resume?: string;
   dataDir?: string;
+  /** UCI pendigits (pen strokes) for `draw`; undefined = train it on the MNIST parts only. */
+  pendigitsDir?: string;
   cacheDir: string;
   help: boolean;
 }
@@ -72,6 +74,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --force            let a run that is not the full recipe replace files in models/
   --resume RUN_DIR   continue an interrupted run from its last finished epoch, or export it
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
+  --pendigits DIR    UCI pendigits strokes for draw (default $PENDIGITS_DIR; without it draw
+                     trains on MNIST and pen-rendered MNIST only)
   --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
   --feedback SOURCE  fine-tune the default model on stored feedback instead (see --feedback --help)`;
 
@@ -94,6 +98,7 @@ const OPTIONS = {
   force: { type: "boolean" },
   resume: { type: "string" },
   data: { type: "string" },
+  pendigits: { type: "string" },
   cache: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -158,7 +163,7 @@ function modelList(values: string[] | undefined): ModelName[] {
 /** Parses `args`; `env` supplies MNIST_DIR and cache defaults. */
 export function parseTrainArgs(
   args: string[],
-  env: { MNIST_DIR?: string; XDG_CACHE_HOME?: string; HOME?: string },
+  env: { MNIST_DIR?: string; PENDIGITS_DIR?: string; XDG_CACHE_HOME?: string; HOME?: string },
 ): TrainConfig {
   let parsed;
   try {
@@ -202,6 +207,7 @@ export function parseTrainArgs(
     force: parsed.force ?? false,
     resume: parsed.resume,
     dataDir: parsed.data ?? env.MNIST_DIR,
+    pendigitsDir: parsed.pendigits ?? env.PENDIGITS_DIR,
     cacheDir: parsed.cache ?? defaultCacheDir(env),
     help: parsed.help ?? false,
   };

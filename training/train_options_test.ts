@@ -22,12 +22,13 @@ function usageError(args: string[], fragment: string): void {
 }
 
 Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all models", () => {
-  const config = parse([], { MNIST_DIR: "/data", HOME: "/home/u" });
-  deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug"]);
+  const config = parse([], { MNIST_DIR: "/data", PENDIGITS_DIR: "/pen", HOME: "/home/u" });
+  deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug", "draw"]);
   deepStrictEqual([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
-  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16 });
-  deepStrictEqual([config.dataDir, config.cacheDir, config.out], [
+  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 5 });
+  deepStrictEqual([config.dataDir, config.pendigitsDir, config.cacheDir, config.out], [
     "/data",
+    "/pen",
     "/home/u/.cache/digitlab/mnist",
     undefined,
   ]);

@@ -69,6 +69,8 @@ export class TrainingRun {
     readonly backend: string,
     readonly context: RunOutput,
     readonly checkpoints: Map<ModelName, Checkpoint | null>,
+    /** UCI pendigits, for the models whose metadata scores held-out writers (draw). */
+    readonly pendigitsDir?: string,
   ) {
     this.clock = new RunClock(
       plan.models.filter((name) => !plan.exported.includes(name)).map((name) => ({
@@ -281,6 +283,24 @@ export class TrainingRun {
       augmentationSheet: sheet,
     });
     if (int8) metadata.int8 = int8.variant;
+    const exportMetadata = ARCHITECTURES[name].exportMetadata;
+    if (exportMetadata) {
+      // Scored and calibrated on the file the server will run.
+      const served = int8
+        ? { file: int8.variant.file, bytes: int8.bytes }
+        : { file: `${name}.onnx`, bytes: onnx };
+      Object.assign(
+        metadata,
+        await exportMetadata({
+          mnist,
+          mnistCount: Math.min(plan.recipe.limit ?? Infinity, mnist.train.count),
+          pendigitsDir: this.pendigitsDir,
+          served,
+          normalisation: MNIST_NORMALISATION,
+          log: (line) => context.log(line),
+        }),
+      );
+    }
     await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
 
     const previous = await previousAccuracy(`${outDir}/${name}.json`);

@@ -72,8 +72,10 @@ export function docsRoutes(routes: () => readonly RouterRoute[]): Hono {
     return c.body(INIT, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });
   app.get("/docs/:file", async function docsAsset(c) {
-    const file = SWAGGER_UI_FILES[c.req.param("file")];
-    if (!file) return c.notFound();
+    const name = c.req.param("file");
+    // Own keys only: "toString" or "constructor" are not files.
+    if (!Object.hasOwn(SWAGGER_UI_FILES, name)) return c.notFound();
+    const file = SWAGGER_UI_FILES[name];
     // Read on first use (1.5 MB of script most processes never serve), then from memory.
     let bytes = files.get(file.url.href);
     if (!bytes) {

@@ -5,6 +5,8 @@
  * @module
  */
 import { Hono } from "hono";
+import type { BigDecodePool } from "../../inference/big_decode.ts";
+import type { DecodeBudget } from "../../inference/decode_budget.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import type { ServiceMetrics } from "../../metrics/service_metrics.ts";
@@ -23,6 +25,8 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
+  decodeBudget?: DecodeBudget;
+  bigDecodes?: BigDecodePool;
   /** True once the server is shutting down (health probes answer 503). */
   draining?: () => boolean;
   /** The feedback store and admin token; no /feedback routes when absent (`--feedback off`). */
@@ -37,8 +41,9 @@ export interface FeedbackOptions {
 /** The API's routes; `/openapi.json` documents the ones that declare `documented(...)`. */
 export function apiRoutes(options: ApiOptions): Hono {
   const { registry, engine, metrics, maxBodyBytes, draining = () => false, feedback } = options;
+  const { decodeBudget, bigDecodes } = options;
   const api = new Hono()
-    .route("/", predictRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", predictRoutes({ registry, engine, maxBodyBytes, decodeBudget, bigDecodes }))
     .route("/", predictNumberRoutes({ registry, engine, maxBodyBytes }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry, draining))

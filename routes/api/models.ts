@@ -14,6 +14,7 @@ const MODEL_TYPES: Record<string, string> = {
   "mlp": "MLP (fully connected)",
   "cnn": "CNN",
   "cnn-aug": "CNN (trained with augmentation)",
+  "draw": "CNN (trained on pen strokes and pen-rendered MNIST)",
 };
 
 export function modelRoutes(registry: ModelRegistry): Hono {

@@ -116,7 +116,16 @@ const COMPONENTS = {
   schemas: {
     Prediction: {
       type: "object",
-      required: ["result", "probabilities", "model", "top3", "input", "timings"],
+      required: [
+        "result",
+        "probabilities",
+        "model",
+        "top3",
+        "confident",
+        "runnerUp",
+        "input",
+        "timings",
+      ],
       properties: {
         result: { type: "integer", minimum: 0, maximum: 9 },
         probabilities: {
@@ -133,6 +142,22 @@ const COMPONENTS = {
             type: "object",
             properties: { digit: { type: "integer" }, probability },
           },
+        },
+        confident: {
+          type: "boolean",
+          description: "False when the answer should not be trusted: the top probability is " +
+            "low, the top two are close, or the ink cannot be a digit (a dot, a straight line, " +
+            "a filled blob, a scribble); `reason` then says which.",
+        },
+        runnerUp: {
+          type: "object",
+          properties: { digit: { type: "integer" }, probability },
+          description: "The second most likely digit.",
+        },
+        reason: {
+          type: "string",
+          description: "Why the answer is not confident (absent when it is), e.g. " +
+            '"close call: 7 or 2" or "a scribble, not a digit".',
         },
         input: {
           type: "array",

@@ -12,6 +12,11 @@ import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
+import type { BigDecodePool } from "../../inference/big_decode.ts";
+import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
+import { readImageHeader } from "../../inference/image_header.ts";
+import { clientOf } from "../../middleware/client_key.ts";
+import { errorWithHeaders } from "../../middleware/error_response.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
 export interface PredictRouteOptions {
@@ -19,10 +24,14 @@ export interface PredictRouteOptions {
   engine: InferenceEngine;
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
+  /** Decoded pixels in flight; past it 503 + Retry-After. Unbounded when absent. */
+  decodeBudget?: DecodeBudget;
+  /** Where big images are decoded (off the HTTP thread). */
+  bigDecodes?: BigDecodePool;
 }
 
 export function predictRoutes(
-  { registry, engine, maxBodyBytes }: PredictRouteOptions,
+  { registry, engine, maxBodyBytes, decodeBudget, bigDecodes }: PredictRouteOptions,
 ): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
   app.post(
@@ -36,7 +45,21 @@ export function predictRoutes(
       // Check the model before reading the body: an unknown name costs nothing.
       c.set("model", registry.get(model).metadata.name);
       const bytes = await readImageUpload(c.req.raw);
-      const prediction = await predictDigit(engine, registry, bytes, { model, startedAt });
+      // Reserve what the image decodes to before decoding it: a small file can be huge inside.
+      const release = decodeBudget?.reserve(decodeCost(readImageHeader(bytes), bytes), clientOf(c));
+      if (release === null) {
+        return errorWithHeaders(
+          c,
+          new DigitlabError("overloaded", "too many large images are being decoded; retry shortly"),
+          { "Retry-After": "1" },
+        );
+      }
+      let prediction;
+      try {
+        prediction = await predictDigit(engine, registry, bytes, { model, startedAt, bigDecodes });
+      } finally {
+        release?.();
+      }
       const { queueMs, inferenceMs } = prediction.timings;
       c.set("batch", { queueMs, inferenceMs, batchSize: prediction.batchSize });
       return c.json(prediction);

@@ -116,7 +116,10 @@ const PREDICT_NUMBER_DOCS: Operation = {
             properties: {
               result: { type: "integer", minimum: 0, maximum: 9 },
               probabilities: { type: "array", items: probability, minItems: 10, maxItems: 10 },
-              confident: { type: "boolean", description: "Top probability >= 0.9" },
+              confident: {
+                type: "boolean",
+                description: "Top probability >= 0.9 and at least 0.3 above the runner-up",
+              },
               box: {
                 type: "object",
                 description: "The digit's ink, in the input image's pixels",

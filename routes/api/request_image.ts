@@ -82,8 +82,9 @@ async function fromMultipart(request: Request, extra: string | null): Promise<Up
 
 async function fromJson(request: Request, extra: string | null): Promise<Upload> {
   let body: unknown;
+  const text = await request.text(); // a body cut off (408, 400) fails as it is
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(text);
   } catch {
     throw new DigitlabError("bad_json", "the JSON body does not parse");
   }

@@ -75,8 +75,9 @@ export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
       async function infer(c) {
         modelFor(c, registry); // an unknown model costs no body
         let body: unknown;
+        const text = await c.req.text(); // a body cut off (408, 400) fails as it is
         try {
-          body = JSON.parse(await c.req.text());
+          body = JSON.parse(text);
         } catch {
           throw new DigitlabError("bad_json", "the body is not valid JSON");
         }
@@ -92,6 +93,13 @@ export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
         if (!result.ok) throw jobError(result);
         const { logits, probabilities, queueMs, inferenceMs, batchSize } = result.output;
         c.set("batch", { queueMs, inferenceMs, batchSize });
+        // Inputs far outside the normalised range overflow the model: say so, never send null.
+        if (!logits.every(Number.isFinite)) {
+          throw new DigitlabError(
+            "bad_request",
+            "the input overflows the model (its outputs are not finite): send normalised pixels",
+          );
+        }
         const data = { logits, probabilities };
         return c.json({
           model_name: model.metadata.name,

@@ -24,6 +24,9 @@ export interface V2InferRequest {
   outputs: V2OutputName[];
 }
 
+/** The longest request `id` accepted: it is echoed in the answer. */
+export const MAX_ID_LENGTH = 256;
+
 const bad = (message: string) => new DigitlabError("bad_request", message);
 
 /** Parses and checks an infer request body (already JSON-parsed). */
@@ -31,6 +34,9 @@ export function parseInferRequest(body: unknown): V2InferRequest {
   if (!isObject(body)) throw bad('the body must be a JSON object with "inputs"');
   const { id, inputs, outputs } = body;
   if (id !== undefined && typeof id !== "string") throw bad('"id" must be a string');
+  if (typeof id === "string" && id.length > MAX_ID_LENGTH) {
+    throw bad(`"id" must be at most ${MAX_ID_LENGTH} characters (it is echoed back)`);
+  }
   if (!Array.isArray(inputs) || inputs.length !== 1) {
     throw bad('"inputs" must be an array holding one tensor, named "input"');
   }

@@ -1,6 +1,6 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { DigitlabError } from "../../lib/errors.ts";
-import { MAX_V2_BATCH, parseInferRequest } from "./v2_tensor.ts";
+import { MAX_ID_LENGTH, MAX_V2_BATCH, parseInferRequest } from "./v2_tensor.ts";
 
 const values = (n: number) => Array.from({ length: n * 784 }, (_, i) => (i % 97) / 97);
 
@@ -58,6 +58,7 @@ Deno.test("parseInferRequest refuses what the model cannot take, saying why", ()
   rejects(input({ shape: [1.5, 784] }), '"shape"');
   rejects(input({ data: values(1).slice(1) }), "holds 783 values");
   rejects(input({ data: [...values(1), 0] }), "more than");
+  rejects({ id: "x".repeat(MAX_ID_LENGTH + 1), ...input({}) }, '"id" must be at most');
   rejects(input({ data: [...values(1).slice(1), "1"] }), "finite numbers");
   rejects(input({ data: [...values(1).slice(1), null] }), "finite numbers");
   rejects(input({ data: "abc" }), "array of numbers");

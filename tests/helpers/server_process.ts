@@ -38,6 +38,8 @@ export interface StartOptions {
   /** Working directory; the file system root by default, like a service. */
   cwd?: string;
   entry?: string;
+  /** Resource limits for the process, as `prlimit` options (e.g. `--nofile=1024:1024`). */
+  prlimit?: string[];
   /**
    * `--data-dir`; a fresh temporary folder when absent (removed once the process has ended),
    * so no test writes into the real user's data folder.
@@ -64,20 +66,24 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const permissions = options.permissions ?? task.permissions;
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "digitlab-data-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...(options.runtimeFlags ?? task.runtimeFlags),
-      ...permissions,
-      options.entry ?? MAIN,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
-      ...(options.args ?? []),
-    ],
+  const deno = [
+    Deno.execPath(),
+    "run",
+    ...(options.runtimeFlags ?? task.runtimeFlags),
+    ...permissions,
+    options.entry ?? MAIN,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--data-dir",
+    dataDir,
+    ...(options.args ?? []),
+  ];
+  // prlimit execs the runtime, so the pid is the server's own.
+  const command = options.prlimit ? ["prlimit", ...options.prlimit, "--", ...deno] : deno;
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     cwd: options.cwd ?? "/",
     env: { ...(await unitEnvironment()), ...options.env },
     stdin: "null",
