@@ -13,6 +13,7 @@ import { feedbackExamples, readFeedbackSource } from "../training/feedback_examp
 import {
   accuracyOf,
   DEFAULT_FINE_TUNE,
+  defaultModel,
   feedbackDigitSet,
   type FineTuneOptions,
   retrain,
@@ -44,7 +45,7 @@ export interface ProofResult {
   seconds: number;
 }
 
-/** Runs the proof for `digits` (one writer's, in writing order) with the shipped cnn-aug. */
+/** Runs the proof for `digits` (one writer's, in writing order) with the default model (`draw`, else cnn-aug). */
 export async function feedbackProof(
   digits: PenDigit[],
   mnist: Mnist,
@@ -54,8 +55,10 @@ export async function feedbackProof(
   const half = Math.floor(digits.length / 2);
   const dir = await Deno.makeTempDir({ prefix: "digitlab-feedback-proof-" });
   const store = await openSqliteStore({ path: `${dir}/feedback.db`, maxExamples: 10_000 });
+  const name = await defaultModel(SHIPPED_MODELS);
   const server = await startTestServer({
     modelsDir: SHIPPED_MODELS,
+    preferred: name,
     feedback: { store, adminToken: TOKEN },
   });
   let mistakes = 0;
@@ -90,7 +93,6 @@ export async function feedbackProof(
   }
   await Deno.remove(dir, { recursive: true });
   await initTrainingBackend();
-  const name = "cnn-aug";
   const onnx = await Deno.readFile(`${SHIPPED_MODELS}${name}.onnx`);
   const result = await retrain({
     name,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { encodePng } from "../tests/helpers/png_encode.ts";
-import { feedbackMain } from "./feedback_retrain.ts";
+import { defaultModel, feedbackMain } from "./feedback_retrain.ts";
 import { loadMnist } from "./mnist_data.ts";
 
 const MODELS = new URL("../models/", import.meta.url).pathname;
@@ -32,7 +32,8 @@ Deno.test("train --feedback refuses to write into models/ without --force", asyn
 });
 
 Deno.test({
-  name: "train --feedback EXPORT fine-tunes cnn-aug, scores before and after, writes a new version",
+  name:
+    "train --feedback EXPORT fine-tunes the default model, scores before and after, writes a new version",
   ignore: !haveMnist,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -49,7 +50,7 @@ Deno.test({
           id: `id-${n}`,
           label: train.labels[n],
           predicted: null,
-          model: "cnn-aug",
+          model: null,
           createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
           strokes: null,
           image: png.toBase64(),
@@ -67,12 +68,13 @@ Deno.test({
       assert.match(said, /feedback: 10 examples/);
       assert.match(said, /before: held-out feedback [\d.]+% \(2\), MNIST test [\d.]+% \(10000\)/);
       assert.match(said, /after: held-out feedback [\d.]+%, MNIST test [\d.]+%/);
-      const metadata = JSON.parse(await Deno.readTextFile(`${dir}/out/cnn-aug.json`));
+      const name = await defaultModel(MODELS);
+      const metadata = JSON.parse(await Deno.readTextFile(`${dir}/out/${name}.json`));
       assert.equal(metadata.fineTune.feedbackExamples, 8);
       assert.equal(metadata.fineTune.heldOutExamples, 2);
       assert.match(metadata.version, /-feedback$/);
-      assert.ok((await Deno.stat(`${dir}/out/cnn-aug.onnx`)).size > 0);
-      assert.ok((await Deno.stat(`${dir}/out/cnn-aug.int8.onnx`)).size > 0);
+      assert.ok((await Deno.stat(`${dir}/out/${name}.onnx`)).size > 0);
+      assert.ok((await Deno.stat(`${dir}/out/${name}.int8.onnx`)).size > 0);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
