@@ -87,6 +87,12 @@ export async function feedbackProof(
       await saved.body?.cancel();
     }
     records = await readFeedbackSource(server.url, TOKEN);
+    if (records.length < 2) {
+      throw new Error(
+        `writer ${digits[0].writer}: ${mistakes} of ${half} first-half digits misread: too few ` +
+          `corrections to train on (2 needed)`,
+      );
+    }
   } finally {
     await server.close();
     await store.close();
