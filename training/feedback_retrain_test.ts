@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { encodePng } from "../tests/helpers/png_encode.ts";
-import { defaultModel, feedbackMain } from "./feedback_retrain.ts";
+import {
+  DEFAULT_FINE_TUNE,
+  defaultModel,
+  feedbackMain,
+  MAX_MNIST_DROP,
+  retrain,
+} from "./feedback_retrain.ts";
+import { initTrainingBackend } from "./tf_backend.ts";
 import { loadMnist } from "./mnist_data.ts";
 
 const MODELS = new URL("../models/", import.meta.url).pathname;
@@ -75,6 +82,48 @@ Deno.test({
       assert.match(metadata.version, /-feedback$/);
       assert.ok((await Deno.stat(`${dir}/out/${name}.onnx`)).size > 0);
       assert.ok((await Deno.stat(`${dir}/out/${name}.int8.onnx`)).size > 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "retrain marks a model that lost more than 0.1 point of MNIST as refused",
+  ignore: !haveMnist,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "digitlab-feedback-gate-" });
+    try {
+      const mnist = await loadMnist({ dataDir: MNIST_DIR, cacheDir: `${dir}/cache` });
+      await initTrainingBackend();
+      const name = await defaultModel(MODELS);
+      // Every "correction" says 0: a learning rate this high on it wrecks the model.
+      const examples = Array.from({ length: 10 }, (_, n) => ({
+        id: `${n}`,
+        createdAt: `2026-01-01T00:00:0${n}Z`,
+        label: 0,
+        predicted: null,
+        field: Float32Array.from(
+          mnist.train.images.subarray(n * 784, (n + 1) * 784),
+          (v) => v / 255,
+        ),
+      }));
+      const result = await retrain({
+        name,
+        onnx: await Deno.readFile(`${MODELS}${name}.onnx`),
+        metadata: {},
+        examples,
+        mnist,
+        options: { ...DEFAULT_FINE_TUNE, steps: 10, learningRate: 0.05, feedbackShare: 1 },
+        log: () => {},
+      });
+      assert.ok(
+        result.mnist.after < result.mnist.before - MAX_MNIST_DROP,
+        JSON.stringify(result.mnist),
+      );
+      assert.equal(result.accepted, false);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
