@@ -22,6 +22,7 @@ import {
   removeEmptyFolders,
   writeRunFile,
 } from "./run_folder.ts";
+import { feedbackMain } from "./feedback_retrain.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from "./train_options.ts";
 import { count, type RunOutput, TrainingRun } from "./train_run.ts";
@@ -60,6 +61,10 @@ export async function main(
   args: string[],
   context: TrainContext = DEFAULT_CONTEXT,
 ): Promise<number> {
+  // Fine-tuning on users' corrections is its own command line (feedback_retrain.ts).
+  if (args.some((arg) => arg === "--feedback" || arg.startsWith("--feedback="))) {
+    return await feedbackMain(args, context);
+  }
   let run: TrainingRun | undefined;
   let current: ModelName | undefined;
   try {

@@ -76,7 +76,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
   --pendigits DIR    UCI pendigits strokes for draw (default $PENDIGITS_DIR; without it draw
                      trains on MNIST and pen-rendered MNIST only)
-  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)`;
+  --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
+  --feedback SOURCE  fine-tune the default model on stored feedback instead (see --feedback --help)`;
 
 /** A mistake in the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
