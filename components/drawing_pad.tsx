@@ -5,13 +5,13 @@
  */
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import {
-  appendPoint,
   containRect,
   type Stroke,
   STROKE_WIDTH_FRACTION,
   toUnitPoint,
   traceStrokes,
 } from "../lib/strokes.ts";
+import { usePenInput } from "./pen_input.ts";
 
 /** What sits under the strokes: an uploaded picture, already decoded. */
 export type Backdrop = ImageBitmap;
@@ -65,8 +65,6 @@ export function DrawingPad(props: DrawingPadProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
-  const activePointer = useRef<number | null>(null);
-  const frame = useRef(0);
 
   const repaint = () => {
     const canvas = canvasRef.current;
@@ -88,10 +86,7 @@ export function DrawingPad(props: DrawingPadProps) {
     resize();
     const observer = new ResizeObserver(resize);
     observer.observe(canvas);
-    return () => {
-      observer.disconnect();
-      cancelAnimationFrame(frame.current);
-    };
+    return () => observer.disconnect();
   }, []);
 
   // Layout effect: the pad shows a Clear or Undo in the same frame as the buttons change.
@@ -100,43 +95,7 @@ export function DrawingPad(props: DrawingPadProps) {
   const pointAt = (event: PointerEvent) =>
     toUnitPoint(event.clientX, event.clientY, canvasRef.current!.getBoundingClientRect());
 
-  const onPointerDown = (event: PointerEvent) => {
-    if (activePointer.current !== null) return; // a second finger does not start a stroke
-    if (event.pointerType === "mouse" && event.button !== 0) return;
-    event.preventDefault();
-    canvasRef.current!.setPointerCapture(event.pointerId);
-    activePointer.current = event.pointerId;
-    propsRef.current.strokes.push([pointAt(event)]);
-    propsRef.current.onStrokeStart();
-    repaint();
-  };
-
-  const onPointerMove = (event: PointerEvent) => {
-    if (event.pointerId !== activePointer.current) return;
-    const { strokes } = propsRef.current;
-    const stroke = strokes[strokes.length - 1];
-    // Coalesced events carry the samples between frames: smoother fast strokes.
-    const samples = event.getCoalescedEvents?.() ?? [];
-    let grew = false;
-    for (const sample of samples.length > 0 ? samples : [event]) {
-      grew = appendPoint(stroke, pointAt(sample)) || grew;
-    }
-    if (!grew || frame.current !== 0) return;
-    frame.current = requestAnimationFrame(() => {
-      frame.current = 0;
-      repaint();
-      propsRef.current.onDraw();
-    });
-  };
-
-  const onPointerEnd = (event: PointerEvent) => {
-    if (event.pointerId !== activePointer.current) return;
-    activePointer.current = null;
-    cancelAnimationFrame(frame.current);
-    frame.current = 0;
-    repaint();
-    propsRef.current.onStrokeEnd();
-  };
+  const pen = usePenInput(canvasRef, () => propsRef.current, pointAt, repaint);
 
   return (
     <canvas
@@ -146,12 +105,7 @@ export function DrawingPad(props: DrawingPadProps) {
       height={280}
       role="img"
       aria-label="Drawing area: draw one digit with the mouse, a finger or a pen"
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerEnd}
-      onPointerCancel={onPointerEnd}
-      // A long press on a touch screen would otherwise open a menu mid-stroke.
-      onContextMenu={(event) => event.preventDefault()}
+      {...pen}
     />
   );
 }

@@ -5,7 +5,8 @@
  * array while a pointer is down and repaints when `version` or `boxes` change.
  */
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { appendPoint, type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
+import { type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
+import { usePenInput } from "./pen_input.ts";
 
 /** Width over height of the pad: room for five or six digits. */
 export const NUMBER_PAD_ASPECT = 2.5;
@@ -90,8 +91,6 @@ export function NumberPad(props: NumberPadProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const propsRef = useRef(props);
   propsRef.current = props;
-  const activePointer = useRef<number | null>(null);
-  const frame = useRef(0);
 
   const repaint = () => {
     const canvas = canvasRef.current;
@@ -117,10 +116,7 @@ export function NumberPad(props: NumberPadProps) {
     resize();
     const observer = new ResizeObserver(resize);
     observer.observe(canvas);
-    return () => {
-      observer.disconnect();
-      cancelAnimationFrame(frame.current);
-    };
+    return () => observer.disconnect();
   }, []);
 
   useLayoutEffect(repaint, [props.version, props.boxes]);
@@ -135,41 +131,7 @@ export function NumberPad(props: NumberPadProps) {
     };
   };
 
-  const onPointerDown = (event: PointerEvent) => {
-    if (activePointer.current !== null) return;
-    if (event.pointerType === "mouse" && event.button !== 0) return;
-    event.preventDefault();
-    canvasRef.current!.setPointerCapture(event.pointerId);
-    activePointer.current = event.pointerId;
-    propsRef.current.strokes.push([pointAt(event)]);
-    repaint();
-  };
-
-  const onPointerMove = (event: PointerEvent) => {
-    if (event.pointerId !== activePointer.current) return;
-    const { strokes } = propsRef.current;
-    const stroke = strokes[strokes.length - 1];
-    const samples = event.getCoalescedEvents?.() ?? [];
-    let grew = false;
-    for (const sample of samples.length > 0 ? samples : [event]) {
-      grew = appendPoint(stroke, pointAt(sample)) || grew;
-    }
-    if (!grew || frame.current !== 0) return;
-    frame.current = requestAnimationFrame(() => {
-      frame.current = 0;
-      repaint();
-      propsRef.current.onDraw();
-    });
-  };
-
-  const onPointerEnd = (event: PointerEvent) => {
-    if (event.pointerId !== activePointer.current) return;
-    activePointer.current = null;
-    cancelAnimationFrame(frame.current);
-    frame.current = 0;
-    repaint();
-    propsRef.current.onStrokeEnd();
-  };
+  const pen = usePenInput(canvasRef, () => propsRef.current, pointAt, repaint);
 
   return (
     <canvas
@@ -180,11 +142,7 @@ export function NumberPad(props: NumberPadProps) {
       height={280}
       role="img"
       aria-label="Number pad: write a number of several digits"
-      onPointerDown={onPointerDown}
-      onPointerMove={onPointerMove}
-      onPointerUp={onPointerEnd}
-      onPointerCancel={onPointerEnd}
-      onContextMenu={(event) => event.preventDefault()}
+      {...pen}
     />
   );
 }
