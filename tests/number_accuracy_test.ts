@@ -11,28 +11,18 @@
  * are printed with the measured numbers beside them.
  */
 import { ok } from "node:assert/strict";
-import { coverageToRgba } from "../lib/stroke_raster.ts";
-import { mnistDigit, mnistTestSet } from "./helpers/mnist.ts";
+import { DEFAULTS } from "../config.ts";
+import { mnistTestSet } from "./helpers/mnist.ts";
 import {
-  composeNumber,
-  composeStrokeNumber,
-  mnistInk,
-  type NumberCanvas,
-  numberRgba,
-  renderStrokeNumber,
-} from "./helpers/number_canvas.ts";
-import { encodePng } from "./helpers/png_encode.ts";
+  mnistSamples,
+  type NumberSample as Sample,
+  PEN_LENGTHS,
+  penSamples,
+  rangeOf,
+  RANGES,
+} from "./helpers/number_samples.ts";
 import { SHIPPED_MODELS, startTestServer, type TestServer } from "./helpers/test_server.ts";
-import { loadPendigits, type PenDigit, splitByWriter } from "../training/pendigits.ts";
-import { Random } from "../training/random.ts";
-
-const CANVASES: [number, number][] = [[280, 140], [560, 280], [700, 200], [1000, 280]];
-const GAPS = [-2, -1, 0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 40];
-const RANGES: [string, number, number][] = [
-  ["touching (-2..0 px)", -2, 0],
-  ["narrow (1..3 px)", 1, 3],
-  ["visible (4..40 px)", 4, 40],
-];
+import { loadPendigits, splitByWriter } from "../training/pendigits.ts";
 
 const mnist = await mnistTestSet();
 const pendigitsDir = Deno.env.get("PENDIGITS_DIR") ??
@@ -45,15 +35,6 @@ const heldOut = await loadPendigits(pendigitsDir).then(
     return null;
   },
 );
-
-/** One composed number to send, and what it says. */
-interface Sample {
-  truth: string;
-  length: number;
-  gap: number;
-  png: Uint8Array;
-  strokes?: [number, number][][];
-}
 
 /** Tallies of right answers by a key. */
 class Tally {
@@ -75,8 +56,6 @@ class Tally {
   }
 }
 
-const rangeOf = (gap: number) => RANGES.find(([, low, high]) => gap >= low && gap <= high)![0];
-
 async function read(server: TestServer, model: string, sample: Sample): Promise<string> {
   const body = new FormData();
   body.append("img", new Blob([sample.png as BlobPart], { type: "image/png" }), "number.png");
@@ -89,59 +68,6 @@ async function read(server: TestServer, model: string, sample: Sample): Promise<
   if (response.status === 422 && answer.error === "no_digit_found") return "";
   if (response.status !== 200) throw new Error(`${sample.truth}: ${JSON.stringify(answer)}`);
   return answer.number;
-}
-
-/** Numbers of MNIST test digits: `count` of them, lengths 2-6, every gap and canvas. */
-function mnistSamples(count: number, seed: number): Promise<Sample[]> {
-  const random = new Random(seed);
-  const set = mnist!;
-  return Promise.all(Array.from({ length: count }, (_, n) => {
-    const length = 2 + n % 5;
-    const gap = GAPS[Math.floor(n / 5) % GAPS.length];
-    const [width, height] = CANVASES[Math.floor(random.next() * CANVASES.length)];
-    const digits = Array.from({ length }, () => {
-      const index = Math.floor(random.next() * set.count);
-      return mnistInk(mnistDigit(set, index), set.labels[index]);
-    });
-    const canvas = composeNumber(digits, {
-      width,
-      height,
-      digitHeight: height * (0.45 + 0.35 * random.next()),
-      gaps: digits.slice(1).map(() => gap),
-      jitter: () => (random.next() - 0.5) * height * 0.08,
-    });
-    return toSample(canvas, gap, numberRgba(canvas));
-  }));
-}
-
-async function toSample(canvas: NumberCanvas, gap: number, rgba: Uint8Array): Promise<Sample> {
-  return {
-    truth: canvas.labels.join(""),
-    length: canvas.labels.length,
-    gap,
-    png: await encodePng(rgba, canvas.width, canvas.height, "rgba"),
-  };
-}
-
-/** Numbers written by held-out pendigits writers, lengths as given, each gap and canvas. */
-function penSamples(lengths: number[], seed: number, digits: PenDigit[]): Promise<Sample[]> {
-  const random = new Random(seed);
-  return Promise.all(lengths.map(async (length, n) => {
-    const gap = GAPS[n % GAPS.length];
-    const [width, height] = CANVASES[Math.floor(random.next() * CANVASES.length)];
-    const written = Array.from({ length }, () => digits[Math.floor(random.next() * digits.length)]);
-    const number = composeStrokeNumber(written, {
-      width,
-      height,
-      digitHeight: height * (0.5 + 0.3 * random.next()),
-      gaps: written.slice(1).map(() => gap),
-      jitter: () => (random.next() - 0.5) * height * 0.08,
-    });
-    const canvas = renderStrokeNumber(number);
-    const sample = await toSample(canvas, gap, new Uint8Array(coverageToRgba(canvas.ink).buffer));
-    sample.strokes = number.strokes.map((s) => s.map(({ x, y }): [number, number] => [x, y]));
-    return sample;
-  }));
 }
 
 async function measure(
@@ -166,7 +92,9 @@ async function measure(
   return tally;
 }
 
-const models = await startTestServer({ modelsDir: SHIPPED_MODELS }).then(async (server) => {
+// The model the app serves by default (startTestServer's own default is another one).
+const shipped = { modelsDir: SHIPPED_MODELS, preferred: DEFAULTS.model };
+const models = await startTestServer(shipped).then(async (server) => {
   const names = Deno.env.get("NUMBER_MODELS")?.split(",") ?? [server.registry.defaultName!];
   await server.close();
   return names;
@@ -177,8 +105,8 @@ Deno.test({
     "whole numbers of MNIST test digits, 2-6 digits, gaps -2..40 px, canvases 280x140..1000x280",
   ignore: mnist === null,
   async fn() {
-    const samples = await mnistSamples(140, 16);
-    const server = await startTestServer({ modelsDir: SHIPPED_MODELS });
+    const samples = await mnistSamples(mnist!, 140, 16);
+    const server = await startTestServer(shipped);
     try {
       for (const model of models) {
         const tally = await measure(server, model, "MNIST numbers", samples, false);
@@ -197,9 +125,8 @@ Deno.test({
   ignore: heldOut === null,
   async fn() {
     // 4-digit numbers for the targets (every gap equally often), and 2-6 digits besides.
-    const lengths = [...Array(196).fill(4), ...Array.from({ length: 35 }, (_, n) => 2 + n % 5)];
-    const samples = await penSamples(lengths, 2026, heldOut!);
-    const server = await startTestServer({ modelsDir: SHIPPED_MODELS });
+    const samples = await penSamples(PEN_LENGTHS, 2026, heldOut!);
+    const server = await startTestServer(shipped);
     try {
       for (const model of models) {
         for (const withStrokes of [false, true]) {
