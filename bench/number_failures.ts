@@ -38,12 +38,15 @@ const modes = args.includes("--strokes") ? [true] : args.includes("--pixels") ? 
   false,
   true,
 ];
+const LONE_DIGITS = 400;
 const modelName = args.find((a) => !a.startsWith("--")) ?? "draw";
 
 const pendigitsDir = Deno.env.get("PENDIGITS_DIR") ??
   new URL("../../shared/data/pendigits/", import.meta.url).pathname;
 const { heldOut } = splitByWriter((await loadPendigits(pendigitsDir)).digits);
 const samples = await penSamples(PEN_LENGTHS, 2026, heldOut);
+/** Lone digits on the same canvases: a split one is a number that gained a digit. */
+const lone = await penSamples(Array(LONE_DIGITS).fill(1), 1, heldOut);
 
 await initImageDecoders();
 const { registry } = await loadModels(new URL("../models/", import.meta.url), {
@@ -170,5 +173,15 @@ for (const withStrokes of modes) {
   );
   for (const [cause, count] of [...causes].sort()) console.log(`  ${cause.padEnd(36)} ${count}`);
   console.log("  misread digits:\n    " + misreads.join("\n    "));
+  const loneCounts = new Map<string, number>();
+  for (const sample of lone) {
+    const { image } = await decodeImage(sample.png);
+    const plan = numberCandidates(image, withStrokes ? sample.strokes : null);
+    const readings = readNumber(plan, await probabilitiesOf(plan.candidates.map((c) => c.field)));
+    const read = readings.map((r) => r.result).join("");
+    const key = read === sample.truth ? "right" : readings.length === 1 ? "misread" : "split";
+    loneCounts.set(key, (loneCounts.get(key) ?? 0) + 1);
+  }
+  console.log(`  ${LONE_DIGITS} lone digits: ${JSON.stringify(Object.fromEntries(loneCounts))}`);
 }
 await registry.close();

@@ -47,11 +47,22 @@ const FRAGMENT_REACH = 0.15;
 /** ...and holds less than this share of the median group's ink (a small 0 is a digit). */
 const FRAGMENT_AREA = 0.4;
 
+/** How to group: defaults for a whole picture's pieces. */
+export interface GroupOptions {
+  /** A digit's height, when known from more of the picture than these parts. */
+  digitHeight?: number;
+  /** Whether short fragments join their nearest neighbour (default true). */
+  attachFragments?: boolean;
+}
+
 /**
  * The digits' groups of pieces, left to right, and the height of a digit in this number.
  * Throws `too_many_digits` when more than MAX_PARTS pieces remain after dropping specks.
  */
-export function groupDigits(parts: InkPart[]): { groups: DigitGroup[]; digitHeight: number } {
+export function groupDigits(
+  parts: InkPart[],
+  options: GroupOptions = {},
+): { groups: DigitGroup[]; digitHeight: number } {
   if (parts.length === 0) return { groups: [], digitHeight: 0 };
   let largest = 0;
   for (const part of parts) largest = Math.max(largest, part.area);
@@ -62,7 +73,7 @@ export function groupDigits(parts: InkPart[]): { groups: DigitGroup[]; digitHeig
       `the image holds ${kept.length} separate pieces of ink; at most ${MAX_PARTS} are read`,
     );
   }
-  const digitHeight = typicalHeight(kept);
+  const digitHeight = options.digitHeight ?? typicalHeight(kept);
   let groups = kept.map((part): DigitGroup => ({
     labels: [part.label],
     area: part.area,
@@ -72,7 +83,7 @@ export function groupDigits(parts: InkPart[]): { groups: DigitGroup[]; digitHeig
     y1: part.y1,
   }));
   groups = mergeOverlapping(groups, digitHeight);
-  groups = attachFragments(groups, digitHeight);
+  if (options.attachFragments !== false) groups = attachFragments(groups, digitHeight);
   groups.sort((a, b) => a.x0 + a.x1 - b.x0 - b.x1);
   return { groups, digitHeight };
 }

@@ -6,8 +6,10 @@
  *
  * Steps: ink (ink_map.ts) -> connected components (ink_components.ts) -> digit groups
  * (digit_groups.ts) -> for a group wider than a digit (touching digits), cuts at its thinnest
- * columns, and, when the page sent its strokes, the group's strokes grouped the same way
- * -> every run between two cuts, and every stroke group, a candidate digit.
+ * columns, and, when the page sent its strokes, any group's strokes grouped the same way
+ * -> every run between two cuts, and every run of consecutive stroke groups, a candidate
+ * digit. Strokes that only touch (two digits written close) earn their split a bonus: the
+ * model alone reads two touching digits as one confident digit too often.
  *
  * Pure TypeScript on typed arrays: the browser, the server and evaluation share it.
  *
@@ -26,7 +28,7 @@ import {
 } from "./ink_components.ts";
 import { type InkLevels, inkLevels, type PixelImage } from "./ink_map.ts";
 import { inkLevelsField } from "./preprocess.ts";
-import { strokeLabels, type UnitStroke } from "./stroke_labels.ts";
+import { type StrokeLabelling, strokeLabels, type UnitStroke } from "./stroke_labels.ts";
 
 export type { UnitStroke };
 
@@ -52,6 +54,17 @@ const MIN_PIECE = 0.1;
 const MAX_PIECE = 1.2;
 /** At most this many cuts per group: the candidates grow as its square. */
 const MAX_CUTS = 6;
+/**
+ * Strokes whose ink boxes overlap by less than this share of the pen's width only touch: a
+ * digit's own strokes cross or join (a 4, a crossed 7), neighbouring digits' merely touch.
+ */
+const TOUCH_OVERLAP = 0.25;
+/** Log-confidence a reading gains per split where strokes only touch. */
+const TOUCH_BONUS = 0.5;
+/** Past this many candidates (hostile strokes), groups are split by columns only. */
+const MAX_CANDIDATES = 512;
+/** ...and at most this many digits' strokes in one group are combined. */
+const MAX_STROKE_PIECES = 12;
 
 /** One candidate digit: the 28x28 field to read (0..1, before normalisation) and its box. */
 export interface DigitCandidate {
@@ -60,16 +73,24 @@ export interface DigitCandidate {
   box: Box;
 }
 
-/** A group of ink, the positions it may be cut at, and the candidate between each two. */
+/**
+ * One way to split a group into digits: boundaries 0..n, `candidates[i][j]` the candidate
+ * digit between boundaries i and j (-1: none), and what each inner boundary costs.
+ */
+interface Partition {
+  candidates: number[][];
+  /** `boundaryCosts[i]`: what splitting at inner boundary i costs (negative: a bonus). */
+  boundaryCosts: number[];
+}
+
+/** A group of ink and the ways it may be split. */
 interface GroupPlan {
   /** How many digits wide the group is, by the typical digit width of this number. */
   expectedDigits: number;
-  /** Cut positions (columns), its left and right edges included. */
-  points: number[];
-  /** `candidates[i][j]`: index of the candidate between points i and j, or -1. */
-  candidates: number[][];
-  /** The group split by the page's strokes, left to right (none without strokes). */
-  byStrokes: number[];
+  /** Cuts at its thinnest columns (its left and right edges the outer boundaries). */
+  byColumns: Partition;
+  /** Runs of the page's strokes grouped into digits, left to right (null without strokes). */
+  byStrokes: Partition | null;
 }
 
 /** Everything to read for one picture, and how the readings combine into a number. */
@@ -115,7 +136,7 @@ export function numberCandidates(
   }
   const groupOf = labelGroups(parts, groups);
   const digitWidth = typicalWidth(groups, digitHeight);
-  let strokeLabelling: Int32Array | null | undefined;
+  let strokeLabelling: StrokeLabelling | null | undefined;
   const candidates: DigitCandidate[] = [];
   const add = (candidate: DigitCandidate | null) => {
     if (candidate === null) return -1;
@@ -145,16 +166,44 @@ export function numberCandidates(
         table[i][j] = add(candidate);
       }
     }
-    let byStrokes: number[] = [];
-    if (split && strokes) {
-      strokeLabelling ??= strokeLabels(plane, strokes)?.labels ?? null;
-      if (strokeLabelling) {
-        byStrokes = strokeGroups(strokeLabelling, plane.width, inGroup, group)
-          .map((filter) => add(cutOut(plane, filter, group, group.x0, group.x1)));
-        if (byStrokes.includes(-1)) byStrokes = [];
+    const byColumns = { candidates: table, boundaryCosts: points.map(() => CUT_COST) };
+    let byStrokes: Partition | null = null;
+    if (strokes) {
+      if (strokeLabelling === undefined) strokeLabelling = strokeLabels(plane, strokes);
+      const pieces = strokeLabelling &&
+        strokePieces(strokeLabelling.labels, plane.width, inGroup, group, digitHeight);
+      const affordable = candidates.length < MAX_CANDIDATES;
+      if (affordable && pieces && pieces.length > 1 && pieces.length <= MAX_STROKE_PIECES) {
+        const local = strokeLabelling!.labels;
+        const pen = strokeLabelling!.penWidth;
+        const n = pieces.length;
+        const runs = Array.from({ length: n + 1 }, () => new Array<number>(n + 1).fill(-1));
+        for (let i = 0; i < pieces.length; i++) {
+          for (let j = i + 1; j <= pieces.length; j++) {
+            if (i === 0 && j === pieces.length) {
+              runs[i][j] = table[0][last];
+              continue;
+            }
+            const run = pieces.slice(i, j);
+            const x0 = Math.min(...run.map((p) => p.x0)), x1 = Math.max(...run.map((p) => p.x1));
+            if (x1 - x0 > MAX_PIECE * digitHeight) continue;
+            const labels = new Set(run.flatMap((p) => p.labels));
+            const filter = (k: number) => inGroup(k) && labels.has(local[k]);
+            runs[i][j] = add(cutOut(plane, filter, group, x0, x1));
+          }
+        }
+        // The writer's own strokes: no cut to pay for, and where two digits' worth of strokes
+        // only touch, a split the model must read badly to overrule.
+        const boundaryCosts = pieces.map((piece, k) => {
+          if (k === 0) return 0;
+          const before = pieces[k - 1];
+          const overlap = Math.min(before.x1, piece.x1) - Math.max(before.x0, piece.x0);
+          return overlap < TOUCH_OVERLAP * pen ? -TOUCH_BONUS : 0;
+        });
+        byStrokes = { candidates: runs, boundaryCosts };
       }
     }
-    return { expectedDigits, points, candidates: table, byStrokes };
+    return { expectedDigits, byColumns, byStrokes };
   });
   return { candidates, plans, digitHeight };
 }
@@ -182,23 +231,35 @@ export function readNumber(
 }
 
 /**
- * A group's best reading: the cuts (or the strokes' split) whose pieces the model reads most
- * confidently, less COUNT_COST for each digit more or fewer than its width suggests and
- * CUT_COST per cut.
+ * A group's best reading: the split (by columns or by strokes) whose pieces the model reads
+ * most confidently, less COUNT_COST for each digit more or fewer than its width suggests and
+ * each boundary's cost.
  */
 function readGroup(
-  { expectedDigits, points, candidates: table, byStrokes }: GroupPlan,
+  { expectedDigits, byColumns, byStrokes }: GroupPlan,
   confidence: (candidate: number) => number,
 ): number[] {
-  const last = points.length - 1;
-  // best[j][k]: the best log-confidence of reading up to point j as k digits, and from where.
-  const best = points.map(() => points.map(() => ({ score: -Infinity, from: -1 })));
+  const columns = bestSplit(byColumns, expectedDigits, confidence);
+  if (byStrokes === null) return columns.path;
+  const strokes = bestSplit(byStrokes, expectedDigits, confidence);
+  return strokes.score > columns.score ? strokes.path : columns.path;
+}
+
+/** The best-scoring path through a partition's candidates, and its score. */
+function bestSplit(
+  { candidates: table, boundaryCosts }: Partition,
+  expectedDigits: number,
+  confidence: (candidate: number) => number,
+): { score: number; path: number[] } {
+  const last = table.length - 1;
+  // best[j][k]: the best log-confidence of reading up to boundary j as k digits, and from where.
+  const best = table.map(() => table.map(() => ({ score: -Infinity, from: -1 })));
   best[0][0].score = 0;
   for (let j = 1; j <= last; j++) {
     for (let i = 0; i < j; i++) {
       const index = table[i][j];
       if (index < 0) continue;
-      const gain = confidence(index) - (i === 0 ? 0 : CUT_COST);
+      const gain = confidence(index) - (i === 0 ? 0 : boundaryCosts[i]);
       for (let k = 0; k < j; k++) {
         if (best[i][k].score === -Infinity) continue;
         const score = best[i][k].score + gain;
@@ -206,17 +267,10 @@ function readGroup(
       }
     }
   }
-  const countCost = (k: number) => COUNT_COST * Math.abs(k - expectedDigits);
   let count = 0, top = -Infinity;
   for (let k = 1; k <= last; k++) {
-    const score = best[last][k].score - countCost(k);
+    const score = best[last][k].score - COUNT_COST * Math.abs(k - expectedDigits);
     if (score > top) [top, count] = [score, k];
-  }
-  if (byStrokes.length > 0) {
-    // The writer's own strokes: no cut to pay for.
-    const score = byStrokes.reduce((sum, index) => sum + confidence(index), 0) -
-      countCost(byStrokes.length);
-    if (score > top) return byStrokes;
   }
   const path: number[] = [];
   for (let j = last, k = count; j > 0 && k > 0 && best[j][k].from >= 0; k--) {
@@ -224,7 +278,7 @@ function readGroup(
     path.unshift(table[from][j]);
     j = from;
   }
-  return path;
+  return { score: top, path };
 }
 
 /**
@@ -258,16 +312,24 @@ function labelGroups(parts: InkPart[], groups: DigitGroup[]): Int32Array {
   return groupOf;
 }
 
+/** Strokes of one digit, as digit_groups.ts groups them: their labels and columns. */
+interface StrokePiece {
+  labels: number[];
+  x0: number;
+  x1: number;
+}
+
 /**
  * The group's pixels split by stroke and the strokes grouped into digits (digit_groups.ts's
- * rules), as one pixel filter per digit, left to right; empty when they make one digit.
+ * rules), left to right.
  */
-function strokeGroups(
+function strokePieces(
   strokeLabelling: Int32Array,
   width: number,
   inGroup: PixelFilter,
   group: DigitGroup,
-): PixelFilter[] {
+  digitHeight: number,
+): StrokePiece[] {
   let maxLabel = 0;
   for (let y = group.y0; y < group.y1; y++) {
     for (let i = y * width + group.x0; i < y * width + group.x1; i++) {
@@ -293,12 +355,9 @@ function strokeGroups(
       y1: 0,
     })),
   );
-  const { groups } = groupDigits(parts);
-  if (groups.length < 2) return [];
-  return groups.map((digit) => {
-    const labels = new Set(digit.labels);
-    return (i: number) => labels.has(local[i]);
-  });
+  // Fragments stay apart: which digit a short stroke belongs to is the model's to say.
+  const { groups } = groupDigits(parts, { digitHeight, attachFragments: false });
+  return groups.map(({ labels, x0, x1 }) => ({ labels, x0, x1 }));
 }
 
 /**

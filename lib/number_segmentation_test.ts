@@ -155,3 +155,24 @@ Deno.test("inkComponents refuses ink broken into more runs than writing has (a c
     (error: DigitlabError) => error.code === "too_many_digits",
   );
 });
+
+Deno.test("numberCandidates: touching digits whose strokes only touch split by the strokes", () => {
+  // Two 20-wide digits touching side by side (one component), beside two lone ones.
+  const image = picture([[5, 10, 20, 70], [40, 10, 20, 70], [60, 10, 20, 70], [110, 10, 20, 70]]);
+  const strokes: [number, number][][] = [15, 50, 70, 120].map((x) => [[x / H, 11 / H], [
+    x / H,
+    79 / H,
+  ]]);
+  // The model reads the pair as one confident digit, each half a little less surely.
+  const read = (plan: ReturnType<typeof numberCandidates>) =>
+    readNumber(
+      plan,
+      reading(plan.candidates.length, (c) => {
+        const { x, width } = plan.candidates[c].box;
+        if (width >= 38) return [0, 0.999];
+        return x === 40 || x === 60 ? [7, 0.9] : x < 30 || x > 100 ? [1, 0.99] : [5, 0.3];
+      }),
+    ).map((d) => d.result);
+  deepStrictEqual(read(numberCandidates(image)), [1, 0, 1]);
+  deepStrictEqual(read(numberCandidates(image, strokes)), [1, 7, 7, 1]);
+});

@@ -15,6 +15,12 @@ import { type InkPart, type InkPlane, type LabelledInk, measureParts } from "./i
  */
 export type UnitStroke = [number, number][];
 
+/** Ink labelled by stroke, and the width of the pen that drew it. */
+export interface StrokeLabelling extends LabelledInk {
+  /** Pixels: the ink's area over the strokes' length. */
+  penWidth: number;
+}
+
 /** Below this share of the ink reached by the strokes, they do not describe the picture. */
 const MIN_COVERAGE = 0.9;
 
@@ -26,7 +32,7 @@ const WORK_PER_PIXEL = 24;
  * explain at least MIN_COVERAGE of the ink (an uploaded picture under them, strokes from
  * another drawing) or would cost too much to follow.
  */
-export function strokeLabels(plane: InkPlane, strokes: UnitStroke[]): LabelledInk | null {
+export function strokeLabels(plane: InkPlane, strokes: UnitStroke[]): StrokeLabelling | null {
   const { width, height, ink } = plane;
   let inkPixels = 0, inkMass = 0;
   for (let i = 0; i < ink.length; i++) {
@@ -87,7 +93,7 @@ export function strokeLabels(plane: InkPlane, strokes: UnitStroke[]): LabelledIn
     x1: 0,
     y1: 0,
   }));
-  return { plane, labels, parts: measureParts(labels, width, parts) };
+  return { plane, labels, parts: measureParts(labels, width, parts), penWidth: pen };
 }
 
 function segmentDistance(
