@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { skeletonize } from "./skeleton.ts";
+import { neighbourRing, ringBranches, skeletonize } from "./skeleton.ts";
 
 const SIDE = 28;
 
@@ -122,26 +122,11 @@ function countHoles(field: Float32Array): number {
 
 /** Clusters of skeleton pixels with three or more skeleton neighbours. */
 function countCrossings(skeleton: Uint8Array): number {
-  const at = (x: number, y: number) =>
-    x >= 0 && y >= 0 && x < SIDE && y < SIDE ? skeleton[y * SIDE + x] : 0;
   const junction = new Uint8Array(SIDE * SIDE);
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) {
       if (!skeleton[y * SIDE + x]) continue;
-      // Branches = 0->1 transitions around the pixel, so a thick corner is not a junction.
-      const ring = [
-        at(x, y - 1),
-        at(x + 1, y - 1),
-        at(x + 1, y),
-        at(x + 1, y + 1),
-        at(x, y + 1),
-        at(x - 1, y + 1),
-        at(x - 1, y),
-        at(x - 1, y - 1),
-      ];
-      let branches = 0;
-      for (let k = 0; k < 8; k++) branches += Number(ring[k] === 0 && ring[(k + 1) % 8] === 1);
-      if (branches >= 3) junction[y * SIDE + x] = 1;
+      if (ringBranches(neighbourRing(skeleton, x, y, SIDE)) >= 3) junction[y * SIDE + x] = 1;
     }
   }
   // Junction pixels within two pixels of each other are one crossing.
