@@ -35,7 +35,7 @@ export interface Config {
   engine: EngineOptions;
   /** The per-request log line on stdout. */
   logFormat: LogFormat;
-  /** Restarts, upgrades and refused uploads (connection_drain.ts, lingering_close.ts). */
+  /** Restarts, upgrades and refused uploads (server/connection_drain.ts, lingering_close.ts). */
   lifecycle: LifecycleOptions;
   /** Corrections from the page (feedback/). */
   feedback: FeedbackConfig;
