@@ -27,14 +27,14 @@ export const DIGIT_SHAPE_RANGES: readonly DigitShapeRange[] = [
   // 5995 digits of the training writers x 3 places; a one may be as thin as the pen (20 / 1).
   { heightOverWidth: [0.600, 2.000], faintHoles: 4 }, // 0: 1872 drawings
   { heightOverWidth: [0.700, 20.000], faintHoles: 1 }, // 1: 1872 drawings
-  { heightOverWidth: [0.650, 2.222], faintHoles: 2 }, // 2: 1872 drawings
+  { heightOverWidth: [0.650, 2.223], faintHoles: 2 }, // 2: 1872 drawings
   { heightOverWidth: [0.950, 2.500], faintHoles: 2 }, // 3: 1725 drawings
   { heightOverWidth: [0.850, 4.000], faintHoles: 2 }, // 4: 1872 drawings
   { heightOverWidth: [0.700, 2.000], faintHoles: 1 }, // 5: 1728 drawings
-  { heightOverWidth: [0.950, 2.857], faintHoles: 2 }, // 6: 1728 drawings
+  { heightOverWidth: [0.950, 2.858], faintHoles: 2 }, // 6: 1728 drawings
   { heightOverWidth: [0.850, 2.500], faintHoles: 1 }, // 7: 1866 drawings
-  { heightOverWidth: [0.950, 2.857], faintHoles: 4 }, // 8: 1725 drawings
-  { heightOverWidth: [0.900, 2.857], faintHoles: 3 }, // 9: 1725 drawings
+  { heightOverWidth: [0.950, 2.858], faintHoles: 4 }, // 8: 1725 drawings
+  { heightOverWidth: [0.900, 2.858], faintHoles: 3 }, // 9: 1725 drawings
 ];
 
 /**

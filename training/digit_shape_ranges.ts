@@ -22,6 +22,10 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
 }
 
+/** Three decimals, rounded outwards so that the measured ends stay inside the range. */
+const down = (v: number) => (Math.floor(v * 1000 + 1e-9) / 1000).toFixed(3);
+const up = (v: number) => (Math.ceil(v * 1000 - 1e-9) / 1000).toFixed(3);
+
 if (import.meta.main) {
   const dir = Deno.env.get("PENDIGITS_DIR");
   if (!dir) {
@@ -45,7 +49,7 @@ if (import.meta.main) {
     // A one may be as thin as the pen: a straight stroke reaches the box's whole height / 1 px.
     const high = d === 1 ? DIGIT_BOX : quantile(a, 1 - TAIL);
     console.log(
-      `  { heightOverWidth: [${low.toFixed(3)}, ${high.toFixed(3)}], faintHoles: ${
+      `  { heightOverWidth: [${down(low)}, ${up(high)}], faintHoles: ${
         quantile(h, 1 - TAIL)
       } }, // ${d}: ${a.length} drawings`,
     );
