@@ -25,6 +25,8 @@ export class InterruptedError extends Error {
 }
 
 const HELD_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+/** Turns of the event loop a commit waits, after its renames, for a signal to be handed over. */
+const SIGNAL_TURNS = 5;
 
 const journalPath = (dir: string, name: string) => `${dir}/${name}.commit`;
 
@@ -97,8 +99,11 @@ export class ModelSetWriter {
       }
       Deno.removeSync(journal);
     } finally {
-      // A signal that came during the renames is delivered on the next turn of the event loop.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Deno hands a signal that came during the renames to its listeners a few turns of the
+      // event loop later (two, measured): wait for them before letting go, or it is lost.
+      for (let turn = 0; turn < SIGNAL_TURNS && !held; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
       for (const [signal, holder] of holders) Deno.removeSignalListener(signal, holder);
     }
     if (held) throw new InterruptedError(held);

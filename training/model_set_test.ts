@@ -97,3 +97,32 @@ Deno.test("a signal handled after the commit says the set was written, and leave
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a signal during the renames is held until the set is in place, then reported", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const probe = `
+      import { InterruptedError, ModelSetWriter } from ${
+      JSON.stringify(new URL("./model_set.ts", import.meta.url).href)
+    };
+      const set = new ModelSetWriter(${JSON.stringify(dir)}, "cnn");
+      await set.stage("cnn.onnx", "new");
+      await set.stage("cnn.json", "new");
+      try {
+        await set.commit(() => Deno.kill(Deno.pid, "SIGINT"));
+        console.log("the signal was lost");
+      } catch (error) {
+        console.log(error instanceof InterruptedError ? error.signal : String(error));
+      }
+    `;
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", probe],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    deepStrictEqual([code, new TextDecoder().decode(stdout)], [0, "SIGINT\n"]);
+    deepStrictEqual(listing(dir), ["cnn.json", "cnn.onnx"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
