@@ -48,6 +48,11 @@ export interface FineTuneOptions {
    * writer's shape of a digit rather than those few exact images.
    */
   augmentFeedback: boolean;
+  /**
+   * Share of the feedback slots drawn from corrections (examples whose stored answer was wrong)
+   * when the feedback also holds confirmed right answers: the few mistakes are what must change.
+   */
+  correctionShare: number;
   seed: number;
 }
 
@@ -56,7 +61,8 @@ export const DEFAULT_FINE_TUNE: FineTuneOptions = {
   batchSize: 32,
   learningRate: 1e-4,
   feedbackShare: 0.5,
-  augmentFeedback: false,
+  augmentFeedback: true,
+  correctionShare: 0.25,
   seed: 42,
 };
 
@@ -80,6 +86,7 @@ export function fineTune(
   feedback: DigitSet,
   replay: DigitSet,
   options: FineTuneOptions,
+  corrections: readonly number[] = [],
 ): number {
   const random = new Random(options.seed);
   const augmenter = options.augmentFeedback
@@ -95,7 +102,10 @@ export function fineTune(
   for (let step = 0; step < options.steps; step++) {
     const f = Array.from(
       { length: fromFeedback },
-      () => Math.floor(random.next() * feedback.count),
+      () =>
+        corrections.length > 0 && random.next() < options.correctionShare
+          ? corrections[Math.floor(random.next() * corrections.length)]
+          : Math.floor(random.next() * feedback.count),
     );
     const r = Array.from({ length: fromReplay }, () => Math.floor(random.next() * replay.count));
     fillBatch(feedback, f, MNIST_NORMALISATION, feedbackBatch, augmenter);
@@ -168,7 +178,10 @@ export async function retrain(inputs: RetrainInputs): Promise<RetrainResult> {
   try {
     loadOnnxWeights(model, inputs.onnx);
     const started = performance.now();
-    const loss = fineTune(model, trainSet, mnist.train, options);
+    const corrections = train.flatMap((example, index) =>
+      example.predicted !== null && example.predicted !== example.label ? [index] : []
+    );
+    const loss = fineTune(model, trainSet, mnist.train, options, corrections);
     log(
       `${name}: fine-tuned ${options.steps} steps on ${trainSet.count} feedback examples + ` +
         `MNIST replay in ${((performance.now() - started) / 1000).toFixed(1)} s (last loss ` +
