@@ -134,6 +134,7 @@ export async function main(
       context,
       checkpoints,
       config.pendigitsDir,
+      config.workers,
     );
     const started = performance.now();
     for (const [index, name] of plan.models.entries()) {
