@@ -15,6 +15,11 @@ import { exchangeBuffer, type ExchangeLayout } from "./shard_exchange.ts";
 import type { WorkerReply, WorkerRequest } from "./train_worker.ts";
 
 const PIXELS = 784;
+/**
+ * Deno's Worker, taken before anything runs: onnxruntime-web (scoring, export) replaces
+ * `globalThis.Worker` with node:worker_threads' (whose workers have no `self`).
+ */
+const WebWorker = globalThis.Worker;
 /** Room for the widest BatchNorm's sums: two per channel and the row count. */
 const STATISTICS = 2 * 1024 + 1;
 
@@ -39,7 +44,7 @@ class TrainWorker {
   #failure: Error | undefined;
 
   constructor(readonly rank: number) {
-    this.#worker = new Worker(new URL("./train_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new WebWorker(new URL("./train_worker.ts", import.meta.url), { type: "module" });
     this.#worker.onmessage = ({ data }: MessageEvent<WorkerReply>) => {
       const waiter = this.#waiting.shift();
       if (data.type === "failed") this.#fail(new Error(`training worker ${rank}: ${data.message}`));

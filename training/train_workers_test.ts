@@ -14,7 +14,7 @@ import type { DigitSet } from "./mnist_idx.ts";
 import { Random } from "./random.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { train, type TrainOptions } from "./train_loop.ts";
-import { sliceSizes } from "./train_workers.ts";
+import { sliceSizes, TrainWorkerPool } from "./train_workers.ts";
 
 /** Blobs of ink at random places: enough structure for non-trivial gradients. */
 function syntheticDigits(count: number, seed: number): DigitSet {
@@ -129,3 +129,29 @@ for (const { name, count, batchSize } of CASES) {
     },
   });
 }
+
+Deno.test({
+  name: "workers refuse to train a model other than the one they were given",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const model = buildModel("cnn-aug", 7);
+    try {
+      await assert.rejects(
+        // Built with seed 7, announced as seed 8: the Dropout seeds would differ.
+        TrainWorkerPool.start({
+          name: "cnn-aug",
+          seed: 8,
+          workers: 2,
+          model,
+          adam: null,
+          learningRate: 1e-3,
+        }),
+        /cnn-aug built with seed 8 is not the model to train/,
+      );
+    } finally {
+      model.dispose();
+    }
+  },
+});
