@@ -5,11 +5,16 @@
  * path as `deno task train`. Each figure is a second epoch over the subset: the first compiles
  * kernels and starts the workers (their start-up is printed apart).
  *
+ * On a busy machine a thread's wall time says more about the scheduler than about the code, so
+ * each figure also gives the CPU seconds all of the process's threads used (getrusage): on free
+ * cores N workers take about (CPU seconds / N) of wall time, if they stay busy.
+ *
  * BENCH_IMAGES (default 3200) sets the subset, BENCH_MODELS (comma-separated) the models,
  * BENCH_WORKERS (default: the number of cores) the workers.
  *
  * @module
  */
+import process from "node:process";
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, usesAugmentation } from "../training/architectures.ts";
 import { loadMnist } from "../training/mnist_data.ts";
@@ -39,11 +44,18 @@ const slice = (count: number) => ({
 const tinyTest = { ...slice(64) };
 const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 
-/** Seconds of the second epoch over the subset, and of everything before it. */
+/** CPU seconds of every thread of this process (workers included). */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** Wall and CPU seconds of the second epoch over the subset, and wall seconds before it. */
 async function measure(name: ModelName, workers: number) {
   const model = buildModel(name, 1);
   const started = performance.now();
   const seconds: number[] = [];
+  const cpu: number[] = [];
   await train(model, slice(SUBSET), tinyTest, {
     epochs: 2,
     batchSize: 64,
@@ -55,11 +67,15 @@ async function measure(name: ModelName, workers: number) {
     workers,
     architecture: { name, seed: 1 },
     label: `${name} on ${workers}`,
-    onEpoch: ({ trainSeconds }) => void seconds.push(trainSeconds),
+    onEpoch: ({ trainSeconds }) => {
+      seconds.push(trainSeconds);
+      cpu.push(cpuSeconds());
+    },
   });
   model.dispose();
   const total = (performance.now() - started) / 1000;
-  return { epoch: seconds[1], startUp: total - seconds[1] - seconds[0] };
+  // The second epoch's CPU: between the two epoch ends (with its scoring of one batch).
+  return { epoch: seconds[1], cpu: cpu[1] - cpu[0], startUp: total - seconds[1] - seconds[0] };
 }
 
 console.log(
@@ -67,17 +83,20 @@ console.log(
     `(${navigator.hardwareConcurrency} cores); load average ${load()}`,
 );
 console.log(
-  "| model | 1 thread: s per 60k epoch | " +
-    `${WORKERS} workers: s per 60k epoch | speedup | worker start-up s | load average |`,
+  "| model | 1 thread: s per 60k epoch (CPU s) | " +
+    `${WORKERS} workers: s per 60k epoch (CPU s) | speedup | ` +
+    `${WORKERS} workers on free cores: CPU s / ${WORKERS} | worker start-up s | load average |`,
 );
-console.log("|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|");
 for (const name of MODELS) {
   const single = await measure(name, 1);
   const parallel = await measure(name, WORKERS);
   const perEpoch = (s: number) => s * FULL_EPOCH / SUBSET;
   console.log(
-    `| ${name} | ${perEpoch(single.epoch).toFixed(1)} | ${perEpoch(parallel.epoch).toFixed(1)} | ` +
-      `${(single.epoch / parallel.epoch).toFixed(2)}x | ${parallel.startUp.toFixed(1)} | ` +
+    `| ${name} | ${perEpoch(single.epoch).toFixed(1)} (${perEpoch(single.cpu).toFixed(1)}) | ` +
+      `${perEpoch(parallel.epoch).toFixed(1)} (${perEpoch(parallel.cpu).toFixed(1)}) | ` +
+      `${(single.epoch / parallel.epoch).toFixed(2)}x | ` +
+      `${perEpoch(parallel.cpu / WORKERS).toFixed(1)} | ${parallel.startUp.toFixed(1)} | ` +
       `${load()} |`,
   );
 }

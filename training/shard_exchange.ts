@@ -98,14 +98,20 @@ export class ShardExchange {
     return sum;
   }
 
-  /** Sums every worker's gradients (rank order) into `target`, which holds this rank's. */
+  /** Where this rank writes its gradients for the coming exchange (then sumGradients). */
+  gradientSlot(): Float32Array {
+    const { gradients, workers } = this.layout;
+    const at = (this.#half(1) * workers + this.rank) * gradients;
+    return this.#gradients.subarray(at, at + gradients);
+  }
+
+  /** Sums every worker's gradientSlot() in rank order into `target`, once all have written. */
   sumGradients(target: Float32Array): void {
     const { gradients, workers } = this.layout;
     if (target.length !== gradients) {
       throw new RangeError(`${target.length} gradients, the exchange holds ${gradients}`);
     }
     const half = this.#half(1) * workers * gradients;
-    this.#gradients.set(target, half + this.rank * gradients);
     this.#barrier(1, workers);
     target.set(this.#gradients.subarray(half, half + gradients));
     for (let r = 1; r < workers; r++) {

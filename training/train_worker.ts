@@ -79,14 +79,20 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   return { type: "ready", backend };
 }
 
-/** This slice's share of the batch's loss and gradients (zero without images). */
+/** tfjs's wasm backend: gradients are read straight from its heap into the exchange. */
+interface WasmHeap {
+  typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+/** Writes this slice's share of the batch's gradients into the exchange; returns its loss. */
 function sliceGradients(
   t: Trainer,
   request: Extract<WorkerRequest, { type: "step" }>,
 ): number {
+  const slot = t.exchange.gradientSlot();
   const size = request.labels.length;
   if (size === 0) {
-    t.gradients.fill(0);
+    slot.fill(0);
     return 0;
   }
   const shard = {
@@ -104,11 +110,11 @@ function sliceGradients(
         const logits = t.model.apply(x, { training: true }) as tf.Tensor;
         return tf.mul(tf.losses.softmaxCrossEntropy(y, logits), size / request.total);
       }, t.variables);
+      const heap = tf.backend() as unknown as WasmHeap;
       let at = 0;
       for (const variable of t.variables) {
-        const values = grads[variable.name].dataSync() as Float32Array;
-        t.gradients.set(values, at);
-        at += values.length;
+        slot.set(heap.typedArrayFromHeap(grads[variable.name]) as Float32Array, at);
+        at += variable.size;
       }
       return value.dataSync()[0];
     }));
