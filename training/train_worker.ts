@@ -57,7 +57,8 @@ interface Trainer {
   optimizer: tf.AdamOptimizer;
   variables: tf.Variable[];
   exchange: ShardExchange;
-  gradients: Float32Array;
+  /** The batch's gradients, summed over the workers, in `variables` order. */
+  summed: Float32Array;
 }
 
 let trainer: Trainer | undefined;
@@ -73,9 +74,9 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   // The order Adam keeps its moments in, and the gradients' order in the exchange.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (request.adam) await restoreAdamState(optimizer, request.adam);
-  const gradients = new Float32Array(request.layout.gradients);
+  const summed = new Float32Array(request.layout.gradients);
   const exchange = new ShardExchange(request.buffer, request.layout, request.rank);
-  trainer = { model, optimizer, variables, exchange, gradients };
+  trainer = { model, optimizer, variables, exchange, summed };
   return { type: "ready", backend };
 }
 
@@ -123,16 +124,16 @@ function sliceGradients(
 function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   const t = trainer!;
   const loss = sliceGradients(t, request);
-  t.exchange.sumGradients(t.gradients);
+  t.exchange.sumGradients(t.summed);
   // AdamOptimizer reads this field on every step; tfjs offers no setter.
   (t.optimizer as unknown as { learningRate: number }).learningRate = request.learningRate;
   tf.tidy(() => {
     let at = 0;
-    const summed = t.variables.map((variable) => {
-      const values = t.gradients.subarray(at, at += variable.size);
+    const gradients = t.variables.map((variable) => {
+      const values = t.summed.subarray(at, at += variable.size);
       return { name: variable.name, tensor: tf.tensor(values, variable.shape) };
     });
-    t.optimizer.applyGradients(summed);
+    t.optimizer.applyGradients(gradients);
   });
   return { type: "stepped", loss };
 }
