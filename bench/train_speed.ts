@@ -1,18 +1,30 @@
 /**
- * `deno task bench:train`: seconds per training epoch for each architecture,
- * measured on a fixed MNIST subset (augmentation included) and extrapolated to
- * 60,000 images. Batch 64, Adam, the same code path as `deno task train`.
+ * `deno task bench:train`: seconds per training epoch for each architecture, on one thread and
+ * on N workers (train_workers.ts) in the same run, measured on a fixed MNIST subset
+ * (augmentation included) and extrapolated to 60,000 images. Batch 64, Adam, the same code
+ * path as `deno task train`. Each figure is a second epoch over the subset: the first compiles
+ * kernels and starts the workers (their start-up is printed apart).
+ *
+ * On a busy machine a thread's wall time says more about the scheduler than about the code, so
+ * each figure also gives the CPU seconds all of the process's threads used (getrusage): on free
+ * cores N workers take about (CPU seconds / N) of wall time, if they stay busy.
+ *
+ * BENCH_IMAGES (default 3200) sets the subset, BENCH_MODELS (comma-separated) the models,
+ * BENCH_WORKERS (default: the number of cores) the workers.
  *
  * @module
  */
-import { MNIST_NORMALISATION, MODEL_NAMES } from "../lib/model_metadata.ts";
+import process from "node:process";
+import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, usesAugmentation } from "../training/architectures.ts";
 import { loadMnist } from "../training/mnist_data.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
 import { train } from "../training/train_loop.ts";
+import { DEFAULT_WORKERS } from "../training/train_options.ts";
 
 const SUBSET = Number(Deno.env.get("BENCH_IMAGES") ?? 3200);
-const WARMUP = 320;
+const WORKERS = Number(Deno.env.get("BENCH_WORKERS") ?? DEFAULT_WORKERS);
+const MODELS = (Deno.env.get("BENCH_MODELS")?.split(",") ?? MODEL_NAMES) as ModelName[];
 const FULL_EPOCH = 60_000;
 
 const dataDir = Deno.env.get("MNIST_DIR");
@@ -30,31 +42,61 @@ const slice = (count: number) => ({
 });
 // Scoring the test set is not part of an epoch's training cost: give it one batch.
 const tinyTest = { ...slice(64) };
+const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 
-console.log(`backend ${backend}, ${SUBSET} images per measurement, batch 64`);
-console.log("| model | s per 60k epoch | ms per batch | images/s |");
-console.log("|---|---|---|---|");
-for (const name of MODEL_NAMES) {
+/** CPU seconds of every thread of this process (workers included). */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** Wall and CPU seconds of the second epoch over the subset, and wall seconds before it. */
+async function measure(name: ModelName, workers: number) {
   const model = buildModel(name, 1);
-  const options = {
-    epochs: 1,
+  const started = performance.now();
+  const seconds: number[] = [];
+  const cpu: number[] = [];
+  await train(model, slice(SUBSET), tinyTest, {
+    epochs: 2,
     batchSize: 64,
     learningRate: 1e-3,
-    schedule: "constant" as const,
+    schedule: "constant",
     augment: usesAugmentation(name),
     seed: 1,
     normalisation: MNIST_NORMALISATION,
-  };
-  await train(model, slice(WARMUP), tinyTest, options); // compiles kernels, sizes buffers
-  const started = performance.now();
-  await train(model, slice(SUBSET), tinyTest, options);
-  const seconds = (performance.now() - started) / 1000;
-  const perEpoch = seconds * FULL_EPOCH / SUBSET;
-  const perBatch = seconds * 1000 / Math.ceil(SUBSET / 64);
-  console.log(
-    `| ${name} | ${perEpoch.toFixed(1)} | ${perBatch.toFixed(1)} | ${
-      (SUBSET / seconds).toFixed(0)
-    } |`,
-  );
+    workers,
+    architecture: { name, seed: 1 },
+    label: `${name} on ${workers}`,
+    onEpoch: ({ trainSeconds }) => {
+      seconds.push(trainSeconds);
+      cpu.push(cpuSeconds());
+    },
+  });
   model.dispose();
+  const total = (performance.now() - started) / 1000;
+  // The second epoch's CPU: between the two epoch ends (with its scoring of one batch).
+  return { epoch: seconds[1], cpu: cpu[1] - cpu[0], startUp: total - seconds[1] - seconds[0] };
+}
+
+console.log(
+  `backend ${backend}, ${SUBSET} images per measurement, batch 64, ${WORKERS} workers ` +
+    `(${navigator.hardwareConcurrency} cores); load average ${load()}`,
+);
+console.log(
+  "| model | 1 thread: s per 60k epoch (CPU s) | " +
+    `${WORKERS} workers: s per 60k epoch (CPU s) | speedup | ` +
+    `${WORKERS} workers on free cores: CPU s / ${WORKERS} | worker start-up s | load average |`,
+);
+console.log("|---|---|---|---|---|---|---|");
+for (const name of MODELS) {
+  const single = await measure(name, 1);
+  const parallel = await measure(name, WORKERS);
+  const perEpoch = (s: number) => s * FULL_EPOCH / SUBSET;
+  console.log(
+    `| ${name} | ${perEpoch(single.epoch).toFixed(1)} (${perEpoch(single.cpu).toFixed(1)}) | ` +
+      `${perEpoch(parallel.epoch).toFixed(1)} (${perEpoch(parallel.cpu).toFixed(1)}) | ` +
+      `${(single.epoch / parallel.epoch).toFixed(2)}x | ` +
+      `${perEpoch(parallel.cpu / WORKERS).toFixed(1)} | ${parallel.startUp.toFixed(1)} | ` +
+      `${load()} |`,
+  );
 }

@@ -11,6 +11,7 @@ import { DrawAugmenter } from "./draw_augment.ts";
 import { prepareDrawData } from "./draw_data.ts";
 import { type DrawExportInputs, drawMetadata } from "./draw_export.ts";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
+import { batchDropout } from "./batch_dropout.ts";
 import { fastBatchNormalization } from "./fast_batch_norm.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
@@ -66,7 +67,7 @@ function cnnAug(seed: number): tf.Sequential {
       ...convBlock(64, seed + 2),
       tf.layers.flatten(),
       tf.layers.dense({ units: 128, activation: "relu", kernelInitializer: glorot(seed + 3) }),
-      tf.layers.dropout({ rate: 0.5, seed: seed + 4 }),
+      batchDropout({ rate: 0.5, seed: seed + 4 }),
       tf.layers.dense({ units: 10, kernelInitializer: glorot(seed + 5) }),
     ],
   });
@@ -89,7 +90,7 @@ function draw(seed: number): tf.Sequential {
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 128, activation: "relu", kernelInitializer: glorot(seed + 3) }),
-      tf.layers.dropout({ rate: 0.3, seed: seed + 4 }),
+      batchDropout({ rate: 0.3, seed: seed + 4 }),
       tf.layers.dense({ units: 10, kernelInitializer: glorot(seed + 5) }),
     ],
   });

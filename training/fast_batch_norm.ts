@@ -11,6 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { currentShard } from "./batch_shard.ts";
 
 const FORWARD = "DigitlabBatchNormTrain";
 const BACKWARD = "DigitlabBatchNormTrainGrad";
@@ -38,17 +39,44 @@ function channelSums(a: Float32Array, b: Float32Array, channels: number) {
   return { sum, sumOfProducts };
 }
 
+/** Sums over the whole mini-batch when this thread has only a slice of it (batch_shard.ts). */
+type SumOverBatch = (values: Float64Array) => Float64Array;
+
+/** Per-channel sums and the row count, summed over the whole batch. */
+function batchSums(
+  sums: { sum: Float64Array; sumOfProducts: Float64Array },
+  rows: number,
+  sumOverBatch?: SumOverBatch,
+): { sum: Float64Array; sumOfProducts: Float64Array; rows: number } {
+  if (!sumOverBatch) return { ...sums, rows };
+  const channels = sums.sum.length;
+  const packed = new Float64Array(2 * channels + 1);
+  packed.set(sums.sum);
+  packed.set(sums.sumOfProducts, channels);
+  packed[2 * channels] = rows;
+  const total = sumOverBatch(packed);
+  return {
+    sum: total.subarray(0, channels),
+    sumOfProducts: total.subarray(channels, 2 * channels),
+    rows: total[2 * channels],
+  };
+}
+
 /** Per-channel batch statistics and the normalised output, channels last. */
 export function batchNormForward(
   x: Float32Array,
   gamma: Float32Array,
   beta: Float32Array,
   epsilon: number,
+  sumOverBatch?: SumOverBatch,
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
   const channels = gamma.length;
-  const rows = x.length / channels;
   // Float64 sums keep E[x^2] - E[x]^2 accurate in a single pass.
-  const { sum, sumOfProducts: sumSq } = channelSums(x, x, channels);
+  const { sum, sumOfProducts: sumSq, rows } = batchSums(
+    channelSums(x, x, channels),
+    x.length / channels,
+    sumOverBatch,
+  );
   const mean = Float32Array.from(sum, (s) => s / rows);
   // Biased variance, as tfjs's moments() gives.
   const variance = Float32Array.from(sumSq, (s, c) => Math.max(0, s / rows - mean[c] * mean[c]));
@@ -64,7 +92,9 @@ export function batchNormForward(
 /**
  * Gradients with the batch statistics depending on x:
  * dx = gamma * invstd / n * (n*dy - sum(dy) - xhat * sum(dy*xhat)),
- * which per channel is the affine form dx = a*dy + b*x + c.
+ * which per channel is the affine form dx = a*dy + b*x + c. With a slice of the batch, dx
+ * uses the whole batch's sums but dGamma and dBeta are this slice's share (the workers'
+ * gradients are added up afterwards).
  */
 export function batchNormBackward(
   dy: Float32Array,
@@ -73,24 +103,30 @@ export function batchNormBackward(
   mean: Float32Array,
   variance: Float32Array,
   epsilon: number,
+  sumOverBatch?: SumOverBatch,
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = gamma.length;
-  const rows = x.length / channels;
-  const { sum: sumDy, sumOfProducts: sumDyX } = channelSums(dy, x, channels);
+  const local = channelSums(dy, x, channels);
+  const { sum: sumDy, sumOfProducts: sumDyX, rows } = batchSums(
+    local,
+    x.length / channels,
+    sumOverBatch,
+  );
   const a = new Float32Array(channels), b = new Float32Array(channels);
   const offset = new Float32Array(channels), dGamma = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
     const invStd = 1 / Math.sqrt(variance[c] + epsilon);
-    dGamma[c] = (sumDyX[c] - mean[c] * sumDy[c]) * invStd; // sum(dy * xhat)
+    const batchDGamma = (sumDyX[c] - mean[c] * sumDy[c]) * invStd; // sum(dy * xhat)
+    dGamma[c] = (local.sumOfProducts[c] - mean[c] * local.sum[c]) * invStd;
     a[c] = gamma[c] * invStd;
-    b[c] = -a[c] * invStd * dGamma[c] / rows;
+    b[c] = -a[c] * invStd * batchDGamma / rows;
     offset[c] = -a[c] * sumDy[c] / rows - b[c] * mean[c];
   }
   const dx = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += channels) {
     for (let c = 0; c < channels; c++) dx[i + c] = a[c] * dy[i + c] + b[c] * x[i + c] + offset[c];
   }
-  return { dx, dGamma, dBeta: Float32Array.from(sumDy) };
+  return { dx, dGamma, dBeta: Float32Array.from(local.sum) };
 }
 
 /**
@@ -124,7 +160,13 @@ function registerTypedArrayKernel(
 function registerKernels(): void {
   if (tf.getKernel(FORWARD, "wasm")) return;
   registerTypedArrayKernel(FORWARD, (read, epsilon) => {
-    const { y, mean, variance } = batchNormForward(read("x"), read("gamma"), read("beta"), epsilon);
+    const { y, mean, variance } = batchNormForward(
+      read("x"),
+      read("gamma"),
+      read("beta"),
+      epsilon,
+      currentShard()?.sumOverBatch,
+    );
     return [y, mean, variance];
   });
   registerTypedArrayKernel(BACKWARD, (read, epsilon) => {
@@ -135,6 +177,7 @@ function registerKernels(): void {
       read("mean"),
       read("variance"),
       epsilon,
+      currentShard()?.sumOverBatch,
     );
     return [dx, dGamma, dBeta];
   });

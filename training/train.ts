@@ -118,7 +118,14 @@ export async function main(
     );
     backendReady ??= initTrainingBackend();
     const backend = await backendReady;
-    context.log(`tfjs backend: ${backend}`);
+    // Workers run tfjs wasm each; without wasm, one thread on the cpu backend.
+    const workers = backend === "wasm" ? config.workers : 1;
+    context.log(
+      `tfjs backend: ${backend}; ` +
+        (workers > 1
+          ? `${workers} workers share each batch (--workers)`
+          : "training on one thread"),
+    );
     // A new run starts from scratch even where a finished run left checkpoints behind.
     const checkpoints = new Map<ModelName, Checkpoint | null>();
     for (const name of plan.models) {
@@ -134,6 +141,7 @@ export async function main(
       context,
       checkpoints,
       config.pendigitsDir,
+      workers,
     );
     const started = performance.now();
     for (const [index, name] of plan.models.entries()) {

@@ -6,14 +6,15 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { EpochRecord, Normalisation } from "../lib/model_metadata.ts";
-import { type AdamState, restoreAdamState } from "./adam_state.ts";
+import type { EpochRecord, ModelName, Normalisation } from "../lib/model_metadata.ts";
+import { type AdamState, readAdamState, restoreAdamState } from "./adam_state.ts";
 import { Augmenter } from "./augment.ts";
 import type { SeededAugmenter } from "./architectures.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
+import { TrainWorkerPool } from "./train_workers.ts";
 
 const PIXELS = 784;
 
@@ -39,6 +40,13 @@ export interface TrainOptions {
   label?: string;
   /** The progress bar's label for a zero-based epoch (overrides `label`). */
   progressLabel?: (epoch: number) => string;
+  /**
+   * Threads that share each mini-batch (train_workers.ts; default 1, this thread alone). More
+   * than one needs `architecture`: the name and seed `model` was built with (buildModel), which
+   * the workers build their copies from.
+   */
+  workers?: number;
+  architecture?: { name: ModelName; seed: number };
 }
 
 /** Learning rate for a zero-based epoch: cosine decays from `base` towards zero. */
@@ -112,7 +120,72 @@ export interface EpochReport {
   /** Seconds of the epoch spent training (the rest scored the test set). */
   trainSeconds: number;
   state: LoopState;
-  optimizer: tf.AdamOptimizer;
+  /** The optimizer's state after this epoch (for a checkpoint). */
+  readOptimizer: () => Promise<AdamState>;
+}
+
+/** Who takes the optimizer steps: this thread, or a pool of workers. */
+interface Stepper {
+  /** One step on the first `size` images and labels; reads both before it returns. */
+  step(
+    images: Float32Array,
+    labels: Int32Array,
+    size: number,
+    learningRate: number,
+  ): Promise<number>;
+  /** Makes `model` hold the trained weights; returns the optimizer's state. */
+  sync(): Promise<AdamState>;
+  close(): void;
+}
+
+/** Steps on this thread, with tfjs's own optimizer loop. */
+async function localStepper(
+  model: tf.LayersModel,
+  learningRate: number,
+  resume: AdamState | undefined,
+): Promise<Stepper> {
+  const optimizer = tf.train.adam(learningRate);
+  if (resume) await restoreAdamState(optimizer, resume);
+  return {
+    step(images, labels, size, rate) {
+      // AdamOptimizer reads this field on every step; tfjs offers no setter.
+      (optimizer as unknown as { learningRate: number }).learningRate = rate;
+      const loss = tf.tidy(() => {
+        const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
+        const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
+        return optimizer.minimize(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor;
+          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+        }, true)!;
+      });
+      const value = loss.dataSync()[0];
+      loss.dispose();
+      return Promise.resolve(value);
+    },
+    sync: () => readAdamState(optimizer),
+    close: () => optimizer.dispose(),
+  };
+}
+
+/** Steps in `workers` workers that copy `model` now and write their weights back on sync. */
+async function workerStepper(
+  model: tf.LayersModel,
+  options: TrainOptions,
+  workers: number,
+): Promise<Stepper> {
+  if (!options.architecture) throw new Error("training on workers needs the architecture's name");
+  const pool = await TrainWorkerPool.start({
+    ...options.architecture,
+    workers,
+    model,
+    adam: options.resume?.optimizer ?? null,
+    learningRate: options.learningRate,
+  });
+  return {
+    step: (images, labels, size, rate) => pool.step(images, labels, size, rate),
+    sync: () => pool.syncTo(model),
+    close: () => pool.close(),
+  };
 }
 
 /** Trains `model` in place and returns the per-epoch history. */
@@ -128,8 +201,6 @@ export async function train(
   const augmenter = options.augment
     ? options.makeAugmenter?.(augmentRandom) ?? new Augmenter(augmentRandom)
     : undefined;
-  const optimizer = tf.train.adam(options.learningRate);
-  if (resume) await restoreAdamState(optimizer, resume.optimizer);
   const order = resume
     ? Uint32Array.from(resume.loop.order)
     : Uint32Array.from({ length: trainSet.count }, (_, i) => i);
@@ -141,70 +212,78 @@ export async function train(
   const labels = new Int32Array(options.batchSize);
   const history: EpochRecord[] = [...(resume?.loop.history ?? [])];
   const evalEvery = options.evalEvery ?? 1;
-
-  for (let epoch = resume?.loop.epochsDone ?? 0; epoch < options.epochs; epoch++) {
-    const started = performance.now();
-    const learningRate = learningRateAt(
-      options.schedule,
-      options.learningRate,
-      epoch,
-      options.epochs,
-    );
-    // AdamOptimizer reads this field on every step; tfjs offers no setter.
-    (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-    random.shuffle(order);
-    const progress = startProgress({
-      total: batches,
-      label: options.progressLabel?.(epoch) ??
-        `${options.label ?? "train"} epoch ${epoch + 1}/${options.epochs}`,
-      unit: "img",
-      unitsPerTick: options.batchSize,
-    });
-    let lossSum = 0;
-    for (let b = 0; b < batches; b++) {
-      const indices = order.subarray(b * options.batchSize, (b + 1) * options.batchSize);
-      const size = indices.length;
-      fillBatch(trainSet, indices, options.normalisation, buffer, augmenter);
-      for (let n = 0; n < size; n++) labels[n] = trainSet.labels[indices[n]];
-      const loss = tf.tidy(() => {
-        const x = tf.tensor4d(buffer.subarray(0, size * PIXELS), [size, 28, 28, 1]);
-        const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
-        return optimizer.minimize(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
-          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-        }, true)!;
+  const workers = options.workers ?? 1;
+  const stepper = workers > 1
+    ? await workerStepper(model, options, workers)
+    : await localStepper(model, options.learningRate, resume?.optimizer);
+  try {
+    for (let epoch = resume?.loop.epochsDone ?? 0; epoch < options.epochs; epoch++) {
+      const started = performance.now();
+      const learningRate = learningRateAt(
+        options.schedule,
+        options.learningRate,
+        epoch,
+        options.epochs,
+      );
+      random.shuffle(order);
+      const progress = startProgress({
+        total: batches,
+        label: options.progressLabel?.(epoch) ??
+          `${options.label ?? "train"} epoch ${epoch + 1}/${options.epochs}`,
+        unit: "img",
+        unitsPerTick: options.batchSize,
       });
-      const value = loss.dataSync()[0];
-      loss.dispose();
-      if (!Number.isFinite(value)) throw new Error(`loss became ${value} at epoch ${epoch + 1}`);
-      lossSum += value * size;
-      progress.tick(1, `loss ${(lossSum / ((b * options.batchSize) + size)).toFixed(4)}`);
+      let lossSum = 0;
+      const fill = (b: number) => {
+        const indices = order.subarray(b * options.batchSize, (b + 1) * options.batchSize);
+        fillBatch(trainSet, indices, options.normalisation, buffer, augmenter);
+        for (let n = 0; n < indices.length; n++) labels[n] = trainSet.labels[indices[n]];
+        return indices.length;
+      };
+      let size = fill(0);
+      for (let b = 0; b < batches; b++) {
+        const stepped = stepper.step(buffer, labels, size, learningRate);
+        const done = size;
+        // Workers compute this step while this thread augments the next batch.
+        if (b + 1 < batches) size = fill(b + 1);
+        const value = await stepped;
+        if (!Number.isFinite(value)) throw new Error(`loss became ${value} at epoch ${epoch + 1}`);
+        lossSum += value * done;
+        progress.tick(1, `loss ${(lossSum / ((b * options.batchSize) + done)).toFixed(4)}`);
+      }
+      progress.done();
+      const adam = await stepper.sync();
+      const trainSeconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        loss: lossSum / trainSet.count,
+        seconds: 0,
+        learningRate,
+      };
+      // Quick runs would otherwise spend most of their time scoring: --eval-every skips epochs.
+      if ((epoch + 1) % evalEvery === 0 || epoch + 1 === options.epochs) {
+        const predictions = argmaxRows(predictLogits(model, testSet, options.normalisation));
+        record.accuracy = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions)
+          .accuracy;
+      }
+      record.seconds = (performance.now() - started) / 1000;
+      history.push(record);
+      const state: LoopState = {
+        epochsDone: epoch + 1,
+        order,
+        shuffleState: random.state,
+        augmentState: augmenter?.random.state ?? null,
+        history,
+      };
+      await options.onEpoch?.({
+        record,
+        trainSeconds,
+        state,
+        readOptimizer: () => Promise.resolve(adam),
+      });
     }
-    progress.done();
-    const trainSeconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = {
-      epoch: epoch + 1,
-      loss: lossSum / trainSet.count,
-      seconds: 0,
-      learningRate,
-    };
-    // Quick runs would otherwise spend most of their time scoring: --eval-every skips epochs.
-    if ((epoch + 1) % evalEvery === 0 || epoch + 1 === options.epochs) {
-      const predictions = argmaxRows(predictLogits(model, testSet, options.normalisation));
-      record.accuracy = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions)
-        .accuracy;
-    }
-    record.seconds = (performance.now() - started) / 1000;
-    history.push(record);
-    const state: LoopState = {
-      epochsDone: epoch + 1,
-      order,
-      shuffleState: random.state,
-      augmentState: augmenter?.random.state ?? null,
-      history,
-    };
-    await options.onEpoch?.({ record, trainSeconds, state, optimizer });
+  } finally {
+    stepper.close();
   }
-  optimizer.dispose();
   return history;
 }

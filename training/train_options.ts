@@ -37,6 +37,8 @@ export interface TrainConfig extends TrainRecipe {
   /** UCI pendigits (pen strokes) for `draw`; undefined = train it on the MNIST parts only. */
   pendigitsDir?: string;
   cacheDir: string;
+  /** Threads sharing each mini-batch (train_workers.ts); not part of the recipe. */
+  workers: number;
   help: boolean;
 }
 
@@ -51,6 +53,9 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   evalEvery: 1,
   evalLimit: null,
 };
+
+/** One training worker per core: tfjs's wasm backend runs one thread each. */
+export const DEFAULT_WORKERS = navigator.hardwareConcurrency;
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -77,6 +82,7 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --pendigits DIR    UCI pendigits strokes for draw (default $PENDIGITS_DIR; without it draw
                      trains on MNIST and pen-rendered MNIST only)
   --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
+  --workers N        threads sharing each mini-batch (default: the number of cores, ${DEFAULT_WORKERS})
   --feedback SOURCE  fine-tune the default model on stored feedback instead (see --feedback --help)`;
 
 /** A mistake in the command line: printed as one line, exit code 2. */
@@ -100,6 +106,7 @@ const OPTIONS = {
   data: { type: "string" },
   pendigits: { type: "string" },
   cache: { type: "string" },
+  workers: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -209,6 +216,7 @@ export function parseTrainArgs(
     dataDir: parsed.data ?? env.MNIST_DIR,
     pendigitsDir: parsed.pendigits ?? env.PENDIGITS_DIR,
     cacheDir: parsed.cache ?? defaultCacheDir(env),
+    workers: positiveInt("workers", parsed.workers, DEFAULT_WORKERS),
     help: parsed.help ?? false,
   };
 }

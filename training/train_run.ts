@@ -8,7 +8,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { readAdamState } from "./adam_state.ts";
 import { ARCHITECTURES, augmenterFor, buildModel } from "./architectures.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import {
@@ -71,6 +70,8 @@ export class TrainingRun {
     readonly checkpoints: Map<ModelName, Checkpoint | null>,
     /** UCI pendigits, for the models whose metadata scores held-out writers (draw). */
     readonly pendigitsDir?: string,
+    /** Threads sharing each mini-batch (train_workers.ts). */
+    readonly workers = 1,
   ) {
     this.clock = new RunClock(
       plan.models.filter((name) => !plan.exported.includes(name)).map((name) => ({
@@ -161,11 +162,13 @@ export class TrainingRun {
       seed: plan.recipe.seed,
       normalisation: MNIST_NORMALISATION,
       evalEvery: plan.recipe.evalEvery,
+      workers: this.workers,
+      architecture: { name, seed: plan.recipe.seed },
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>
         `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +
         `${formatRemaining(this.clock.remainingSeconds())} left in all`,
-      onEpoch: async ({ record, trainSeconds, state, optimizer }) => {
+      onEpoch: async ({ record, trainSeconds, state, readOptimizer }) => {
         this.clock.epochDone(name, record.seconds);
         run = {
           ...run,
@@ -175,7 +178,7 @@ export class TrainingRun {
         const saved: Checkpoint = {
           run,
           loop: { ...state, order: Uint32Array.from(state.order), history: run.history },
-          optimizer: await readAdamState(optimizer),
+          optimizer: await readOptimizer(),
           weights: readWeights(model),
         };
         await saveCheckpoint(this.checkpointDir(name), saved);

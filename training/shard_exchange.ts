@@ -1,0 +1,122 @@
+/**
+ * How data-parallel workers meet inside a step: a barrier and element-wise sums over a
+ * SharedArrayBuffer. Every worker adds the slots in rank order, so all of them get identical
+ * bits and their weights never drift apart.
+ *
+ * Two barriers: the batch statistics (BatchNorm) are summed over the workers that have images
+ * this step, the gradients over all workers (one with no images adds zeros but must still
+ * take the optimizer step). Each kind alternates between two halves of its area so a worker
+ * can write its next values while a slower one is still reading the last: a worker can be at
+ * most one exchange ahead, since each exchange's barrier waits for all.
+ *
+ * @module
+ */
+
+/** A peer that died mid-step would otherwise leave the others waiting forever. */
+const WAIT_MS = 10 * 60_000;
+
+/** Barrier counters: [arrived, generation] for statistics, then for gradients. */
+const CONTROL_INTS = 4;
+
+export interface ExchangeLayout {
+  workers: number;
+  /** Float64 values per worker per statistics exchange (BatchNorm: 2 per channel + 1). */
+  statistics: number;
+  /** Float32 values per worker for the gradients (all trainable weights). */
+  gradients: number;
+}
+
+function bytesOf(layout: ExchangeLayout) {
+  const control = CONTROL_INTS * 4;
+  const statistics = 2 * layout.workers * layout.statistics * 8;
+  const gradients = 2 * layout.workers * layout.gradients * 4;
+  return { control, statistics, gradients, total: control + statistics + gradients };
+}
+
+/** The shared memory for `layout`, to hand to every worker. */
+export function exchangeBuffer(layout: ExchangeLayout): SharedArrayBuffer {
+  return new SharedArrayBuffer(bytesOf(layout).total);
+}
+
+export class ShardExchange {
+  readonly #control: Int32Array;
+  readonly #statistics: Float64Array;
+  readonly #gradients: Float32Array;
+
+  constructor(buffer: SharedArrayBuffer, readonly layout: ExchangeLayout, readonly rank: number) {
+    const bytes = bytesOf(layout);
+    this.#control = new Int32Array(buffer, 0, CONTROL_INTS);
+    this.#statistics = new Float64Array(buffer, bytes.control, bytes.statistics / 8);
+    this.#gradients = new Float32Array(
+      buffer,
+      bytes.control + bytes.statistics,
+      bytes.gradients / 4,
+    );
+  }
+
+  /**
+   * Which half the coming exchange uses: its barrier's generation, which everyone at this
+   * exchange reads alike (it only moves once all have arrived), even a worker that sat out
+   * the last statistics exchanges for want of images.
+   */
+  #half(which: 0 | 1): number {
+    return Atomics.load(this.#control, which * 2 + 1) % 2;
+  }
+
+  /** Waits until `count` workers have arrived at barrier `which` (0 statistics, 1 gradients). */
+  #barrier(which: 0 | 1, count: number): void {
+    const arrived = which * 2, generation = arrived + 1;
+    const control = this.#control;
+    const seen = Atomics.load(control, generation);
+    if (Atomics.add(control, arrived, 1) + 1 === count) {
+      Atomics.store(control, arrived, 0);
+      Atomics.add(control, generation, 1);
+      Atomics.notify(control, generation);
+      return;
+    }
+    while (Atomics.load(control, generation) === seen) {
+      if (Atomics.wait(control, generation, seen, WAIT_MS) === "timed-out") {
+        throw new Error(`worker ${this.rank}: no peer arrived within ${WAIT_MS / 1000} s`);
+      }
+    }
+  }
+
+  /** Sums `values` over ranks 0..participants-1 (the workers with images this step). */
+  sumStatistics(values: Float64Array, participants: number): Float64Array {
+    const { statistics } = this.layout;
+    if (values.length > statistics) {
+      throw new RangeError(`${values.length} statistics exceed the exchange's ${statistics}`);
+    }
+    const half = this.#half(0) * this.layout.workers * statistics;
+    this.#statistics.set(values, half + this.rank * statistics);
+    this.#barrier(0, participants);
+    const sum = new Float64Array(values.length);
+    for (let r = 0; r < participants; r++) {
+      const slot = this.#statistics.subarray(half + r * statistics);
+      for (let i = 0; i < sum.length; i++) sum[i] += slot[i];
+    }
+    return sum;
+  }
+
+  /** Where this rank writes its gradients for the coming exchange (then sumGradients). */
+  gradientSlot(): Float32Array {
+    const { gradients, workers } = this.layout;
+    const at = (this.#half(1) * workers + this.rank) * gradients;
+    return this.#gradients.subarray(at, at + gradients);
+  }
+
+  /** Sums every worker's gradientSlot() in rank order into `target`, once all have written. */
+  sumGradients(target: Float32Array): void {
+    const { gradients, workers } = this.layout;
+    if (target.length !== gradients) {
+      throw new RangeError(`${target.length} gradients, the exchange holds ${gradients}`);
+    }
+    const half = this.#half(1) * workers * gradients;
+    this.#barrier(1, workers);
+    target.set(this.#gradients.subarray(half, half + gradients));
+    for (let r = 1; r < workers; r++) {
+      const slot = this.#gradients.subarray(half + r * gradients, half + (r + 1) * gradients);
+      for (let i = 0; i < gradients; i++) target[i] += slot[i];
+    }
+  }
+}

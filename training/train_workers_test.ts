@@ -1,0 +1,157 @@
+/**
+ * Data-parallel steps compute what one thread computes on the whole batch: the same weights
+ * and optimizer state after a step, to float tolerance, for every architecture (BatchNorm's
+ * statistics and Dropout's mask span the workers), with uneven slices and a worker that gets
+ * no image. Synthetic digits: no data set needed.
+ */
+import assert from "node:assert/strict";
+import type * as tf from "@tensorflow/tfjs";
+import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
+import type { AdamState } from "./adam_state.ts";
+import { buildModel } from "./architectures.ts";
+import { readWeights } from "./checkpoint.ts";
+import type { DigitSet } from "./mnist_idx.ts";
+import { Random } from "./random.ts";
+import { initTrainingBackend } from "./tf_backend.ts";
+import { train, type TrainOptions } from "./train_loop.ts";
+import { sliceSizes, TrainWorkerPool } from "./train_workers.ts";
+
+/** Blobs of ink at random places: enough structure for non-trivial gradients. */
+function syntheticDigits(count: number, seed: number): DigitSet {
+  const random = new Random(seed);
+  const images = new Uint8Array(count * 784);
+  const labels = new Uint8Array(count);
+  for (let n = 0; n < count; n++) {
+    labels[n] = Math.floor(random.next() * 10);
+    const cx = 6 + random.next() * 16, cy = 6 + random.next() * 16, r = 3 + labels[n] / 2;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        const d = Math.hypot(x - cx, y - cy);
+        images[n * 784 + y * 28 + x] = d < r ? 255 : Math.max(0, 255 - (d - r) * 120);
+      }
+    }
+  }
+  return { images, labels, count, rows: 28, cols: 28 };
+}
+
+interface Trained {
+  weights: ReturnType<typeof readWeights>;
+  adam: AdamState;
+  loss: number;
+}
+
+async function trainOnce(
+  name: ModelName,
+  set: DigitSet,
+  batchSize: number,
+  workers: number,
+): Promise<Trained> {
+  const model: tf.LayersModel = buildModel(name, 7);
+  let adam: AdamState | undefined;
+  const options: TrainOptions = {
+    epochs: 1,
+    batchSize,
+    learningRate: 1e-3,
+    schedule: "constant",
+    augment: name === "cnn-aug",
+    seed: 3,
+    normalisation: MNIST_NORMALISATION,
+    workers,
+    architecture: { name, seed: 7 },
+    label: `${name} x${workers}`,
+    onEpoch: async ({ readOptimizer }) => {
+      adam = await readOptimizer();
+    },
+  };
+  const [record] = await train(model, set, { ...set, count: 1 }, options);
+  const weights = readWeights(model);
+  model.dispose();
+  return { weights, adam: adam!, loss: record.loss };
+}
+
+/** Largest |a - b| relative to the larger magnitude of the tensor. */
+function assertClose(
+  a: { values: Float32Array }[],
+  b: { values: Float32Array }[],
+  what: string,
+  tolerance: number,
+): void {
+  assert.equal(a.length, b.length, `${what}: tensor count`);
+  a.forEach((tensor, i) => {
+    let scale = 1e-8, worst = 0;
+    for (let k = 0; k < tensor.values.length; k++) {
+      scale = Math.max(scale, Math.abs(tensor.values[k]));
+      worst = Math.max(worst, Math.abs(tensor.values[k] - b[i].values[k]));
+    }
+    assert(worst / scale < tolerance, `${what} ${i}: differs by ${worst} (scale ${scale})`);
+  });
+}
+
+Deno.test("a batch's slices differ by at most one image and cover it in order", () => {
+  assert.deepEqual(sliceSizes(64, 2), [32, 32]);
+  assert.deepEqual(sliceSizes(7, 2), [4, 3]);
+  assert.deepEqual(sliceSizes(1, 2), [1, 0]);
+  assert.deepEqual(sliceSizes(10, 3), [4, 3, 3]);
+});
+
+const CASES: { name: ModelName; count: number; batchSize: number }[] = [
+  { name: "mlp", count: 24, batchSize: 24 },
+  { name: "cnn", count: 23, batchSize: 16 }, // slices 8+8, then 4+3
+  { name: "cnn-aug", count: 17, batchSize: 16 }, // BatchNorm and Dropout; then 1+0
+  { name: "draw", count: 12, batchSize: 12 },
+];
+
+for (const { name, count, batchSize } of CASES) {
+  Deno.test({
+    name: `${name}: two workers' steps equal one thread's on the whole batch`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      await initTrainingBackend();
+      const set = syntheticDigits(count, 11);
+      const one = await trainOnce(name, set, batchSize, 1);
+      const two = await trainOnce(name, set, batchSize, 2);
+      assert(
+        Math.abs(one.loss - two.loss) < 1e-5 * Math.max(1, one.loss),
+        `loss ${one.loss} vs ${two.loss}`,
+      );
+      assertClose(one.weights, two.weights, "weight", 1e-4);
+      assert.equal(one.adam.iterations, two.adam.iterations);
+      assertClose(one.adam.moments, two.adam.moments, "Adam moment", 1e-3);
+      // And a step changed something: the comparison is not of two untouched models.
+      const fresh = buildModel(name, 7);
+      const untouched = readWeights(fresh);
+      fresh.dispose();
+      assert(
+        one.weights.some((w, i) => w.values.some((v, k) => v !== untouched[i].values[k])),
+        "training changed no weight",
+      );
+    },
+  });
+}
+
+Deno.test({
+  name: "workers refuse to train a model other than the one they were given",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const model = buildModel("cnn-aug", 7);
+    try {
+      await assert.rejects(
+        // Built with seed 7, announced as seed 8: the Dropout seeds would differ.
+        TrainWorkerPool.start({
+          name: "cnn-aug",
+          seed: 8,
+          workers: 2,
+          model,
+          adam: null,
+          learningRate: 1e-3,
+        }),
+        /cnn-aug built with seed 8 is not the model to train/,
+      );
+    } finally {
+      model.dispose();
+    }
+  },
+});
