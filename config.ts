@@ -12,6 +12,7 @@ import { DEFAULT_ENGINE, type EngineOptions } from "./inference/engine.ts";
 import { LOG_FORMATS, type LogFormat } from "./metrics/observe.ts";
 import { DEFAULT_PRECISION, type Precision, PRECISIONS } from "./lib/model_metadata.ts";
 import { defaultDataDir } from "./feedback/data_dir.ts";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "./connection_guard.ts";
 import { POSTGRES_ENV_NAMES } from "./feedback/postgres_env.ts";
 
 export type Command = "serve" | "healthcheck" | "backup" | "help" | "version";
@@ -37,6 +38,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Restarts, upgrades and refused uploads (connection_drain.ts, lingering_close.ts). */
   lifecycle: LifecycleOptions;
+  /** Idle and header-read timeouts, the open connections cap (connection_guard.ts). */
+  connections: ConnectionLimits;
   /** Corrections from the page (feedback/). */
   feedback: FeedbackConfig;
   /** `digitlab backup FILE`: where the copy goes. */
@@ -306,6 +309,30 @@ const FLAGS = {
     shown: "none: those routes answer 403",
     parse: (text) => text || undefined,
   },
+  "idle-timeout": {
+    env: "DIGITLAB_IDLE_TIMEOUT",
+    value: "MS",
+    help: "close a connection that sends no request for this long (since it opened or had " +
+      "its last answer)",
+    shown: `${DEFAULT_CONNECTION_LIMITS.idleMs}`,
+    parse: integer(DEFAULT_CONNECTION_LIMITS.idleMs, 100, 3_600_000),
+  },
+  "header-timeout": {
+    env: "DIGITLAB_HEADER_TIMEOUT",
+    value: "MS",
+    help: "close a connection whose request head has not all arrived this long after its " +
+      "first byte",
+    shown: `${DEFAULT_CONNECTION_LIMITS.headerMs}`,
+    parse: integer(DEFAULT_CONNECTION_LIMITS.headerMs, 100, 3_600_000),
+  },
+  "max-connections": {
+    env: "DIGITLAB_MAX_CONNECTIONS",
+    value: "N",
+    help: "open connections at most, more are closed at once; each takes 3 file descriptors " +
+      "(running out lowers it)",
+    shown: `${DEFAULT_CONNECTION_LIMITS.maxConnections}`,
+    parse: integer(DEFAULT_CONNECTION_LIMITS.maxConnections, 1, 1_000_000),
+  },
   // Restarts, upgrades and refused uploads (docs/deploy.md).
   "reuse-port": {
     env: "DIGITLAB_REUSE_PORT",
@@ -501,6 +528,11 @@ export function parseConfig(
       lingerMs: flags["linger-time"],
       lingerIdleMs: flags["linger-timeout"],
       lingerMaxBytes: flags["linger-max"],
+    },
+    connections: {
+      idleMs: flags["idle-timeout"],
+      headerMs: flags["header-timeout"],
+      maxConnections: flags["max-connections"],
     },
   };
 }

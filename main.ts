@@ -28,7 +28,7 @@ import { ConnectionDrain } from "./connection_drain.ts";
 import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
 import { lingerAfterRefusal } from "./lingering_close.ts";
 import { listingOf } from "./lib/model_metadata.ts";
-import { serveResiliently } from "./resilient_serve.ts";
+import { serveGuarded } from "./connection_guard.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
@@ -127,12 +127,14 @@ async function serve(config: Config): Promise<number> {
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = serveResiliently({
+    server = serveGuarded({
+      ...config.connections,
       hostname: config.host,
       port: config.port,
       reusePort: lifecycle.reusePort,
-      onListen({ hostname, port }, restarts) {
-        if (restarts > 0) return;
+      // A closing answer's client may still be sending a refused body (lingering_close.ts).
+      closingMs: lifecycle.lingerMs + 1_000,
+      onListen({ hostname, port }) {
         const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
         console.log(
           `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
