@@ -2,16 +2,12 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import { thrownBy } from "./tests/helpers/thrown_by.ts";
 import {
   ConfigError,
-  DATA_HOME_ENV_NAMES,
   DEFAULT_LIFECYCLE,
   DEFAULTS,
-  ENV_NAMES,
-  PACKAGE_ENV_NAMES,
   parseConfig,
   SHIPPED_MODELS_DIR,
   USAGE,
 } from "./config.ts";
-import { readCompileTask } from "./tests/compile_task.ts";
 import { DEFAULT_ENGINE } from "./inference/engine.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
@@ -187,19 +183,6 @@ Deno.test("parseConfig: feedback flags, the data folder and the backup command",
   assert.throws(() => parse(["--feedback", "maybe"]), ConfigError);
   assert.throws(() => parse(["--feedback-db", "mysql://x"]), ConfigError);
   assert.throws(() => parse(["--feedback-max", "-1"]), ConfigError);
-});
-
-Deno.test("the compile task's --allow-env list is exactly the flag table's variables", async () => {
-  const { permissions } = await readCompileTask();
-  const allowEnv = permissions.find((flag) => flag.startsWith("--allow-env="));
-  assert(allowEnv, `the compile task grants no named variables: ${permissions.join(" ")}`);
-  const granted = allowEnv.slice("--allow-env=".length).split(",").sort();
-  deepStrictEqual(granted, [...ENV_NAMES, ...DATA_HOME_ENV_NAMES, ...PACKAGE_ENV_NAMES].sort());
-});
-
-Deno.test("USAGE lists every flag with its variable", () => {
-  for (const name of ENV_NAMES) assert(USAGE.includes(`(env ${name};`), name);
-  assert(USAGE.includes("--max-concurrent N predictions"), USAGE);
 });
 
 Deno.test("parseConfig: hostile-client flags (per-client cap, decode memory, trusted proxy)", () => {

@@ -24,18 +24,21 @@ import { initImageDecoders } from "./inference/image_decode.ts";
 import { loadModels } from "./inference/model_registry.ts";
 import { initOnnxRuntime } from "./inference/onnx_runtime.ts";
 import { warmUpPreprocessing } from "./inference/predict.ts";
-import { ConnectionDrain } from "./connection_drain.ts";
-import { serveUntilSignalled, SHUTDOWN_GRACE_MS } from "./graceful_shutdown.ts";
-import { lingerAfterRefusal } from "./lingering_close.ts";
 import { listingOf } from "./lib/model_metadata.ts";
-import { serveGuarded } from "./connection_guard.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { runBackup } from "./feedback/backup.ts";
 import { startFeedback } from "./feedback/open_store.ts";
-import { dropWritePermission } from "./drop_write_permission.ts";
+import {
+  ConnectionDrain,
+  dropWritePermission,
+  lingerAfterRefusal,
+  serveGuarded,
+  serveUntilSignalled,
+  SHUTDOWN_GRACE_MS,
+} from "./server/mod.ts";
 
 /** Runs the command line; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {

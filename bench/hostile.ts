@@ -22,7 +22,7 @@ import {
 } from "../tests/helpers/hostile_clients.ts";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "../tests/helpers/server_process.ts";
-import { DEFAULT_CONNECTION_LIMITS } from "../connection_guard.ts";
+import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

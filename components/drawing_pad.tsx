@@ -3,15 +3,10 @@
  * Events. It does not own the drawing: the strokes array belongs to the caller, which this
  * component appends to while a pointer is down and repaints whenever `version` changes.
  */
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import {
-  containRect,
-  type Stroke,
-  STROKE_WIDTH_FRACTION,
-  toUnitPoint,
-  traceStrokes,
-} from "../lib/strokes.ts";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import { containRect, type Stroke, toUnitPoint } from "../lib/strokes.ts";
 import { usePenInput } from "./pen_input.ts";
+import { canvasToPng, paintInk, paintPaper, useCrispBackingStore } from "./pad_canvas.ts";
 
 /** What sits under the strokes: an uploaded picture, already decoded. */
 export type Backdrop = ImageBitmap;
@@ -27,9 +22,6 @@ export interface DrawingPadProps {
   onStrokeEnd(): void;
 }
 
-const PAPER = "#ffffff";
-const INK = "#111111";
-
 /** Paints paper, backdrop and strokes on a square context of side `size` pixels. */
 export function paintDrawing(
   context: CanvasRenderingContext2D,
@@ -37,18 +29,12 @@ export function paintDrawing(
   strokes: Stroke[],
   backdrop: Backdrop | null,
 ): void {
-  context.fillStyle = PAPER;
-  context.fillRect(0, 0, size, size);
+  paintPaper(context, size, size);
   if (backdrop !== null) {
     const fit = containRect(backdrop.width, backdrop.height, size);
     context.drawImage(backdrop, fit.x, fit.y, fit.width, fit.height);
   }
-  context.strokeStyle = INK;
-  context.fillStyle = INK;
-  context.lineWidth = size * STROKE_WIDTH_FRACTION;
-  context.lineCap = "round";
-  context.lineJoin = "round";
-  traceStrokes(context, strokes, size);
+  paintInk(context, strokes, size);
 }
 
 /** The drawing as a PNG of `size` x `size`, independent of the screen's pixel density. */
@@ -56,9 +42,7 @@ export function drawingToPng(strokes: Stroke[], backdrop: Backdrop | null, size 
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = size;
   paintDrawing(canvas.getContext("2d")!, size, strokes, backdrop);
-  return new Promise<Blob>((resolve, reject) =>
-    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
-  );
+  return canvasToPng(canvas);
 }
 
 export function DrawingPad(props: DrawingPadProps) {
@@ -73,21 +57,7 @@ export function DrawingPad(props: DrawingPadProps) {
     paintDrawing(canvas.getContext("2d")!, canvas.width, strokes, backdrop);
   };
 
-  // Keep the backing store at the displayed size times devicePixelRatio, so lines stay crisp.
-  useEffect(() => {
-    const canvas = canvasRef.current!;
-    const resize = () => {
-      const side = Math.round(canvas.clientWidth * (globalThis.devicePixelRatio || 1));
-      if (side > 0 && side !== canvas.width) {
-        canvas.width = canvas.height = side;
-        repaint();
-      }
-    };
-    resize();
-    const observer = new ResizeObserver(resize);
-    observer.observe(canvas);
-    return () => observer.disconnect();
-  }, []);
+  useCrispBackingStore(canvasRef, 1, repaint);
 
   // Layout effect: the pad shows a Clear or Undo in the same frame as the buttons change.
   useLayoutEffect(repaint, [props.version, props.backdrop]);

@@ -4,9 +4,10 @@
  * drawn over the ink. Like DrawingPad it does not own the strokes: it appends to the caller's
  * array while a pointer is down and repaints when `version` or `boxes` change.
  */
-import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
-import { type Stroke, STROKE_WIDTH_FRACTION, traceStrokes } from "../lib/strokes.ts";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import type { Stroke } from "../lib/strokes.ts";
 import { usePenInput } from "./pen_input.ts";
+import { canvasToPng, paintInk, paintPaper, useCrispBackingStore } from "./pad_canvas.ts";
 
 /** Width over height of the pad: room for five or six digits. */
 export const NUMBER_PAD_ASPECT = 2.5;
@@ -37,13 +38,8 @@ function paint(
   strokes: Stroke[],
   boxes: PadBox[],
 ) {
-  const width = Math.round(height * NUMBER_PAD_ASPECT);
-  context.fillStyle = "#ffffff";
-  context.fillRect(0, 0, width, height);
-  context.strokeStyle = context.fillStyle = "#111111";
-  context.lineWidth = height * STROKE_WIDTH_FRACTION;
-  context.lineCap = context.lineJoin = "round";
-  traceStrokes(context, strokes, height);
+  paintPaper(context, Math.round(height * NUMBER_PAD_ASPECT), height);
+  paintInk(context, strokes, height);
   const scale = height / NUMBER_PNG_HEIGHT;
   context.lineWidth = Math.max(1, 2 * scale);
   for (const box of boxes) {
@@ -58,9 +54,7 @@ export function numberToPng(strokes: Stroke[]): Promise<Blob> {
   canvas.height = NUMBER_PNG_HEIGHT;
   canvas.width = Math.round(NUMBER_PNG_HEIGHT * NUMBER_PAD_ASPECT);
   paint(canvas.getContext("2d")!, NUMBER_PNG_HEIGHT, strokes, []);
-  return new Promise<Blob>((resolve, reject) =>
-    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
-  );
+  return canvasToPng(canvas);
 }
 
 /**
@@ -72,8 +66,7 @@ export function digitToPng(strokes: Stroke[], box: Omit<PadBox, "confident">): P
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = side;
   const context = canvas.getContext("2d")!;
-  context.fillStyle = "#ffffff";
-  context.fillRect(0, 0, side, side);
+  paintPaper(context, side, side);
   context.translate(
     Math.round((side - box.width) / 2 - box.x),
     Math.round((side - box.height) / 2 - box.y),
@@ -82,9 +75,7 @@ export function digitToPng(strokes: Stroke[], box: Omit<PadBox, "confident">): P
   context.rect(box.x - 1, box.y - 1, box.width + 2, box.height + 2);
   context.clip();
   paint(context, NUMBER_PNG_HEIGHT, strokes, []);
-  return new Promise<Blob>((resolve, reject) =>
-    canvas.toBlob((blob) => blob ? resolve(blob) : reject(new Error("toBlob failed")), "image/png")
-  );
+  return canvasToPng(canvas);
 }
 
 export function NumberPad(props: NumberPadProps) {
@@ -103,21 +94,7 @@ export function NumberPad(props: NumberPadProps) {
     );
   };
 
-  useEffect(() => {
-    const canvas = canvasRef.current!;
-    const resize = () => {
-      const height = Math.round(canvas.clientHeight * (globalThis.devicePixelRatio || 1));
-      if (height > 0 && height !== canvas.height) {
-        canvas.height = height;
-        canvas.width = Math.round(height * NUMBER_PAD_ASPECT);
-        repaint();
-      }
-    };
-    resize();
-    const observer = new ResizeObserver(resize);
-    observer.observe(canvas);
-    return () => observer.disconnect();
-  }, []);
+  useCrispBackingStore(canvasRef, NUMBER_PAD_ASPECT, repaint);
 
   useLayoutEffect(repaint, [props.version, props.boxes]);
 

@@ -7,7 +7,7 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { chunkFlood, probeHealth, silentConnections } from "./helpers/hostile_clients.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
-import { DEFAULT_CONNECTION_LIMITS } from "../connection_guard.ts";
+import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 
 Deno.test({
   name: "hostile: a body of 3,000,000 one-byte chunks leaves /health answering within 1 s",

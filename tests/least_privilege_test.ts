@@ -142,8 +142,9 @@ Deno.test("with the release flags, no route reads outside the project and models
 
 Deno.test("the release flags deny spawning processes and native code; writing once the server drops it", async () => {
   // The server's first act after opening its feedback database (main.ts).
+  const dropper = JSON.stringify(`${ROOT}/server/drop_write_permission.ts`);
   const probe = `
-    import { dropWritePermission } from ${JSON.stringify(`${ROOT}/drop_write_permission.ts`)};
+    import { dropWritePermission } from ${dropper};
     await dropWritePermission();
     const tries = {
       run: () => new Deno.Command("true").output(),

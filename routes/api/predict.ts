@@ -12,6 +12,8 @@ import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readImageUpload } from "./request_image.ts";
+import { imageRequestBody } from "./image_upload_docs.ts";
+import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
 import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
 import { readImageHeader } from "../../inference/image_header.ts";
@@ -41,9 +43,7 @@ export function predictRoutes(
     limitBody(maxBodyBytes),
     async function predict(c) {
       const startedAt = performance.now();
-      const model = c.req.query("model") || null;
-      // Check the model before reading the body: an unknown name costs nothing.
-      c.set("model", registry.get(model).metadata.name);
+      const model = requestedModel(c, registry);
       const bytes = await readImageUpload(c.req.raw);
       // Reserve what the image decodes to before decoding it: a small file can be huge inside.
       const release = decodeBudget?.reserve(decodeCost(readImageHeader(bytes), bytes), clientOf(c));
@@ -60,8 +60,7 @@ export function predictRoutes(
       } finally {
         release?.();
       }
-      const { queueMs, inferenceMs } = prediction.timings;
-      c.set("batch", { queueMs, inferenceMs, batchSize: prediction.batchSize });
+      noteBatch(c, prediction);
       return c.json(prediction);
     },
   );
@@ -77,30 +76,7 @@ const PREDICT_DOCS: Operation = {
     "Send it as multipart field `img` (the tutorial's client), as the raw body with " +
     'Content-Type image/png or image/jpeg, or as JSON {"image": "<base64 or data URL>"}.',
   parameters: [modelParameter],
-  requestBody: {
-    required: true,
-    content: {
-      "multipart/form-data": {
-        schema: {
-          type: "object",
-          required: ["img"],
-          properties: { img: { type: "string", format: "binary" } },
-        },
-        encoding: { img: { contentType: "image/png, image/jpeg" } },
-      },
-      "image/png": { schema: { type: "string", format: "binary" } },
-      "image/jpeg": { schema: { type: "string", format: "binary" } },
-      "application/json": {
-        schema: {
-          type: "object",
-          required: ["image"],
-          properties: {
-            image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
-          },
-        },
-      },
-    },
-  },
+  requestBody: imageRequestBody(),
   responses: {
     "200": json({ $ref: "#/components/schemas/Prediction" }, "The prediction"),
     "400": error("Malformed multipart, missing field, bad JSON or base64"),

@@ -13,7 +13,9 @@ import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictNumber } from "../../inference/predict_number.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readUpload } from "./request_image.ts";
-import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
+import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
+import { imageRequestBody } from "./image_upload_docs.ts";
+import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import { parseStrokes, STROKES_FIELD } from "./strokes_field.ts";
 
 export interface PredictNumberRouteOptions {
@@ -34,14 +36,11 @@ export function predictNumberRoutes(
     limitBody(maxBodyBytes),
     async function predictNumberRoute(c) {
       const startedAt = performance.now();
-      const model = c.req.query("model") || null;
-      // Check the model before reading the body: an unknown name costs nothing.
-      c.set("model", registry.get(model).metadata.name);
+      const model = requestedModel(c, registry);
       const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD);
       const strokes = parseStrokes(extra);
       const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
-      const { queueMs, inferenceMs } = answer.timings;
-      c.set("batch", { queueMs, inferenceMs, batchSize: answer.batchSize });
+      noteBatch(c, answer);
       return c.json(answer);
     },
   );
@@ -50,8 +49,6 @@ export function predictNumberRoutes(
   });
   return app;
 }
-
-const probability = { type: "number", minimum: 0, maximum: 1 };
 
 const strokesSchema = {
   type: "array",
@@ -74,34 +71,10 @@ const PREDICT_NUMBER_DOCS: Operation = {
     "(multipart `img`, a raw PNG/JPEG body, JSON `image`), plus optional `strokes` (a " +
     "multipart field holding JSON, or a member of the JSON body).",
   parameters: [modelParameter],
-  requestBody: {
-    required: true,
-    content: {
-      "multipart/form-data": {
-        schema: {
-          type: "object",
-          required: ["img"],
-          properties: {
-            img: { type: "string", format: "binary" },
-            strokes: { type: "string", description: "JSON: " + strokesSchema.description },
-          },
-        },
-        encoding: { img: { contentType: "image/png, image/jpeg" } },
-      },
-      "image/png": { schema: { type: "string", format: "binary" } },
-      "image/jpeg": { schema: { type: "string", format: "binary" } },
-      "application/json": {
-        schema: {
-          type: "object",
-          required: ["image"],
-          properties: {
-            image: { type: "string", description: "base64, or a data:image/png;base64 URL" },
-            strokes: strokesSchema,
-          },
-        },
-      },
-    },
-  },
+  requestBody: imageRequestBody({
+    multipart: { strokes: { type: "string", description: "JSON: " + strokesSchema.description } },
+    json: { strokes: strokesSchema },
+  }),
   responses: {
     "200": json({
       type: "object",

@@ -1,6 +1,6 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { ConnectionDrain } from "./connection_drain.ts";
-import { KeepAliveSession, type Outcome } from "./tests/helpers/keep_alive_client.ts";
+import { KeepAliveSession, type Outcome } from "../tests/helpers/keep_alive_client.ts";
 
 function serveDrained(drain: ConnectionDrain) {
   const server = Deno.serve(
