@@ -25,6 +25,8 @@ export class InterruptedError extends Error {
 }
 
 const HELD_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+/** Turns of the event loop a commit waits, after its renames, for a signal to be handed over. */
+const SIGNAL_TURNS = 5;
 
 const journalPath = (dir: string, name: string) => `${dir}/${name}.commit`;
 
@@ -35,16 +37,28 @@ function tempName(final: string): string {
 
 export class ModelSetWriter {
   readonly #staged: StagedFile[] = [];
+  #commitStarted = false;
 
   constructor(readonly dir: string, readonly name: string) {}
 
+  /**
+   * Whether commit has begun: from then on the new set is in place, or its journal finishes
+   * it, so a signal handled later must not say that nothing was written.
+   */
+  get commitStarted(): boolean {
+    return this.#commitStarted;
+  }
+
   /** Writes `data` under a temp name; `file` is its final name inside `dir`. */
-  async stage(file: string, data: Uint8Array | string): Promise<void> {
+  stage(file: string, data: Uint8Array | string): Promise<void> {
     const final = `${this.dir}/${file}`;
     const temp = tempName(final);
     this.#staged.push({ temp, final });
-    if (typeof data === "string") await Deno.writeTextFile(temp, data);
-    else await Deno.writeFile(temp, data);
+    // Synchronously: a signal handler runs between event-loop turns, so it never removes the
+    // temp file before an asynchronous write has created it (and leaves it behind).
+    if (typeof data === "string") Deno.writeTextFileSync(temp, data);
+    else Deno.writeFileSync(temp, data);
+    return Promise.resolve();
   }
 
   /** The final paths staged so far, in the order they will be renamed. */
@@ -68,22 +82,28 @@ export class ModelSetWriter {
   async commit(afterRename?: (final: string) => void): Promise<void> {
     const files = this.#ordered();
     const journal = journalPath(this.dir, this.name);
-    await Deno.writeTextFile(`${journal}.tmp`, JSON.stringify(files));
-    await Deno.rename(`${journal}.tmp`, journal);
-    // From here the journal owns the temp files: abort() must not delete what recovery needs.
-    this.#staged.length = 0;
     let held: Deno.Signal | undefined;
     const holders = HELD_SIGNALS.map((signal) => [signal, () => held ??= signal] as const);
     for (const [signal, holder] of holders) Deno.addSignalListener(signal, holder);
     try {
+      // Journal and renames in one synchronous run: no signal handler can run inside it, so
+      // one finds the set still staged (before) or in place (after), never half of each.
+      this.#commitStarted = true;
+      Deno.writeTextFileSync(`${journal}.tmp`, JSON.stringify(files));
+      Deno.renameSync(`${journal}.tmp`, journal);
+      // From here the journal owns the temp files: abort() must not delete what recovery needs.
+      this.#staged.length = 0;
       for (const { temp, final } of files) {
         Deno.renameSync(temp, final);
         afterRename?.(final);
       }
       Deno.removeSync(journal);
     } finally {
-      // A signal that came during the renames is delivered on the next turn of the event loop.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Deno hands a signal that came during the renames to its listeners a few turns of the
+      // event loop later (two, measured): wait for them before letting go, or it is lost.
+      for (let turn = 0; turn < SIGNAL_TURNS && !held; turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
       for (const [signal, holder] of holders) Deno.removeSignalListener(signal, holder);
     }
     if (held) throw new InterruptedError(held);
@@ -106,18 +126,20 @@ export class ModelSetWriter {
 
 /**
  * Runs `work` (a model's export, which awaits often); a Ctrl-C or SIGTERM meanwhile removes
- * the set's temp files, lets `say` explain, and exits 130 at once. Training epochs run without
- * it: their synchronous loop would hold a signal until the epoch ended.
+ * the set's temp files, lets `say` explain (`written`: the set's commit had begun, so the new
+ * set is in place), and exits 130 at once. Deno hands a signal to its listeners a few turns of
+ * the event loop after it came, so one sent before the commit may be handled after it. Training
+ * epochs run without it: their synchronous loop would hold a signal until the epoch ended.
  */
 export async function exitCleanlyOnSignal<T>(
   set: ModelSetWriter,
-  say: (signal: Deno.Signal) => void,
+  say: (signal: Deno.Signal, written: boolean) => void,
   work: () => Promise<T>,
 ): Promise<T> {
   const handlers = HELD_SIGNALS.map((signal) =>
     [signal, () => {
       set.abortSync();
-      say(signal);
+      say(signal, set.commitStarted);
       Deno.exit(130);
     }] as const
   );

@@ -64,3 +64,65 @@ Deno.test("a commit killed between renames is finished by recoverModelSets", asy
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a signal handled after the commit says the set was written, and leaves no temp files", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["cnn.onnx", "cnn.json"]) await Deno.writeTextFile(`${dir}/${f}`, "old");
+    // Deno hands a signal to its listeners some turns after it came: this one comes during the
+    // renames and is handled once the commit is done, as a Ctrl-C a moment late would be.
+    const probe = `
+      import { exitCleanlyOnSignal, ModelSetWriter } from ${
+      JSON.stringify(new URL("./model_set.ts", import.meta.url).href)
+    };
+      const set = new ModelSetWriter(${JSON.stringify(dir)}, "cnn");
+      await set.stage("cnn.onnx", "new");
+      await set.stage("cnn.json", "new");
+      const handled = new Promise((resolve) => Deno.addSignalListener("SIGINT", resolve));
+      await exitCleanlyOnSignal(set, (signal, written) => console.log(signal, written), async () => {
+        await set.commit(() => Deno.kill(Deno.pid, "SIGINT"));
+        await handled;
+      });
+      console.log("not stopped");
+    `;
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", probe],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    deepStrictEqual([code, new TextDecoder().decode(stdout)], [130, "SIGINT true\n"]);
+    deepStrictEqual([await read(`${dir}/cnn.onnx`), await read(`${dir}/cnn.json`)], ["new", "new"]);
+    deepStrictEqual(listing(dir), ["cnn.json", "cnn.onnx"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a signal during the renames is held until the set is in place, then reported", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const probe = `
+      import { InterruptedError, ModelSetWriter } from ${
+      JSON.stringify(new URL("./model_set.ts", import.meta.url).href)
+    };
+      const set = new ModelSetWriter(${JSON.stringify(dir)}, "cnn");
+      await set.stage("cnn.onnx", "new");
+      await set.stage("cnn.json", "new");
+      try {
+        await set.commit(() => Deno.kill(Deno.pid, "SIGINT"));
+        console.log("the signal was lost");
+      } catch (error) {
+        console.log(error instanceof InterruptedError ? error.signal : String(error));
+      }
+    `;
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", probe],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    deepStrictEqual([code, new TextDecoder().decode(stdout)], [0, "SIGINT\n"]);
+    deepStrictEqual(listing(dir), ["cnn.json", "cnn.onnx"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -12,7 +12,14 @@ export interface TrainResult {
 }
 
 /** A project-like layout in a temp folder: `models/` and `build/runs/`. */
-export async function tempProject(): Promise<{ root: string; modelsDir: string; runsDir: string }> {
+export interface TempProject {
+  root: string;
+  modelsDir: string;
+  runsDir: string;
+}
+
+/** Makes a TempProject; the caller removes `root`. */
+export async function tempProject(): Promise<TempProject> {
   const root = await Deno.makeTempDir({ prefix: "digitlab-train-" });
   await Deno.mkdir(`${root}/models`);
   return { root, modelsDir: `${root}/models`, runsDir: `${root}/build/runs` };

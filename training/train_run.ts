@@ -202,10 +202,13 @@ export class TrainingRun {
   /** Exports, scores and quantizes `name`, then writes its set of files all or nothing. */
   async exportModel(name: ModelName, model: tf.LayersModel, run: RunRecord): Promise<void> {
     const set = new ModelSetWriter(this.plan.outDir, name);
-    const say = (signal: Deno.Signal) =>
+    const say = (signal: Deno.Signal, written: boolean) =>
       this.context.error(
-        `${signal}: stopped while exporting ${name}; nothing of it was written to ` +
-          `${this.plan.outDir}; ${this.resumeHint(name)}`,
+        written
+          ? `${signal}: stopped after writing ${name} to ${this.plan.outDir}; ` +
+            this.resumeHint(name)
+          : `${signal}: stopped while exporting ${name}; nothing of it was written to ` +
+            `${this.plan.outDir}; ${this.resumeHint(name)}`,
       );
     try {
       await exitCleanlyOnSignal(set, say, () => this.#export(name, model, run, set));

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import type { BrowserContext, Page, Request } from "playwright-core";
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Page,
+  type Request,
+} from "playwright-core";
 import { createApp } from "../../app.ts";
 import { DEFAULT_ENGINE, InferenceEngine } from "../../inference/engine.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
@@ -55,6 +61,44 @@ export function missingPrerequisite(): string | null {
   }
   if (models.length === 0) return `no models in ${modelsDir} (deno task train)`;
   return null;
+}
+
+/** A server a browser test drives. */
+export interface TestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Declares a test in Chromium against `start()`'s server, both closed afterwards. Where
+ * `missing` names an absent prerequisite it is ignored, or fails under CI=true.
+ */
+export function browserTest<S extends TestServer>(
+  options: { name: string; missing: string | null; start: () => Promise<S> },
+  fn: (t: Deno.TestContext, rig: { browser: Browser; server: S }) => Promise<void>,
+): void {
+  const { name, missing, start } = options;
+  Deno.test({
+    name,
+    ignore: missing !== null && !inCi,
+    // Chromium's child process and playwright's pipes outlive single steps by design.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      if (missing !== null) throw new Error(`browser tests cannot run under CI: ${missing}`);
+      const server = await start();
+      try {
+        const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        try {
+          await fn(t, { browser, server });
+        } finally {
+          await browser.close();
+        }
+      } finally {
+        await server.close();
+      }
+    },
+  });
 }
 
 /**
