@@ -155,6 +155,15 @@ async function serve(config: Config): Promise<number> {
         onListen: announce,
       }, handler);
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) {
+      // The binary's compiled --allow-net lists the addresses it may listen on.
+      console.error(
+        `digitlab: cannot listen on ${config.host}: the binary may listen only on 0.0.0.0, ::, ` +
+          `127.0.0.1, ::1 or localhost (docs/deploy.md)`,
+      );
+      await feedback?.store.close();
+      return 1;
+    }
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`digitlab: port ${config.port} on ${config.host} is in use; try --port`);
       await feedback?.store.close();

@@ -3,7 +3,8 @@
  * permission flags, SQLite in a fresh data folder, synchronous=FULL) on a loopback port and
  * measures, in order:
  *   1. a feedback write (POST /feedback, a 280x280 drawing, over HTTP) on an idle server:
- *      p50 and p99 of --writes sequential writes;
+ *      p50 and p99 of --writes sequential writes as the client sees them, and the server's own
+ *      mean time for them (its request-duration histogram, from /metrics);
  *   2. /predict throughput with wrk (--connections, --duration seconds), alone;
  *   3. the same wrk run with one client writing feedback back to back beside it: /predict
  *      req/s and the writes' p50/p99 under that load.
@@ -76,12 +77,34 @@ async function predictThroughput(
   };
 }
 
+/**
+ * The server's own time for POST /feedback so far (sum and count of its request-duration
+ * histogram): arrival to response inside the server, without the client's share.
+ */
+async function serverSide(url: string): Promise<{ seconds: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (suffix: string) =>
+    Number(
+      new RegExp(
+        `^digitlab_http_request_duration_seconds_${suffix}\\{route="/feedback"\\} (\\S+)$`,
+        "m",
+      )
+        .exec(text)?.[1] ?? NaN,
+    );
+  return { seconds: read("sum"), count: read("count") };
+}
+
 const server = await startServerProcess({ args: ["--log-format", "none"] });
 try {
   // Warm-up: the JIT, the decoders and SQLite's page cache.
   for (let i = 0; i < 30; i++) await writeOnce(server.url);
   const idle: number[] = [];
+  const before = await serverSide(server.url);
   for (let i = 0; i < Number(values.writes); i++) idle.push(await writeOnce(server.url));
+  const after = await serverSide(server.url);
+  const serverMeanMs = Math.round(
+    (after.seconds - before.seconds) / (after.count - before.count) * 1e5,
+  ) / 100;
 
   const alone = await predictThroughput(server.url);
 
@@ -95,7 +118,7 @@ try {
   await writer;
 
   console.log(JSON.stringify({
-    feedbackWriteIdle: summary(idle),
+    feedbackWriteIdle: { ...summary(idle), serverMeanMs },
     predictAlone: alone,
     predictWithFeedback: beside,
     feedbackWriteUnderPredictLoad: summary(underLoad),

@@ -9,11 +9,14 @@ import type { FeedbackConfig } from "../config.ts";
 import { feedbackDatabasePath } from "./data_dir.ts";
 import { openSqliteWorkerStore } from "./sqlite_worker_store.ts";
 import { readAdminToken } from "./admin_token.ts";
+import { databaseNetworkRefusal } from "./database_network.ts";
 import { type FeedbackStore, FeedbackStoreError } from "./store.ts";
 
 /** Opens the store; throws FeedbackStoreError with a message for the operator. */
 export async function openFeedbackStore(config: FeedbackConfig): Promise<FeedbackStore> {
   if (config.databaseUrl !== null) {
+    const refusal = await databaseNetworkRefusal(config.databaseUrl);
+    if (refusal) throw new FeedbackStoreError(refusal);
     // Loaded only when configured: SQLite deployments never load the driver.
     const { openPostgresStore } = await import("./postgres_store.ts");
     return await openPostgresStore({ url: config.databaseUrl, maxExamples: config.maxExamples });

@@ -1,12 +1,14 @@
 /**
  * Whether an answer deserves trust, and if not, why: the ink cannot be a digit
- * (ink_shape.ts), the top probability is low, or the top two are close. Probabilities are the
+ * (ink_shape.ts), it is unlike the digit answered (digit_shapes.ts), the top probability is
+ * low, or the top two are close. Probabilities are the
  * calibrated ones (calibration.ts), so "low" means the same for every model.
  *
  * Pure TypeScript: the server writes these fields and the page can recompute them.
  *
  * @module
  */
+import { unlikeDigit } from "./digit_shapes.ts";
 import { type InkProblem, inkProblem, measureInk } from "./ink_shape.ts";
 
 /** Where trust ends. */
@@ -64,10 +66,15 @@ export function probabilityDoubt(probabilities: ArrayLike<number>): string | und
  */
 export function assessAnswer(probabilities: ArrayLike<number>, field: Float32Array): Confidence {
   // Ranked as the answer's top3 is (a stable sort: ties keep the lower digit first).
-  const [, second] = Array.from(probabilities, (_, d) => d)
+  const [top, second] = Array.from(probabilities, (_, d) => d)
     .sort((a, b) => probabilities[b] - probabilities[a]);
   const runnerUp = { digit: second, probability: probabilities[second] };
-  const problem = inkProblem(measureInk(field));
-  const reason = problem ? INK_REASONS[problem] : probabilityDoubt(probabilities);
+  const shape = measureInk(field);
+  const problem = inkProblem(shape);
+  const reason = problem
+    ? INK_REASONS[problem]
+    : unlikeDigit(shape, top)
+    ? `ink unlike a written ${top}`
+    : probabilityDoubt(probabilities);
   return reason ? { confident: false, runnerUp, reason } : { confident: true, runnerUp };
 }

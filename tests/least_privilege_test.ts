@@ -7,6 +7,8 @@
  */
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { readCompileTask } from "./compile_task.ts";
+import { runEntry } from "./release_server.ts";
+import { DATABASE_HOST } from "../feedback/database_network.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { writeTestModels } from "./helpers/test_models.ts";
 
@@ -177,5 +179,67 @@ Deno.test("the release flags deny spawning processes and native code; writing on
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the release flags let the server listen and reach only loopback and the database name", async () => {
+  const net = task.permissions.find((flag) => flag.startsWith("--allow-net")) ?? "";
+  assert(net?.startsWith("--allow-net="), `the compile task grants the whole network: ${net}`);
+  assert(net.split("=")[1].split(",").includes(DATABASE_HOST), net);
+  const probe = `
+    const hosts = ["0.0.0.0:8000", "[::]:8000", "127.0.0.1:5432", "localhost:5432",
+      ${JSON.stringify(DATABASE_HOST)}, "digitlab-db:22", "203.0.113.5:5432", "example.com:443"];
+    const result = {};
+    for (const host of hosts) result[host] = (await Deno.permissions.query({ name: "net", host })).state;
+    const listener = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+    result.listen = "ok";
+    listener.close();
+    try { await Deno.connect({ hostname: "203.0.113.5", port: 5432 }); result.connect = "allowed"; }
+    catch (error) { result.connect = error instanceof Deno.errors.NotCapable ? "denied" : String(error); }
+    console.log(JSON.stringify(result));
+  `;
+  const dir = await Deno.makeTempDir({ prefix: "digitlab-net-probe-" });
+  try {
+    await Deno.writeTextFile(`${dir}/probe.ts`, probe);
+    const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", ...task.permissions, `${dir}/probe.ts`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stdout).trim();
+    assert(text, new TextDecoder().decode(stderr));
+    deepStrictEqual(JSON.parse(text), {
+      "0.0.0.0:8000": "granted",
+      "[::]:8000": "granted",
+      "127.0.0.1:5432": "granted",
+      "localhost:5432": "granted",
+      [DATABASE_HOST]: "granted",
+      "digitlab-db:22": "prompt",
+      "203.0.113.5:5432": "prompt",
+      "example.com:443": "prompt",
+      listen: "ok",
+      connect: "denied",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("with the release flags, a --feedback-db on another host stops the start with a message", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "digitlab-net-db-" });
+  try {
+    const { code, output } = await runEntry(task.entry, task.permissions, [
+      "--port",
+      "0",
+      "--feedback-db",
+      "postgres://digitlab@203.0.113.5:5432/digitlab",
+    ], cwd);
+    deepStrictEqual(code, 1, output);
+    assert.match(
+      output,
+      /may connect only to digitlab-db:5432 and loopback, not 203\.0\.113\.5:5432/,
+    );
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
   }
 });

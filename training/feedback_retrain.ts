@@ -12,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { buildModel } from "./architectures.ts";
+import { ARCHITECTURES, buildModel } from "./architectures.ts";
+import { DrawAugmenter } from "./draw_augment.ts";
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import {
   type FeedbackExample,
@@ -41,6 +42,17 @@ export interface FineTuneOptions {
   learningRate: number;
   /** Share of each batch drawn from the feedback; the rest replays MNIST's training set. */
   feedbackShare: number;
+  /**
+   * Each feedback image is warped afresh every time it is drawn into a batch (the draw
+   * augmenter: slant, aspect, rotation, pen width), so a handful of corrections teach the
+   * writer's shape of a digit rather than those few exact images.
+   */
+  augmentFeedback: boolean;
+  /**
+   * Share of the feedback slots drawn from corrections (examples whose stored answer was wrong)
+   * when the feedback also holds confirmed right answers: the few mistakes are what must change.
+   */
+  correctionShare: number;
   seed: number;
 }
 
@@ -49,6 +61,8 @@ export const DEFAULT_FINE_TUNE: FineTuneOptions = {
   batchSize: 32,
   learningRate: 1e-4,
   feedbackShare: 0.5,
+  augmentFeedback: true,
+  correctionShare: 0.25,
   seed: 42,
 };
 
@@ -72,8 +86,12 @@ export function fineTune(
   feedback: DigitSet,
   replay: DigitSet,
   options: FineTuneOptions,
+  corrections: readonly number[] = [],
 ): number {
   const random = new Random(options.seed);
+  const augmenter = options.augmentFeedback
+    ? new DrawAugmenter(new Random(options.seed + 1))
+    : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   const fromFeedback = Math.max(1, Math.round(options.batchSize * options.feedbackShare));
   const fromReplay = options.batchSize - fromFeedback;
@@ -84,10 +102,13 @@ export function fineTune(
   for (let step = 0; step < options.steps; step++) {
     const f = Array.from(
       { length: fromFeedback },
-      () => Math.floor(random.next() * feedback.count),
+      () =>
+        corrections.length > 0 && random.next() < options.correctionShare
+          ? corrections[Math.floor(random.next() * corrections.length)]
+          : Math.floor(random.next() * feedback.count),
     );
     const r = Array.from({ length: fromReplay }, () => Math.floor(random.next() * replay.count));
-    fillBatch(feedback, f, MNIST_NORMALISATION, feedbackBatch);
+    fillBatch(feedback, f, MNIST_NORMALISATION, feedbackBatch, augmenter);
     if (fromReplay > 0) fillBatch(replay, r, MNIST_NORMALISATION, replayBatch);
     f.forEach((index, n) => labels[n] = feedback.labels[index]);
     r.forEach((index, n) => labels[fromFeedback + n] = replay.labels[index]);
@@ -157,7 +178,10 @@ export async function retrain(inputs: RetrainInputs): Promise<RetrainResult> {
   try {
     loadOnnxWeights(model, inputs.onnx);
     const started = performance.now();
-    const loss = fineTune(model, trainSet, mnist.train, options);
+    const corrections = train.flatMap((example, index) =>
+      example.predicted !== null && example.predicted !== example.label ? [index] : []
+    );
+    const loss = fineTune(model, trainSet, mnist.train, options, corrections);
     log(
       `${name}: fine-tuned ${options.steps} steps on ${trainSet.count} feedback examples + ` +
         `MNIST replay in ${((performance.now() - started) / 1000).toFixed(1)} s (last loss ` +
@@ -205,12 +229,50 @@ export async function retrain(inputs: RetrainInputs): Promise<RetrainResult> {
   }
 }
 
-/** Writes the new version's set (float ONNX, int8 twin, metadata) all or nothing into `dir`. */
+/**
+ * What the metadata says about held-out writers and the temperature, measured again on the
+ * file the new version serves: fine-tuning moves the logits, so the old temperature no longer
+ * calibrates them. For a model whose recipe records them (draw) and with the pendigits data;
+ * without the data both blocks are dropped (the server then applies no temperature) rather
+ * than kept stale.
+ */
+export async function refreshCalibration(
+  name: ModelName,
+  metadata: Record<string, unknown>,
+  served: { file: string; bytes: Uint8Array },
+  mnist: Mnist,
+  pendigitsDir: string | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  const exportMetadata = ARCHITECTURES[name].exportMetadata;
+  delete metadata.calibration;
+  delete metadata.heldOut;
+  if (!exportMetadata) return;
+  const fresh = await exportMetadata({
+    mnist,
+    mnistCount: mnist.train.count,
+    pendigitsDir,
+    served,
+    normalisation: MNIST_NORMALISATION,
+    log,
+  });
+  if (fresh.calibration) metadata.calibration = fresh.calibration;
+  if (fresh.heldOut) metadata.heldOut = fresh.heldOut;
+}
+
+/**
+ * Writes the new version's set (float ONNX, int8 twin, metadata with a fresh calibration) all
+ * or nothing into `dir`.
+ */
 export async function writeRetrained(
   dir: string,
   name: ModelName,
   result: RetrainResult,
   mnist: Mnist,
+  calibration: { pendigitsDir: string | undefined; log: (line: string) => void } = {
+    pendigitsDir: undefined,
+    log: () => {},
+  },
 ): Promise<string[]> {
   const set = new ModelSetWriter(dir, name);
   try {
@@ -228,6 +290,17 @@ export async function writeRetrained(
       await set.stage(int8.variant.file, int8.bytes);
       metadata.int8 = int8.variant;
     }
+    const served = int8
+      ? { file: int8.variant.file, bytes: int8.bytes }
+      : { file: `${name}.onnx`, bytes: result.onnx };
+    await refreshCalibration(
+      name,
+      metadata,
+      served,
+      mnist,
+      calibration.pendigitsDir,
+      calibration.log,
+    );
     await set.stage(`${name}.json`, JSON.stringify(metadata, null, 2) + "\n");
     const files = set.files.map((f) => f.slice(dir.length + 1));
     await set.commit();
@@ -251,7 +324,9 @@ export const FEEDBACK_USAGE = `usage: deno task train --feedback SOURCE [options
   --steps N          fine-tuning steps (default ${DEFAULT_FINE_TUNE.steps})
   --out DIR          where the new version goes (default build/runs/<time>-<model>-feedback/)
   --force            allow --out models/ (a running server hot-reloads it)
-  --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)`;
+  --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
+  --pendigits DIR    pendigits strokes: the held-out writers the new version's temperature is
+                     fitted on (default $PENDIGITS_DIR; without them the metadata has none)`;
 
 export interface FeedbackContext {
   env: Record<string, string | undefined>;
@@ -275,6 +350,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
         out: { type: "string" },
         force: { type: "boolean" },
         data: { type: "string" },
+        pendigits: { type: "string" },
         cache: { type: "string" },
       },
     }).values;
@@ -323,7 +399,10 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
       return 1;
     }
     await prepareFolder(outDir, "--out");
-    const files = await writeRetrained(outDir, name, result, mnist);
+    const files = await writeRetrained(outDir, name, result, mnist, {
+      pendigitsDir: values.pendigits ?? context.env.PENDIGITS_DIR,
+      log: context.log,
+    });
     context.log(`${name}: wrote ${files.join(", ")} to ${outDir}`);
     return 0;
   } catch (error) {

@@ -5,10 +5,14 @@ import {
   defaultModel,
   feedbackMain,
   MAX_MNIST_DROP,
+  refreshCalibration,
   retrain,
 } from "./feedback_retrain.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { loadMnist } from "./mnist_data.ts";
+import { renderHeldOut, scoreHeldOut } from "./held_out.ts";
+import { loadPendigits, PENDIGITS_FILE, splitByWriter } from "./pendigits.ts";
+import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 
 const MODELS = new URL("../models/", import.meta.url).pathname;
 const MNIST_DIR = Deno.env.get("MNIST_DIR") ??
@@ -18,12 +22,21 @@ const haveMnist = await Deno.stat(`${MNIST_DIR}/t10k-images-idx3-ubyte.gz`).then
   () => false,
 );
 if (!haveMnist && Deno.env.get("CI") === "true") throw new Error(`no MNIST in ${MNIST_DIR}`);
+const PENDIGITS_DIR = Deno.env.get("PENDIGITS_DIR") ??
+  new URL("../../shared/data/pendigits/", import.meta.url).pathname;
+const havePendigits = await Deno.stat(`${PENDIGITS_DIR}/${PENDIGITS_FILE}`).then(
+  () => true,
+  () => false,
+);
+if (!havePendigits && Deno.env.get("CI") === "true") {
+  throw new Error(`no pendigits in ${PENDIGITS_DIR}`);
+}
 
 function context(runsDir: string) {
   const lines: string[] = [];
   return {
     lines,
-    env: { MNIST_DIR, HOME: Deno.env.get("HOME") },
+    env: { MNIST_DIR, PENDIGITS_DIR, HOME: Deno.env.get("HOME") },
     modelsDir: MODELS,
     runsDir,
     log: (line: string) => lines.push(line),
@@ -41,7 +54,7 @@ Deno.test("train --feedback refuses to write into models/ without --force", asyn
 Deno.test({
   name:
     "train --feedback EXPORT fine-tunes the default model, scores before and after, writes a new version",
-  ignore: !haveMnist,
+  ignore: !haveMnist || !havePendigits,
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -82,6 +95,21 @@ Deno.test({
       assert.match(metadata.version, /-feedback$/);
       assert.ok((await Deno.stat(`${dir}/out/${name}.onnx`)).size > 0);
       assert.ok((await Deno.stat(`${dir}/out/${name}.int8.onnx`)).size > 0);
+      if (name === "draw") {
+        // The temperature and ECE are those of the new file the server runs, measured again
+        // here, not the old version's carried over.
+        const served = metadata.int8?.file ?? `${name}.onnx`;
+        const { heldOut } = splitByWriter((await loadPendigits(PENDIGITS_DIR)).digits);
+        const report = await scoreHeldOut(
+          await Deno.readFile(`${dir}/out/${served}`),
+          renderHeldOut(heldOut),
+          MNIST_NORMALISATION,
+        );
+        assert.equal(metadata.calibration.temperature, Number(report.temperature.toFixed(4)));
+        assert.equal(metadata.calibration.eceAfter, Number(report.eceAfter.toFixed(6)));
+        assert.equal(metadata.heldOut.accuracy, Number(report.overall.accuracy.toFixed(6)));
+        assert.ok(metadata.calibration.data.endsWith(`; ${served}`), metadata.calibration.data);
+      }
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -124,6 +152,27 @@ Deno.test({
         JSON.stringify(result.mnist),
       );
       assert.equal(result.accepted, false);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "without the held-out writers a fine-tuned version keeps no stale temperature",
+  ignore: !haveMnist,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "digitlab-feedback-calibration-" });
+    try {
+      const mnist = await loadMnist({ dataDir: MNIST_DIR, cacheDir: `${dir}/cache` });
+      const name = await defaultModel(MODELS);
+      const metadata = JSON.parse(await Deno.readTextFile(`${MODELS}${name}.json`));
+      metadata.calibration = { method: "temperature", temperature: 1.5 };
+      metadata.heldOut = { accuracy: 0.99 };
+      const served = { file: `${name}.onnx`, bytes: await Deno.readFile(`${MODELS}${name}.onnx`) };
+      await refreshCalibration(name, metadata, served, mnist, undefined, () => {});
+      assert.equal(metadata.calibration, undefined);
+      assert.equal(metadata.heldOut, undefined);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
