@@ -12,6 +12,7 @@ import type { EngineOptions } from "./inference/engine.ts";
 import type { LogFormat } from "./metrics/observe.ts";
 import type { Precision } from "./lib/model_metadata.ts";
 import { defaultDataDir } from "./feedback/data_dir.ts";
+import type { ConnectionLimits } from "./server/connection_guard.ts";
 import { ConfigError } from "./config/flag_values.ts";
 import { DEFAULTS, FLAGS, type FlagSpec, type FlagValues } from "./config/flags.ts";
 
@@ -49,6 +50,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Restarts, upgrades and refused uploads (server/connection_drain.ts, lingering_close.ts). */
   lifecycle: LifecycleOptions;
+  /** Idle and header-read timeouts, the open connections cap (server/connection_guard.ts). */
+  connections: ConnectionLimits;
   /** Corrections from the page (feedback/). */
   feedback: FeedbackConfig;
   /** `digitlab backup FILE`: where the copy goes. */
@@ -182,6 +185,11 @@ export function parseConfig(
       lingerMs: flags["linger-time"],
       lingerIdleMs: flags["linger-timeout"],
       lingerMaxBytes: flags["linger-max"],
+    },
+    connections: {
+      idleMs: flags["idle-timeout"],
+      headerMs: flags["header-timeout"],
+      maxConnections: flags["max-connections"],
     },
   };
 }

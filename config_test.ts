@@ -9,6 +9,7 @@ import {
   USAGE,
 } from "./config.ts";
 import { DEFAULT_ENGINE } from "./inference/engine.ts";
+import { DEFAULT_CONNECTION_LIMITS } from "./server/connection_guard.ts";
 
 const parse = (args: string[], env: Record<string, string> = {}) =>
   parseConfig(args, env, "/srv/work");
@@ -230,4 +231,20 @@ Deno.test("parseConfig: restart flags (reuse-port switch, drain window, lingerin
   ];
   for (const [args, env] of bad) assert(thrownBy(() => parseConfig(args, env, "/"), ConfigError));
   assert(USAGE.includes("--reuse-port "), USAGE);
+});
+
+Deno.test("parseConfig: connection flags (idle and header timeouts, the cap; idle 0 turns the relay off)", () => {
+  deepStrictEqual(parseConfig([], {}, "/").connections, DEFAULT_CONNECTION_LIMITS);
+  const flagged = parseConfig(
+    ["--idle-timeout", "2000", "--header-timeout", "3000"],
+    { DIGITLAB_MAX_CONNECTIONS: "50" },
+    "/",
+  ).connections;
+  deepStrictEqual(flagged, { idleMs: 2000, headerMs: 3000, maxConnections: 50 });
+  deepStrictEqual(parseConfig(["--idle-timeout", "0"], {}, "/").connections.idleMs, 0);
+  for (
+    const args of [["--idle-timeout", "50"], ["--header-timeout", "0"], ["--max-connections", "0"]]
+  ) {
+    assert(thrownBy(() => parseConfig(args, {}, "/"), ConfigError), args.join(" "));
+  }
 });

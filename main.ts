@@ -35,6 +35,7 @@ import {
   ConnectionDrain,
   dropWritePermission,
   lingerAfterRefusal,
+  serveGuarded,
   serveResiliently,
   serveUntilSignalled,
   SHUTDOWN_GRACE_MS,
@@ -130,20 +131,29 @@ async function serve(config: Config): Promise<number> {
 
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = serveResiliently({
-      hostname: config.host,
-      port: config.port,
-      reusePort: lifecycle.reusePort,
-      onListen({ hostname, port }, restarts) {
-        if (restarts > 0) return;
-        const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
-        console.log(
-          `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
-            `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +
-            `ready in ${Math.round(performance.now())} ms)`,
-        );
-      },
-    }, drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle))));
+    const announce = ({ hostname, port }: Deno.NetAddr) => {
+      const models = registry.models().map((m) => m.metadata.name).join(", ") || "none";
+      console.log(
+        `digitlab ${VERSION} listening on ${httpUrl(hostname, port)} ` +
+          `(models: ${models}; default: ${registry.defaultName ?? "none"}; ` +
+          `ready in ${Math.round(performance.now())} ms)`,
+      );
+    };
+    const handler = drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle)));
+    const listen = { hostname: config.host, port: config.port, reusePort: lifecycle.reusePort };
+    // --idle-timeout 0: Deno.serve on the port itself (no relay, no timeouts, no cap).
+    server = config.connections.idleMs === 0
+      ? serveResiliently(
+        { ...listen, onListen: (addr, restarts) => restarts || announce(addr) },
+        handler,
+      )
+      : serveGuarded({
+        ...config.connections,
+        ...listen,
+        // A closing answer's client may still be sending a refused body (lingering_close.ts).
+        closingMs: lifecycle.lingerMs + 1_000,
+        onListen: announce,
+      }, handler);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
       // The binary's compiled --allow-net lists the addresses it may listen on.

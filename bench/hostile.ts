@@ -7,7 +7,8 @@
  * latency, and what another, ordinary client saw. Bounded: every case ends within a minute.
  * `--entry` runs another checkout's main.ts (for the "before" column of docs/performance.md).
  *
- * Cases: chunk-flood, silent-connections, big-png, big-png16, ip-flood, methods.
+ * Cases: chunk-flood, silent-connections, big-png, big-png16, big-jpeg, ip-flood, methods.
+ * big-jpeg encodes its progressive JPEG with `cjpeg` (Debian's libjpeg-turbo-progs).
  *
  * @module
  */
@@ -21,6 +22,7 @@ import {
 } from "../tests/helpers/hostile_clients.ts";
 import { encodePng } from "../tests/helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "../tests/helpers/server_process.ts";
+import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -50,7 +52,7 @@ async function post(url: string, body: Uint8Array<ArrayBuffer>, headers: Headers
   try {
     const response = await fetch(`${url}/predict`, {
       method: "POST",
-      headers: { "Content-Type": "image/png", ...headers },
+      headers: { "Content-Type": contentType(body), ...headers },
       body,
       signal: AbortSignal.timeout(30_000),
     });
@@ -59,6 +61,41 @@ async function post(url: string, body: Uint8Array<ArrayBuffer>, headers: Headers
   } catch {
     return { status: 0, ms: performance.now() - started };
   }
+}
+
+/** image/jpeg for bytes that start as a JPEG does, else image/png. */
+function contentType(body: Uint8Array): string {
+  return body[0] === 0xff && body[1] === 0xd8 ? "image/jpeg" : "image/png";
+}
+
+/**
+ * A `side` x `side` progressive JPEG of a dark bar (a 1) on grey noise, ~1.4 MB at 4096: noise
+ * is what makes a JPEG big, and a progressive one cannot be decoded a strip at a time.
+ */
+async function bigDigitJpeg(side = 4096): Promise<Uint8Array<ArrayBuffer>> {
+  const head = new TextEncoder().encode(`P6\n${side} ${side}\n255\n`);
+  const ppm = new Uint8Array(head.length + side * side * 3);
+  ppm.set(head);
+  let seed = 1;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 32;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const ink = y > side * 0.2 && y < side * 0.8 && x > side * 0.45 && x < side * 0.55;
+      const at = head.length + (y * side + x) * 3;
+      ppm.fill(Math.max(0, Math.min(255, (ink ? 0 : 255) + noise())), at, at + 3);
+    }
+  }
+  const encoder = new Deno.Command("cjpeg", {
+    args: ["-progressive", "-quality", "75"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const writer = encoder.stdin.getWriter();
+  await writer.write(ppm);
+  await writer.close();
+  const { success, stdout } = await encoder.output();
+  if (!success) throw new Error("cjpeg failed (apt-get install libjpeg-turbo-progs)");
+  return stdout as Uint8Array<ArrayBuffer>;
 }
 
 /** Samples RSS every 100 ms until stopped; the peak. */
@@ -124,15 +161,19 @@ const cases: Record<string, () => Promise<string>> = {
       const crowd = await silentConnections(server.url, 1500);
       await sleep(2000);
       const closed = await crowd.closedByServer();
+      // The rest waited in the listen queue until descriptors freed: they idle out in turn.
+      await sleep(2 * DEFAULT_CONNECTION_LIMITS.idleMs);
+      const closedLater = await crowd.closedByServer();
       crowd.close();
       await sleep(500);
       const started = performance.now();
       const health = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(3000) })
         .then(async (r) => (await r.body?.cancel(), r.status), () => 0);
       return `opened ${crowd.opened} (refused ${crowd.refused}); closed by the server after 2 s: ` +
-        `${closed}; /health after: ${health || "none"} in ${
-          round(performance.now() - started)
-        } ms` +
+        `${closed}, after ${
+          2 + (2 * DEFAULT_CONNECTION_LIMITS.idleMs) / 1000
+        } s: ${closedLater}; ` +
+        `/health after: ${health || "none"} in ${round(performance.now() - started)} ms` +
         `; process ${await alive(server) ? "alive" : "DEAD"}`;
     } finally {
       await stop(server);
@@ -141,6 +182,7 @@ const cases: Record<string, () => Promise<string>> = {
 
   "big-png": () => bigImages(bigDigitPng(4096, 8), 32, 3),
   "big-png16": () => bigImages(bigDigitPng(4096, 16), 128, 1),
+  "big-jpeg": async () => bigImages(await bigDigitJpeg(4096), 16, 1),
 
   async "ip-flood"() {
     // Loopback has one address: distinct clients are told apart by X-Forwarded-For, which
@@ -204,9 +246,14 @@ async function bigImages(png: Uint8Array<ArrayBuffer>, clients: number, each: nu
     const peak = sampleRss(server);
     const others = ordinaryClient(server.url);
     const started = performance.now();
+    let slowest = 0;
     const statuses = (await Promise.all(Array.from({ length: clients }, async () => {
       const mine: number[] = [];
-      for (let i = 0; i < each; i++) mine.push((await post(server.url, png)).status);
+      for (let i = 0; i < each; i++) {
+        const answer = await post(server.url, png);
+        slowest = Math.max(slowest, answer.ms);
+        mine.push(answer.status);
+      }
       return mine;
     }))).flat();
     const burstMs = performance.now() - started;
@@ -215,7 +262,9 @@ async function bigImages(png: Uint8Array<ArrayBuffer>, clients: number, each: nu
     await sleep(3000);
     const afterBytes = await server.rssBytes();
     return `${clients}x${each} ${(png.length / 1024).toFixed(0)} KB: ${counts(statuses)} in ` +
-      `${(burstMs / 1000).toFixed(1)} s; RSS baseline ${Math.round(baseline / MB)} MB, peak ` +
+      `${(burstMs / 1000).toFixed(1)} s, slowest ${round(slowest)} ms; RSS baseline ${
+        Math.round(baseline / MB)
+      } MB, peak ` +
       `${Math.round(peakBytes / MB)} MB, after ${Math.round(afterBytes / MB)} MB ` +
       `(${(afterBytes / baseline).toFixed(2)}x); other client p99 ${
         round(percentile(alone, 0.99))

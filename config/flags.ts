@@ -11,6 +11,7 @@ import { LOG_FORMATS } from "../metrics/observe.ts";
 import { DEFAULT_PRECISION, PRECISIONS } from "../lib/model_metadata.ts";
 import { POSTGRES_ENV_NAMES } from "../feedback/postgres_env.ts";
 import { ConfigError, integer, milliseconds, oneOf, origins } from "./flag_values.ts";
+import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 
 export const DEFAULTS = {
   host: "127.0.0.1",
@@ -240,6 +241,36 @@ export const FLAGS = {
     help: "file holding the token that reads, exports and deletes feedback",
     shown: "none: those routes answer 403",
     parse: (text) => text || undefined,
+  },
+  // Connections that send nothing, and how many may be open (server/connection_guard.ts).
+  "idle-timeout": {
+    env: "DIGITLAB_IDLE_TIMEOUT",
+    value: "MS",
+    help: "close a connection that sends no request for this long (since it opened or had " +
+      "its last answer); 0: no relay in front of Deno.serve, so no timeouts and no cap (behind " +
+      "a proxy that has them: ~20% more predictions per second)",
+    shown: `${DEFAULT_CONNECTION_LIMITS.idleMs}`,
+    parse: (text, flag) => {
+      const ms = integer(DEFAULT_CONNECTION_LIMITS.idleMs, 0, 3_600_000)(text, flag);
+      if (ms > 0 && ms < 100) throw new ConfigError(`--${flag} must be 0 (off) or at least 100`);
+      return ms;
+    },
+  },
+  "header-timeout": {
+    env: "DIGITLAB_HEADER_TIMEOUT",
+    value: "MS",
+    help: "close a connection whose request head has not all arrived this long after its " +
+      "first byte",
+    shown: `${DEFAULT_CONNECTION_LIMITS.headerMs}`,
+    parse: integer(DEFAULT_CONNECTION_LIMITS.headerMs, 100, 3_600_000),
+  },
+  "max-connections": {
+    env: "DIGITLAB_MAX_CONNECTIONS",
+    value: "N",
+    help: "open connections at most, more are closed at once; each takes 3 file descriptors " +
+      "(running out lowers it)",
+    shown: `${DEFAULT_CONNECTION_LIMITS.maxConnections}`,
+    parse: integer(DEFAULT_CONNECTION_LIMITS.maxConnections, 1, 1_000_000),
   },
   // Restarts, upgrades and refused uploads (docs/deploy.md).
   "reuse-port": {

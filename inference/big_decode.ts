@@ -3,7 +3,10 @@
  * decode takes 0.3-2.5 s of CPU that would otherwise stall every other request. PNGs the
  * streaming decoder covers hold only rows and a small output, so their worker is kept (its
  * JIT warm: a fresh one took twice as long); a worker that fell back to a full decode (JPEG,
- * palette, interlaced) exits after it, and its garbage and grown wasm heaps go with it. At most
+ * palette, interlaced) exits after it, and its garbage and grown wasm heaps go with it. A kept
+ * worker's heap grows during a burst of big images and never shrinks (measured: RSS after the
+ * fuzz test's bombs rose with each round), so once it has been idle `recycleAfterMs` it is
+ * replaced by a fresh one, which costs a worker start (~0.3 s of CPU) per burst. At most
  * `size` run at once; the rest wait in order (the decode budget bounds how many wait).
  *
  * @module
@@ -21,13 +24,20 @@ const WebWorker = globalThis.Worker;
 
 export class BigDecodePool {
   readonly size: number;
+  readonly #recycleAfterMs: number;
   #running = 0;
   readonly #waiting: (() => void)[] = [];
   readonly #idle: Worker[] = [];
+  /** Workers that have decoded since they started: replaced once the pool is quiet. */
+  readonly #used = new WeakSet<Worker>();
+  #recycleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers started so far (for tests and the benchmark). */
+  started = 0;
 
-  constructor(size = 1) {
+  constructor(size = 1, { recycleAfterMs = 1_000 } = {}) {
     if (!(size >= 1)) throw new RangeError("size must be at least 1");
     this.size = size;
+    this.#recycleAfterMs = recycleAfterMs;
   }
 
   /** Decodes `bytes` and builds its field in a worker; DigitlabError as decodeImage's. */
@@ -36,8 +46,10 @@ export class BigDecodePool {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
     this.#running++;
+    clearTimeout(this.#recycleTimer);
     try {
-      const worker = this.#idle.pop() ?? startWorker();
+      const worker = this.#idle.pop() ?? this.#start();
+      this.#used.add(worker);
       const reply = await run(worker, { bytes, maxSide });
       if (reply.kept) this.#idle.push(worker);
       else worker.terminate();
@@ -47,6 +59,7 @@ export class BigDecodePool {
     } finally {
       this.#running--;
       this.#waiting.shift()?.();
+      if (this.#running === 0) this.#recycleLater();
     }
   }
 
@@ -55,17 +68,33 @@ export class BigDecodePool {
    * image does not wait ~0.3-0.5 s for it; costs the idle worker's memory (~10-20 MB).
    */
   warmUp(): void {
-    if (this.#idle.length === 0 && this.#running === 0) this.#idle.push(startWorker());
+    if (this.#idle.length === 0 && this.#running === 0) this.#idle.push(this.#start());
   }
 
   /** Stops the idle workers (a process about to exit need not). */
   close(): void {
+    clearTimeout(this.#recycleTimer);
     for (const worker of this.#idle.splice(0)) worker.terminate();
   }
-}
 
-function startWorker(): Worker {
-  return new WebWorker(new URL("./big_decode_worker.ts", import.meta.url), { type: "module" });
+  /** Once nothing has run for `recycleAfterMs`: used idle workers go, one fresh one waits. */
+  #recycleLater() {
+    clearTimeout(this.#recycleTimer);
+    this.#recycleTimer = setTimeout(() => {
+      if (this.#running > 0) return;
+      for (const worker of this.#idle.filter((worker) => this.#used.has(worker))) {
+        this.#idle.splice(this.#idle.indexOf(worker), 1);
+        worker.terminate();
+      }
+      this.warmUp();
+    }, this.#recycleAfterMs);
+    Deno.unrefTimer(this.#recycleTimer);
+  }
+
+  #start(): Worker {
+    this.started++;
+    return new WebWorker(new URL("./big_decode_worker.ts", import.meta.url), { type: "module" });
+  }
 }
 
 function run(worker: Worker, request: BigDecodeRequest): Promise<BigDecodeReply> {

@@ -41,7 +41,9 @@ self.onmessage = async (event: MessageEvent<BigDecodeRequest>) => {
     if (image === null) {
       kept = false;
       // The general decoders (imagescript's wasm) load only when needed (~100 ms).
-      image = (await (await import("./image_decode.ts")).decodeImage(bytes, maxSide)).image;
+      // JPEGs shrink by DCT scaling while they decode (progressive ones cannot be streamed).
+      const { decodeImage } = await import("./image_decode.ts");
+      image = (await decodeImage(bytes, maxSide, { shrinkJpegTo: BIG_IMAGE_SIDE })).image;
     }
     const decoded = performance.now();
     const field = mnistField(image);

@@ -20,6 +20,14 @@ interface PngDecoder {
 }
 interface JpegDecoder {
   load(bytes: Uint8Array): { width: number; height: number; buffer: Uint8Array };
+  /** At the smallest DCT scale (1, 1/2, 1/4, 1/8) with sides at least `width` x `height`. */
+  decode(bytes: Uint8Array, width: number, height: number): {
+    width: number;
+    height: number;
+    /** 0: grey, 1: RGB, 2: CMYK (inverted, as Adobe writes it), one byte per channel. */
+    format: number;
+    buffer: Uint8Array;
+  };
 }
 interface Codec<T> {
   init(): Promise<T>;
@@ -48,6 +56,15 @@ export function initImageDecoders(): Promise<Decoders> {
   return decoders;
 }
 
+export interface DecodeOptions {
+  /**
+   * A JPEG with a longer side than this is decoded shrunk by DCT scaling (1/2, 1/4 or 1/8) to
+   * sides at least this: the decoder never builds the full-size pixels (a 4096x4096 one's
+   * 64 MiB of RGBA and its copies). PNGs ignore it (png_stream_decode.ts shrinks those).
+   */
+  shrinkJpegTo?: number;
+}
+
 /** The decoded image and its header. */
 export interface DecodedImage {
   header: ImageHeader;
@@ -61,6 +78,7 @@ export interface DecodedImage {
 export async function decodeImage(
   bytes: Uint8Array,
   maxSide = MAX_IMAGE_SIDE,
+  { shrinkJpegTo = Infinity }: DecodeOptions = {},
 ): Promise<DecodedImage> {
   const header = readImageHeader(bytes, maxSide);
   const fast = header.format === "png" ? decodePngFast(bytes) : null;
@@ -71,6 +89,8 @@ export async function decodeImage(
     if (header.format === "png") {
       const { width, height, framebuffer } = png.decode(bytes);
       image = { width, height, channels: 4, data: framebuffer };
+    } else if (Math.max(header.width, header.height) > shrinkJpegTo) {
+      image = shrunkJpeg(jpeg, bytes, header, shrinkJpegTo);
     } else {
       const { width, height, buffer } = jpeg.load(bytes);
       image = { width, height, channels: 4, data: buffer };
@@ -86,8 +106,38 @@ export async function decodeImage(
       decoders = undefined; // requests holding the old instances finish with them
     }
   }
-  if (image.width !== header.width || image.height !== header.height) {
+  const scale = image.width / header.width;
+  if (
+    ![1, 1 / 2, 1 / 4, 1 / 8].includes(scale) || image.height !== Math.ceil(header.height * scale)
+  ) {
     throw new DigitlabError("undecodable_image", "the decoded size differs from the header's");
   }
   return { header, image };
+}
+
+/** A JPEG decoded at the DCT scale that leaves its longer side at least `side`. */
+function shrunkJpeg(
+  jpeg: JpegDecoder,
+  bytes: Uint8Array,
+  header: ImageHeader,
+  side: number,
+): PixelImage {
+  const factor = side / Math.max(header.width, header.height);
+  const decoded = jpeg.decode(
+    bytes,
+    Math.ceil(header.width * factor),
+    Math.ceil(header.height * factor),
+  );
+  const { width, height, format, buffer } = decoded;
+  if (format === 0) return { width, height, channels: 1, data: buffer.subarray(0, width * height) };
+  if (format === 1) {
+    return { width, height, channels: 3, data: buffer.subarray(0, 3 * width * height) };
+  }
+  // CMYK to RGB as imagescript's load() does it: each colour scaled by K.
+  const rgb = new Uint8Array(3 * width * height);
+  for (let pixel = 0; pixel < width * height; pixel++) {
+    const k = buffer[4 * pixel + 3];
+    for (let c = 0; c < 3; c++) rgb[3 * pixel + c] = k * buffer[4 * pixel + c] / 255;
+  }
+  return { width, height, channels: 3, data: rgb };
 }

@@ -70,3 +70,24 @@ Deno.test("decodeImage calls non-images unsupported", async () => {
     "unsupported_media_type",
   );
 });
+
+Deno.test("decodeImage shrinks a JPEG by DCT scaling past shrinkJpegTo; the digit reads the same", async () => {
+  for (const name of ["seven-colour.jpg", "seven-grey.jpg", "seven-progressive.jpg"]) {
+    const bytes = await fixture(name);
+    const full = await decodeImage(bytes);
+    const side = Math.max(full.header.width, full.header.height);
+    const shrunk = await decodeImage(bytes, undefined, { shrinkJpegTo: Math.ceil(side / 4) });
+    // Never the full size: the decoder stops at the quarter scale, in the JPEG's own channels.
+    deepStrictEqual(shrunk.image.width, Math.ceil(full.header.width / 4), name);
+    deepStrictEqual(shrunk.image.height, Math.ceil(full.header.height / 4), name);
+    assert(shrunk.image.channels === 1 || shrunk.image.channels === 3, name);
+    const [a, b] = [mnistField(full.image), mnistField(shrunk.image)];
+    const ink = (field: Float32Array) => field.reduce((sum, value) => sum + value, 0);
+    assert(Math.abs(ink(a) - ink(b)) < 0.1 * ink(a), `${name}: ink ${ink(a)} vs ${ink(b)}`);
+    // A JPEG within the limit is decoded as before.
+    deepStrictEqual(
+      (await decodeImage(bytes, undefined, { shrinkJpegTo: side })).image,
+      full.image,
+    );
+  }
+});

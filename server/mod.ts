@@ -1,11 +1,17 @@
 /**
- * The HTTP server's plumbing around the Hono app, which main.ts assembles: accepting through
- * EMFILE, discarding refused bodies, draining on restart, stopping on a signal, and giving up
+ * The HTTP server's plumbing around the Hono app, which main.ts assembles: timeouts and a cap
+ * for connections, accepting through EMFILE, discarding refused bodies, draining on restart, stopping on a signal, and giving up
  * the write permission once the feedback store is open.
  *
  * @module
  */
 export { ConnectionDrain, type ConnectionDrainOptions } from "./connection_drain.ts";
+export {
+  type ConnectionGuardOptions,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  serveGuarded,
+} from "./connection_guard.ts";
 export { dropWritePermission } from "./drop_write_permission.ts";
 export {
   serveUntilSignalled,

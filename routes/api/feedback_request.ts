@@ -14,6 +14,7 @@ import { decodeImage } from "../../inference/image_decode.ts";
 import type { NewFeedback, Stroke } from "../../feedback/store.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 import { decodeBase64Image, IMAGE_FIELD } from "./request_image.ts";
+import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
 
 /**
  * The page sends 280x280 drawings; feedback images are decoded on the HTTP thread (to refuse
@@ -115,8 +116,15 @@ async function fromMultipart(request: Request): Promise<RawFeedback> {
 
 async function fromJson(request: Request): Promise<RawFeedback> {
   let body: unknown;
+  let text = "";
   try {
-    body = JSON.parse(await request.text());
+    text = await request.text();
+  } catch {
+    // as before: a body that does not arrive whole does not parse either
+  }
+  if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
+  try {
+    body = JSON.parse(text);
   } catch {
     throw new DigitlabError("bad_json", "the JSON body does not parse");
   }

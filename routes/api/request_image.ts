@@ -8,6 +8,7 @@
  */
 import { DigitlabError } from "../../lib/errors.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
+import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
 
 /** Content types whose body is the image itself (clients often say octet-stream or nothing). */
 const RAW_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "application/octet-stream", ""]);
@@ -83,6 +84,7 @@ async function fromMultipart(request: Request, extra: string | null): Promise<Up
 async function fromJson(request: Request, extra: string | null): Promise<Upload> {
   let body: unknown;
   const text = await request.text(); // a body cut off (408, 400) fails as it is
+  if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
   try {
     body = JSON.parse(text);
   } catch {

@@ -18,6 +18,7 @@ import { VERSION } from "../../lib/version.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { parseInferRequest } from "./v2_tensor.ts";
 import { documented, error, json, type Operation, v2ModelName } from "./openapi.ts";
+import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
 
 export interface V2RouteOptions {
   registry: ModelRegistry;
@@ -76,6 +77,7 @@ export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
         modelFor(c, registry); // an unknown model costs no body
         let body: unknown;
         const text = await c.req.text(); // a body cut off (408, 400) fails as it is
+        if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
         try {
           body = JSON.parse(text);
         } catch {
