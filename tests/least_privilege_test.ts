@@ -52,6 +52,24 @@ function attacks(secretPath: string): string[] {
   return targets;
 }
 
+/** Runs `source` under the release flags and returns the JSON it prints. */
+async function runProbe(source: string): Promise<unknown> {
+  const dir = await Deno.makeTempDir({ prefix: "digitlab-probe-" });
+  try {
+    await Deno.writeTextFile(`${dir}/probe.ts`, source);
+    const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", ...task.permissions, `${dir}/probe.ts`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(stdout).trim();
+    assert(text, new TextDecoder().decode(stderr));
+    return JSON.parse(text);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function raw(url: string, method: string, target: string): Promise<[number, string]> {
   const { hostname, port } = new URL(url);
   const connection = await Deno.connect({ hostname, port: Number(port) });
@@ -161,25 +179,12 @@ Deno.test("the release flags deny spawning processes and native code; writing on
     }
     console.log(JSON.stringify(result));
   `;
-  const dir = await Deno.makeTempDir({ prefix: "digitlab-probe-" });
-  try {
-    await Deno.writeTextFile(`${dir}/probe.ts`, probe);
-    const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...task.permissions, `${dir}/probe.ts`],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stdout).trim();
-    assert(text, new TextDecoder().decode(stderr));
-    deepStrictEqual(JSON.parse(text), {
-      run: "denied",
-      write: "denied",
-      ffi: "denied",
-      sys: "denied",
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  deepStrictEqual(await runProbe(probe), {
+    run: "denied",
+    write: "denied",
+    ffi: "denied",
+    sys: "denied",
+  });
 });
 
 Deno.test("the release flags let the server listen and reach only loopback and the database name", async () => {
@@ -198,31 +203,18 @@ Deno.test("the release flags let the server listen and reach only loopback and t
     catch (error) { result.connect = error instanceof Deno.errors.NotCapable ? "denied" : String(error); }
     console.log(JSON.stringify(result));
   `;
-  const dir = await Deno.makeTempDir({ prefix: "digitlab-net-probe-" });
-  try {
-    await Deno.writeTextFile(`${dir}/probe.ts`, probe);
-    const { stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...task.permissions, `${dir}/probe.ts`],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(stdout).trim();
-    assert(text, new TextDecoder().decode(stderr));
-    deepStrictEqual(JSON.parse(text), {
-      "0.0.0.0:8000": "granted",
-      "[::]:8000": "granted",
-      "127.0.0.1:5432": "granted",
-      "localhost:5432": "granted",
-      [DATABASE_HOST]: "granted",
-      "digitlab-db:22": "prompt",
-      "203.0.113.5:5432": "prompt",
-      "example.com:443": "prompt",
-      listen: "ok",
-      connect: "denied",
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  deepStrictEqual(await runProbe(probe), {
+    "0.0.0.0:8000": "granted",
+    "[::]:8000": "granted",
+    "127.0.0.1:5432": "granted",
+    "localhost:5432": "granted",
+    [DATABASE_HOST]: "granted",
+    "digitlab-db:22": "prompt",
+    "203.0.113.5:5432": "prompt",
+    "example.com:443": "prompt",
+    listen: "ok",
+    connect: "denied",
+  });
 });
 
 Deno.test("with the release flags, a --feedback-db on another host stops the start with a message", async () => {
