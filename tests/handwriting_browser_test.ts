@@ -8,7 +8,7 @@
  * a message, under CI=true it fails.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page } from "playwright-core";
+import { chromium, type Page, type Request } from "playwright-core";
 import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
@@ -57,7 +57,12 @@ function pickThirty(heldOut: PenDigit[]): PenDigit[] {
   return picked;
 }
 
-/** Moves the mouse along each stroke every few pixels, as a hand would. */
+/**
+ * Moves the mouse along each stroke every few pixels, as a hand would, and returns the answer
+ * to the drawing as finished: the stroke's end sends at once and aborts a live request still in
+ * flight (web/browser/predict_loop.ts), so the answer is the last /predict sent once the page
+ * settles, never one that was waited for while the pen was still moving.
+ */
 async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<Prediction> {
   const box = await page.locator("canvas.pad").boundingBox();
   assert.ok(box, "the pad is visible");
@@ -65,7 +70,12 @@ async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<Prediction>
     box.x + p.x * box.width,
     box.y + p.y * box.height,
   ];
-  let answer: Promise<Prediction> | null = null;
+  const sent: Request[] = [];
+  const onRequest = (request: Request) => {
+    if (request.url().includes("/predict") && request.method() === "POST") sent.push(request);
+  };
+  page.on("request", onRequest);
+  let sentBeforeEnd = 0;
   for (const [index, stroke] of strokes.entries()) {
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
@@ -79,16 +89,22 @@ async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<Prediction>
         }));
       }
     }
-    if (index === strokes.length - 1) {
-      answer = page.waitForResponse((r) =>
-        r.url().includes("/predict") && r.request().method() === "POST" && r.status() === 200
-      ).then((r) => r.json());
-    }
+    if (index === strokes.length - 1) sentBeforeEnd = sent.length;
     await page.mouse.up();
   }
-  const prediction = await answer!;
-  await page.waitForFunction(() => !document.querySelector(".result.pending"));
-  return prediction;
+  try {
+    for (const deadline = Date.now() + 10_000; sent.length <= sentBeforeEnd;) {
+      assert.ok(Date.now() < deadline, "the end of the last stroke sent no /predict");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await page.waitForFunction(() => !document.querySelector(".result.pending"));
+    const response = await sent[sent.length - 1].response();
+    assert.ok(response, "the finished drawing's /predict got no response");
+    assert.equal(response.status(), 200, await response.text());
+    return await response.json();
+  } finally {
+    page.off("request", onRequest);
+  }
 }
 
 Deno.test({
