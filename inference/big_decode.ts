@@ -22,6 +22,9 @@ export interface DecodedField {
 
 const WebWorker = globalThis.Worker;
 
+/** How long the pool stays quiet before a used worker is replaced (its heap let go). */
+export const RECYCLE_AFTER_MS = 1_000;
+
 export class BigDecodePool {
   readonly size: number;
   readonly #recycleAfterMs: number;
@@ -34,7 +37,7 @@ export class BigDecodePool {
   /** Workers started so far (for tests and the benchmark). */
   started = 0;
 
-  constructor(size = 1, { recycleAfterMs = 1_000 } = {}) {
+  constructor(size = 1, { recycleAfterMs = RECYCLE_AFTER_MS } = {}) {
     if (!(size >= 1)) throw new RangeError("size must be at least 1");
     this.size = size;
     this.#recycleAfterMs = recycleAfterMs;
