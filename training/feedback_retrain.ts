@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { OUTPUT_AND_DATA_OPTIONS } from "./train_options.ts";
 import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
@@ -347,11 +348,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
         feedback: { type: "string" },
         "token-file": { type: "string" },
         steps: { type: "string" },
-        out: { type: "string" },
-        force: { type: "boolean" },
-        data: { type: "string" },
-        pendigits: { type: "string" },
-        cache: { type: "string" },
+        ...OUTPUT_AND_DATA_OPTIONS,
       },
     }).values;
   } catch (error) {

@@ -90,6 +90,15 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** Where a run's output and data come from: the same options for training and fine-tuning. */
+export const OUTPUT_AND_DATA_OPTIONS = {
+  out: { type: "string" },
+  force: { type: "boolean" },
+  data: { type: "string" },
+  pendigits: { type: "string" },
+  cache: { type: "string" },
+} as const;
+
 const OPTIONS = {
   model: { type: "string", multiple: true },
   epochs: { type: "string" },
@@ -100,12 +109,8 @@ const OPTIONS = {
   limit: { type: "string" },
   "eval-every": { type: "string" },
   "eval-limit": { type: "string" },
-  out: { type: "string" },
-  force: { type: "boolean" },
+  ...OUTPUT_AND_DATA_OPTIONS,
   resume: { type: "string" },
-  data: { type: "string" },
-  pendigits: { type: "string" },
-  cache: { type: "string" },
   workers: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
