@@ -8,11 +8,10 @@
  * a message, under CI=true it fails.
  */
 import assert from "node:assert/strict";
-import { chromium, type Page, type Request } from "playwright-core";
+import { chromium } from "playwright-core";
 import { createApp } from "../app.ts";
 import { initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
-import type { Prediction } from "../lib/prediction.ts";
 import {
   fitStrokes,
   HELD_OUT_WRITERS,
@@ -22,8 +21,8 @@ import {
 } from "../training/pendigits.ts";
 import { PLACEMENTS } from "../training/stroke_field.ts";
 import { buildAssets } from "../web/bundle/build_assets.ts";
-import type { Stroke } from "../lib/strokes.ts";
 import { SHIPPED_MODELS, shippedModel } from "./helpers/test_server.ts";
+import { drawWithMouse, openPage } from "./helpers/browser_page.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = new URL("../", import.meta.url).pathname;
@@ -57,56 +56,6 @@ function pickThirty(heldOut: PenDigit[]): PenDigit[] {
   return picked;
 }
 
-/**
- * Moves the mouse along each stroke every few pixels, as a hand would, and returns the answer
- * to the drawing as finished: the stroke's end sends at once and aborts a live request still in
- * flight (web/browser/predict_loop.ts), so the answer is the last /predict sent once the page
- * settles, never one that was waited for while the pen was still moving.
- */
-async function drawWithMouse(page: Page, strokes: Stroke[]): Promise<Prediction> {
-  const box = await page.locator("canvas.pad").boundingBox();
-  assert.ok(box, "the pad is visible");
-  const at = (p: { x: number; y: number }): [number, number] => [
-    box.x + p.x * box.width,
-    box.y + p.y * box.height,
-  ];
-  const sent: Request[] = [];
-  const onRequest = (request: Request) => {
-    if (request.url().includes("/predict") && request.method() === "POST") sent.push(request);
-  };
-  page.on("request", onRequest);
-  let sentBeforeEnd = 0;
-  for (const [index, stroke] of strokes.entries()) {
-    await page.mouse.move(...at(stroke[0]));
-    await page.mouse.down();
-    for (let i = 1; i < stroke.length; i++) {
-      const a = stroke[i - 1], b = stroke[i];
-      const steps = Math.max(1, Math.ceil(Math.hypot(b.x - a.x, b.y - a.y) * box.width / 6));
-      for (let s = 1; s <= steps; s++) {
-        await page.mouse.move(...at({
-          x: a.x + (b.x - a.x) * s / steps,
-          y: a.y + (b.y - a.y) * s / steps,
-        }));
-      }
-    }
-    if (index === strokes.length - 1) sentBeforeEnd = sent.length;
-    await page.mouse.up();
-  }
-  try {
-    for (const deadline = Date.now() + 10_000; sent.length <= sentBeforeEnd;) {
-      assert.ok(Date.now() < deadline, "the end of the last stroke sent no /predict");
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await page.waitForFunction(() => !document.querySelector(".result.pending"));
-    const response = await sent[sent.length - 1].response();
-    assert.ok(response, "the finished drawing's /predict got no response");
-    assert.equal(response.status(), 200, await response.text());
-    return await response.json();
-  } finally {
-    page.off("request", onRequest);
-  }
-}
-
 Deno.test({
   name: "30 held-out digits drawn with the mouse in Chromium: at least 29 read right",
   ignore: missing !== null && !inCi,
@@ -134,17 +83,16 @@ Deno.test({
       args: ["--headless", "--no-sandbox", "--disable-gpu"],
     });
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(`http://127.0.0.1:${server.addr.port}`);
-      await page.waitForFunction(() =>
-        performance.getEntriesByType("resource").some((r) => r.name.includes("/static/digit_lab"))
-      );
-      await page.waitForLoadState("load");
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const pageErrors: string[] = [];
+      const page = await openPage(context, `http://127.0.0.1:${server.addr.port}`, pageErrors);
       const wrong: string[] = [];
       for (const [i, digit] of digits.entries()) {
         if (await page.isEnabled("#clear")) await page.click("#clear");
         const placement = PLACEMENTS[i % PLACEMENTS.length];
-        const answer = await drawWithMouse(page, fitStrokes(digit.strokes, placement.box));
+        // The answer to the finished drawing: live answers sent mid-stroke may be aborted by it.
+        const strokes = fitStrokes(digit.strokes, placement.box);
+        const answer = await drawWithMouse(page, strokes.map((s) => s.map((p) => [p.x, p.y])));
         assert.equal(answer.model, "draw");
         const shown = await page.textContent("#predicted-digit");
         assert.equal(shown, String(answer.result), "the page shows the server's answer");
@@ -155,6 +103,7 @@ Deno.test({
       }
       console.log(`read right: ${digits.length - wrong.length}/${digits.length}`);
       assert.ok(wrong.length <= 1, `wrong: ${wrong.join("; ")}`);
+      assert.deepEqual(pageErrors, [], "the page logged no errors");
     } finally {
       await browser.close();
       await server.shutdown();
