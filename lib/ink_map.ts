@@ -7,6 +7,10 @@
  *
  * @module
  */
+import { type LevelPlane, scanLevels } from "./level_scan.ts";
+import { lumaLevels } from "./luma_levels.ts";
+
+export { luma } from "./luma_levels.ts";
 
 /**
  * Decoded pixels, row-major, `channels` bytes per pixel: 1 grey, 2 grey and alpha, 3 RGB,
@@ -76,11 +80,11 @@ export function inkLevels(image: PixelImage): InkLevels | null {
   // The median alpha is under 128 exactly when half the pixels are: then alpha is the ink.
   let fromAlpha = false, alphaScanned = false;
   let luma: Uint8Array | null = null;
-  if (channels === 4 && data[3] >= 128) {
+  if (channels === 3 || (channels === 4 && data[3] >= 128)) {
     // Likely opaque (paper, a photo): the luma pass counts see-through pixels on its way.
-    const { levels, opaque } = luminance(image);
+    const { levels, opaque } = lumaLevels(image, histogram, rowStart, rowEnd);
     luma = levels;
-    fromAlpha = count - opaque >= count / 2;
+    fromAlpha = channels === 4 && count - opaque >= count / 2;
   } else if (channels === 2 || channels === 4) {
     scanLevels(alpha, histogram, rowStart, rowEnd);
     alphaScanned = true;
@@ -88,15 +92,23 @@ export function inkLevels(image: PixelImage): InkLevels | null {
     for (let value = 0; value < 128; value++) seeThrough += histogram[value];
     fromAlpha = seeThrough >= count / 2;
   }
-  let plane: Plane = alpha;
+  let plane: LevelPlane = alpha;
   if (fromAlpha) {
-    if (!alphaScanned) scanLevels(alpha, histogram, rowStart, rowEnd);
-  } else {
-    histogram.fill(0);
+    if (!alphaScanned) {
+      histogram.fill(0);
+      scanLevels(alpha, histogram, rowStart, rowEnd);
+    }
+  } else if (channels <= 2) {
     // Grey is its own luminance: the weights sum to 1.
-    if (channels <= 2) plane = { width, height, bytes: data, offset: 0, stride: channels };
-    else plane = { width, height, bytes: luma ?? luminance(image).levels, offset: 0, stride: 1 };
+    histogram.fill(0);
+    plane = { width, height, bytes: data, offset: 0, stride: channels };
     scanLevels(plane, histogram, rowStart, rowEnd);
+  } else {
+    if (luma === null) {
+      histogram.fill(0);
+      luma = lumaLevels(image, histogram, rowStart, rowEnd).levels;
+    }
+    plane = { width, height, bytes: luma, offset: 0, stride: 1 };
   }
   const { bytes, offset, stride } = plane;
   const inverted = !fromAlpha && histogramMedian(histogram, count) >= 128;
@@ -128,130 +140,6 @@ export function inkMap(image: PixelImage): InkMap | null {
   const map = new Float32Array(width * height);
   for (let i = 0, p = offset; i < map.length; i++, p += stride) map[i] = ink[bytes[p]];
   return { width, height, ink: map };
-}
-
-type Plane = Pick<InkLevels, "width" | "height" | "bytes" | "offset" | "stride">;
-
-/** Whether this machine stores the first byte of a word in its low bits. */
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
-/**
- * Adds every pixel's byte to `histogram` and sets each row's range of pixels whose byte
- * differs from the first pixel's (the background, nearly always; empty rows get 0..0).
- * Reads four bytes at a time where the rows allow: a word of background is one comparison.
- */
-function scanLevels(
-  { width, height, bytes, offset, stride }: Plane,
-  histogram: Uint32Array,
-  rowStart: Int32Array,
-  rowEnd: Int32Array,
-): void {
-  const quiet = bytes[offset];
-  const rowBytes = width * stride;
-  if (bytes.byteOffset % 4 !== 0 || rowBytes % 4 !== 0) {
-    for (let y = 0, p = offset; y < height; y++) {
-      let first = -1, last = -1;
-      for (let x = 0; x < width; x++, p += stride) {
-        const byte = bytes[p];
-        histogram[byte]++;
-        if (byte === quiet) continue;
-        if (first < 0) first = x;
-        last = x;
-      }
-      rowStart[y] = first < 0 ? 0 : first;
-      rowEnd[y] = last + 1;
-    }
-    return;
-  }
-  // The pixels' bytes within a word, as shifts, and a mask keeping only them.
-  const lanes = 4 / stride;
-  const shifts: number[] = [];
-  let mask = 0;
-  for (let lane = 0; lane < lanes; lane++) {
-    const byte = offset + lane * stride;
-    const shift = LITTLE_ENDIAN ? 8 * byte : 24 - 8 * byte;
-    shifts.push(shift);
-    mask |= 0xff << shift;
-  }
-  // Int32 throughout: words with the top bit set stay small integers for the JIT.
-  const quietWord = quiet * 0x01010101 & mask;
-  const words = new Int32Array(bytes.buffer, bytes.byteOffset, (rowBytes >> 2) * height);
-  const rowWords = rowBytes >> 2;
-  let quietWords = 0;
-  for (let y = 0, j = 0; y < height; y++) {
-    let first = -1, last = -1;
-    for (let k = 0; k < rowWords; k++, j++) {
-      const word = words[j] & mask;
-      if (word === quietWord) {
-        quietWords++;
-        continue;
-      }
-      if (lanes === 4) { // grey: every byte is a pixel
-        histogram[word & 0xff]++;
-        histogram[(word >>> 8) & 0xff]++;
-        histogram[(word >>> 16) & 0xff]++;
-        histogram[word >>> 24]++;
-      } else {
-        for (let lane = 0; lane < lanes; lane++) histogram[(word >>> shifts[lane]) & 0xff]++;
-      }
-      if (first < 0) first = k;
-      last = k;
-    }
-    // Whole words: the range may include a few quiet pixels at its ends.
-    rowStart[y] = first < 0 ? 0 : first * lanes;
-    rowEnd[y] = (last + 1) * lanes;
-  }
-  histogram[quiet] += quietWords * lanes;
-}
-
-/**
- * Rec. 601 luma, rounded: (299 r + 587 g + 114 b + 500) / 1000 in integers, the division as
- * ((x >> 3) * 33555) >> 22, which is exact for every x these weights give (tested).
- */
-export function luma(r: number, g: number, b: number): number {
-  return (((299 * r + 587 * g + 114 * b + 500) >> 3) * 33555) >> 22;
-}
-
-/** The luma of RGB or RGBA pixels, one byte per pixel, and how many have alpha >= 128. */
-function luminance(
-  { width, height, channels = 4, data }: PixelImage,
-): { levels: Uint8Array; opaque: number } {
-  const count = width * height;
-  const levels = new Uint8Array(count);
-  if (channels !== 4 || data.byteOffset % 4 !== 0 || !LITTLE_ENDIAN) {
-    let opaque = channels === 4 ? 0 : count;
-    for (let i = 0, p = 0; i < count; i++, p += channels) {
-      levels[i] = luma(data[p], data[p + 1], data[p + 2]);
-      if (channels === 4 && data[p + 3] >= 128) opaque++;
-    }
-    return { levels, opaque };
-  }
-  // Alpha is the word's top byte: alpha >= 128 makes the word negative. Four pixels like the
-  // one before them (most of a drawing's paper) cost four comparisons and one store.
-  const pixels = new Int32Array(data.buffer, data.byteOffset, count);
-  const quads = new Int32Array(levels.buffer, 0, count >> 2);
-  let previous = pixels[0] ^ 1, level = 0, repeated = 0, opaque = 0;
-  for (let i = 0; i < count; i += 4) {
-    if (
-      i + 4 <= count && pixels[i] === previous && pixels[i + 1] === previous &&
-      pixels[i + 2] === previous && pixels[i + 3] === previous
-    ) {
-      if (previous < 0) opaque += 4;
-      if (repeated !== 0) quads[i >> 2] = repeated;
-      continue;
-    }
-    for (let k = i; k < i + 4 && k < count; k++) {
-      const pixel = pixels[k];
-      if (pixel < 0) opaque++;
-      if (pixel !== previous) {
-        previous = pixel;
-        level = luma(data[k * 4], data[k * 4 + 1], data[k * 4 + 2]);
-        repeated = Math.imul(level, 0x01010101);
-      }
-      levels[k] = level;
-    }
-  }
-  return { levels, opaque };
 }
 
 /** The median of `count` byte values given their histogram. */
