@@ -44,7 +44,7 @@ export function apiRoutes(options: ApiOptions): Hono {
   const { decodeBudget, bigDecodes } = options;
   const api = new Hono()
     .route("/", predictRoutes({ registry, engine, maxBodyBytes, decodeBudget, bigDecodes }))
-    .route("/", predictNumberRoutes({ registry, engine, maxBodyBytes }))
+    .route("/", predictNumberRoutes({ registry, engine, maxBodyBytes, decodeBudget }))
     .route("/", modelRoutes(registry))
     .route("/", healthRoutes(registry, draining))
     .route("/", metricsRoutes(metrics))

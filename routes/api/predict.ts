@@ -15,10 +15,8 @@ import { readImageUpload } from "./request_image.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
-import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
-import { readImageHeader } from "../../inference/image_header.ts";
-import { clientOf } from "../../middleware/client_key.ts";
-import { errorWithHeaders } from "../../middleware/error_response.ts";
+import type { DecodeBudget } from "../../inference/decode_budget.ts";
+import { admitDecode } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
 export interface PredictRouteOptions {
@@ -45,23 +43,15 @@ export function predictRoutes(
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
       const bytes = await readImageUpload(c.req.raw);
-      // Reserve what the image decodes to before decoding it: a small file can be huge inside.
-      const release = decodeBudget?.reserve(decodeCost(readImageHeader(bytes), bytes), clientOf(c));
-      if (release === null) {
-        return errorWithHeaders(
-          c,
-          new DigitlabError("overloaded", "too many large images are being decoded; retry shortly"),
-          { "Retry-After": "1" },
-        );
-      }
-      let prediction;
-      try {
-        prediction = await predictDigit(engine, registry, bytes, { model, startedAt, bigDecodes });
-      } finally {
-        release?.();
-      }
-      noteBatch(c, prediction);
-      return c.json(prediction);
+      return await admitDecode(c, decodeBudget, bytes, async () => {
+        const prediction = await predictDigit(engine, registry, bytes, {
+          model,
+          startedAt,
+          bigDecodes,
+        });
+        noteBatch(c, prediction);
+        return c.json(prediction);
+      });
     },
   );
   app.all("/predict", function predictMethodNotAllowed() {

@@ -13,6 +13,8 @@ import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictNumber } from "../../inference/predict_number.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readUpload } from "./request_image.ts";
+import type { DecodeBudget } from "../../inference/decode_budget.ts";
+import { admitDecode } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
@@ -23,10 +25,12 @@ export interface PredictNumberRouteOptions {
   engine: InferenceEngine;
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
+  /** Decoded pixels in flight, shared with /predict; past it 503 + Retry-After. */
+  decodeBudget?: DecodeBudget;
 }
 
 export function predictNumberRoutes(
-  { registry, engine, maxBodyBytes }: PredictNumberRouteOptions,
+  { registry, engine, maxBodyBytes, decodeBudget }: PredictNumberRouteOptions,
 ): Hono<ObservedEnv> {
   const app = new Hono<ObservedEnv>();
   app.post(
@@ -39,9 +43,11 @@ export function predictNumberRoutes(
       const model = requestedModel(c, registry);
       const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD);
       const strokes = parseStrokes(extra);
-      const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
-      noteBatch(c, answer);
-      return c.json(answer);
+      return await admitDecode(c, decodeBudget, bytes, async () => {
+        const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
+        noteBatch(c, answer);
+        return c.json(answer);
+      });
     },
   );
   app.all("/predict/number", function predictNumberMethodNotAllowed() {

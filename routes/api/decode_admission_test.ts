@@ -1,0 +1,54 @@
+import { equal } from "node:assert/strict";
+import { Hono } from "hono";
+import { DecodeBudget } from "../../inference/decode_budget.ts";
+import { InferenceEngine } from "../../inference/engine.ts";
+import { initImageDecoders } from "../../inference/image_decode.ts";
+import { loadModels } from "../../inference/model_registry.ts";
+import { DIGIT_STROKES, drawStrokes, toRgba } from "../../tests/helpers/canvas.ts";
+import { encodePng } from "../../tests/helpers/png_encode.ts";
+import { writeTestModels } from "../../tests/helpers/test_models.ts";
+import { predictRoutes } from "./predict.ts";
+import { predictNumberRoutes } from "./predict_number.ts";
+
+Deno.test("/predict and /predict/number are admitted by one decode budget: 503 while it is full", async () => {
+  await initImageDecoders();
+  const dir = await writeTestModels(["mlp"]);
+  const { registry } = await loadModels(new URL(`file://${dir}/`), {
+    preferred: "mlp",
+    required: true,
+  });
+  try {
+    const engine = InferenceEngine.inProcess();
+    // A 280x280 RGBA PNG reserves ~0.6 MiB; another client holds all but 0.5 MiB of 1 MiB.
+    const decodeBudget = new DecodeBudget({ bytes: 1024 * 1024, perClientShare: 1 });
+    const options = { registry, engine, maxBodyBytes: 1024 * 1024, decodeBudget };
+    const app = new Hono().route("/", predictRoutes(options)).route(
+      "/",
+      predictNumberRoutes(options),
+    );
+    const seven = toRgba(
+      drawStrokes(DIGIT_STROKES["7"], { size: 280, penWidth: 20, box: [50, 40, 180] }),
+      "transparent",
+    );
+    const png = await encodePng(seven.data as Uint8Array, 280, 280);
+    const post = (path: string) =>
+      app.request(path, { method: "POST", body: png, headers: { "content-type": "image/png" } });
+    const held = decodeBudget.reserve(512 * 1024, "someone else")!;
+    for (const path of ["/predict", "/predict/number"]) {
+      const refused = await post(path);
+      equal(refused.status, 503, path);
+      equal((await refused.json()).error, "overloaded", path);
+      equal(refused.headers.get("retry-after"), "1", path);
+    }
+    held();
+    for (const path of ["/predict", "/predict/number"]) {
+      const answered = await post(path);
+      equal(answered.status, 200, path);
+      await answered.body?.cancel();
+      equal(decodeBudget.held, 0, `${path} released its reservation`);
+    }
+  } finally {
+    await registry.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
