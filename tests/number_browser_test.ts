@@ -14,6 +14,7 @@ import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
 import { loadModels } from "../inference/model_registry.ts";
 import type { NumberPrediction } from "../lib/prediction.ts";
 import { buildAssets } from "../web/bundle/build_assets.ts";
+import { trackPredictions, waitForPrediction } from "./helpers/browser_page.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const projectRoot = new URL("../", import.meta.url).pathname;
@@ -30,6 +31,8 @@ const hasBrowser = (() => {
 if (!hasBrowser && !inCi) console.warn(`number pad browser test skipped: no ${CHROMIUM}`);
 
 type Strokes = [number, number][][];
+/** Where the number pad shows its answer, for waitForPrediction. */
+const NUMBER_ANSWER = { path: "/predict/number", pending: ".number-result.pending" };
 const ellipse = (cx: number, cy: number, rx: number, ry: number): [number, number][] =>
   Array.from({ length: 41 }, (_, i) => {
     const angle = -Math.PI / 2 + (i / 40) * Math.PI * 2;
@@ -57,10 +60,8 @@ async function draw(page: Page, strokes: Strokes): Promise<NumberPrediction> {
         await page.mouse.move(...at([x0 + (x1 - x0) * s / steps, y0 + (y1 - y0) * s / steps]));
       }
     }
-    if (index === strokes.length - 1) {
-      answer = page.waitForResponse((r) => r.url().includes("/predict/number"))
-        .then((r) => r.json());
-    }
+    // The answer to the finished drawing, not a live request the stroke's end aborts.
+    if (index === strokes.length - 1) answer = waitForPrediction(page, NUMBER_ANSWER);
     await page.mouse.up();
   }
   return await answer!;
@@ -103,6 +104,7 @@ Deno.test({
       const page = await browser.newPage({ viewport: { width: 1280, height: 1200 } });
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(error.message));
+      trackPredictions(page);
       await page.goto(`${url}/number`);
       await page.locator("#number-pad").scrollIntoViewIfNeeded();
       const answer = await draw(page, NUMBER);
@@ -158,9 +160,9 @@ Deno.test({
       })).json();
       equal(reread.result, 7, `the stored crop is the 7: ${JSON.stringify(reread)}`);
 
-      const undone = page.waitForResponse((r) => r.url().includes("/predict/number"));
+      const undone = waitForPrediction<NumberPrediction>(page, NUMBER_ANSWER);
       await page.click("#number-undo");
-      const afterUndo: NumberPrediction = await (await undone).json();
+      const afterUndo = await undone;
       equal(afterUndo.digits.length, 2);
       await page.click("#number-clear");
       ok(await page.isDisabled("#number-clear"));

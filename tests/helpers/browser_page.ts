@@ -135,9 +135,7 @@ export async function openPage(context: BrowserContext, url: string, errors: str
     if (message.type() === "error") errors.push(message.text());
   });
   page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
-  const requests: Request[] = [];
-  page.on("request", (r) => isPredictRequest(r) && requests.push(r));
-  predictRequests.set(page, requests);
+  trackPredictions(page);
   await page.goto(url);
   // Hydrated once the island's script has run: the Upload button's handler is attached.
   await page.waitForFunction(() =>
@@ -154,33 +152,55 @@ export function isPredictRequest(request: Request): boolean {
   return request.url().includes("/predict") && request.method() === "POST";
 }
 
+/** Starts recording `page`'s POST /predict requests (openPage does this), for waitForPrediction. */
+export function trackPredictions(page: Page): void {
+  if (predictRequests.has(page)) return;
+  const requests: Request[] = [];
+  page.on("request", (r) => isPredictRequest(r) && requests.push(r));
+  predictRequests.set(page, requests);
+}
+
 /** How many /predict requests `page` has sent so far. */
 export function predictRequestCount(page: Page): number {
   return predictRequests.get(page)?.length ?? 0;
 }
 
+/** Where the answer waitForPrediction waits for is shown, and its class while one is on its way. */
+export interface AnswerPlace {
+  /** Only requests to this path count (default: any /predict route). */
+  path?: string;
+  /** The selector that matches while the page waits for an answer. */
+  pending?: string;
+}
+
 /**
  * The answer to the newest drawing, once the page shows it: waits for a /predict request
- * sent after this call, then until the page has no newer one on its way.
+ * sent after this call, then until the page has no newer one on its way. The draw page's
+ * answer by default; the number pad's with `{ path: "/predict/number", pending:
+ * ".number-result.pending" }`.
  */
-export async function waitForPrediction(page: Page): Promise<Prediction> {
-  const requests = predictRequests.get(page);
-  assert(requests !== undefined, "open the page with openPage");
-  const before = requests.length;
+export async function waitForPrediction<T = Prediction>(
+  page: Page,
+  { path, pending = ".lab-result.pending" }: AnswerPlace = {},
+): Promise<T> {
+  const all = predictRequests.get(page);
+  assert(all !== undefined, "open the page with openPage, or call trackPredictions");
+  const requests = () => path ? all.filter((r) => new URL(r.url()).pathname === path) : all;
+  const before = requests().length;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const last = requests.at(-1);
-    if (requests.length > before && last !== undefined) {
+    const last = requests().at(-1);
+    if (requests().length > before && last !== undefined) {
       const response = await last.response();
-      await page.waitForFunction(() => !document.querySelector(".lab-result.pending"));
-      if (requests.at(-1) === last && response !== null) {
-        assert(response.status() === 200, `/predict answered ${response.status()}`);
-        return await response.json() as Prediction;
+      await page.waitForFunction((selector) => !document.querySelector(selector), pending);
+      if (requests().at(-1) === last && response !== null) {
+        assert(response.status() === 200, `${last.url()} answered ${response.status()}`);
+        return await response.json() as T;
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error("no /predict answer within 15 s");
+  throw new Error(`no ${path ?? "/predict"} answer within 15 s`);
 }
 
 export async function padBox(page: Page) {
