@@ -61,10 +61,21 @@ export function inkPlane(levels: InkLevels): InkPlane {
   const table = new Uint8Array(256);
   for (let byte = 0; byte < 256; byte++) table[byte] = Math.round(ink[byte] * 255);
   const plane = new Uint8Array(width * height);
+  // One byte per pixel (luma): four pixels of paper (no ink) are one word, skipped at once.
+  const paper = bytes[offset];
+  const words = stride === 1 && (bytes.byteOffset + offset) % 4 === 0 && table[paper] === 0
+    ? new Uint32Array(bytes.buffer, bytes.byteOffset + offset, (width * height) >> 2)
+    : null;
+  const paperWord = Math.imul(paper, 0x01010101) >>> 0;
   for (let y = 0; y < height; y++) {
-    for (let x = rowStart[y], p = offset + (y * width + x) * stride; x < rowEnd[y]; x++) {
-      plane[y * width + x] = table[bytes[p]];
-      p += stride;
+    const end = y * width + rowEnd[y];
+    for (let i = y * width + rowStart[y], p = offset + i * stride; i < end; i++, p += stride) {
+      if (words !== null && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === paperWord) {
+        i += 3;
+        p += 3;
+        continue;
+      }
+      plane[i] = table[bytes[p]];
     }
   }
   return { width, height, ink: plane, rowStart, rowEnd };

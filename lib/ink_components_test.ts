@@ -3,7 +3,7 @@ import { seededRandom } from "../tests/helpers/bad_inputs.ts";
 import { groupCrops } from "./digit_cut_out.ts";
 import { groupDigits } from "./digit_groups.ts";
 import { COMPONENT_THRESHOLD, inkComponents, type InkPlane, inkPlane } from "./ink_components.ts";
-import { inkLevels } from "./ink_map.ts";
+import { inkLevels, inkMap, type PixelImage } from "./ink_map.ts";
 
 /** Grey pictures (white ink on black) of blobs, haze, specks and noise, varied sizes. */
 function planes(): { name: string; plane: InkPlane }[] {
@@ -41,6 +41,27 @@ function planes(): { name: string; plane: InkPlane }[] {
   }
   return out;
 }
+
+Deno.test("inkPlane (paper skipped a word at a time) holds every pixel's ink as inkMap does", () => {
+  const random = seededRandom(3);
+  for (const [width, height] of [[9, 4], [280, 280], [561, 140]]) {
+    const grey = new Uint8Array(width * height).fill(250); // light paper, dark strokes
+    for (let k = 0; k < grey.length / 7; k++) {
+      grey[Math.floor(random() * grey.length)] = random() * 200;
+    }
+    const rgba = new Uint8Array(4 * grey.length);
+    grey.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+    const images: PixelImage[] = [
+      { width, height, channels: 1, data: grey },
+      { width, height, channels: 4, data: rgba },
+    ];
+    for (const image of images) {
+      const plane = inkPlane(inkLevels(image)!);
+      const map = inkMap(image)!;
+      deepStrictEqual(plane.ink, Uint8Array.from(map.ink, (v) => Math.round(v * 255)));
+    }
+  }
+});
 
 /** The plain definition: 8-connected flood fill in raster order, every pixel visited. */
 function referenceLabels({ width, height, ink }: InkPlane): Int32Array {
