@@ -12,7 +12,7 @@ import { probabilityDoubt } from "../lib/confidence.ts";
 import { readImageHeader } from "./image_header.ts";
 import { numberCandidates, readNumber, type UnitStroke } from "../lib/number_segmentation.ts";
 import { type NumberDigit, type NumberPrediction } from "../lib/prediction.ts";
-import { normalise } from "../lib/preprocess.ts";
+import { normaliseInto } from "../lib/preprocess.ts";
 import { threeDecimals } from "../lib/three_decimals.ts";
 import { jobError } from "./batch_jobs.ts";
 import type { InferenceEngine } from "./engine.ts";
@@ -46,9 +46,7 @@ export async function predictNumber(
   const model = registry.get(options.model);
   const { normalisation } = model.metadata.input;
   const input = new Float32Array(plan.candidates.length * DIGIT_PIXELS);
-  plan.candidates.forEach(({ field }, i) =>
-    input.set(normalise(field, normalisation), i * DIGIT_PIXELS)
-  );
+  plan.candidates.forEach(({ field }, i) => normaliseInto(field, normalisation, input, i));
   const preprocessed = performance.now();
   const result = await engine.submit(model, {
     kind: "tensor",

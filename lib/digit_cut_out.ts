@@ -109,7 +109,7 @@ export function groupCrops(
  */
 function hazeLabel(
   ink: Uint8Array,
-  labels: Int32Array,
+  labels: Int32Array | Uint16Array,
   width: number,
   height: number,
   x: number,

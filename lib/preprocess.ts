@@ -71,8 +71,18 @@ export function inkLevelsField(levels: InkLevels | null): Float32Array | null {
 }
 
 /** (value - mean) / std for every pixel: the models' input scaling. */
-export function normalise(field: Float32Array, { mean, std }: Normalisation): Float32Array {
-  const out = new Float32Array(field.length);
-  for (let i = 0; i < field.length; i++) out[i] = (field[i] - mean) / std;
-  return out;
+export function normalise(field: Float32Array, normalisation: Normalisation): Float32Array {
+  return normaliseInto(field, normalisation, new Float32Array(field.length), 0);
+}
+
+/** `normalise` written into `batch` as its `index`th field (no copy per digit of a number). */
+export function normaliseInto(
+  field: Float32Array,
+  { mean, std }: Normalisation,
+  batch: Float32Array,
+  index: number,
+): Float32Array {
+  const at = index * field.length;
+  for (let i = 0; i < field.length; i++) batch[at + i] = (field[i] - mean) / std;
+  return batch;
 }

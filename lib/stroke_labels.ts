@@ -17,6 +17,7 @@ export type UnitStroke = [number, number][];
 
 /** Ink labelled by stroke, and the width of the pen that drew it. */
 export interface StrokeLabelling extends LabelledInk {
+  labels: Int32Array;
   /** Pixels: the ink's area over the strokes' length. */
   penWidth: number;
 }
