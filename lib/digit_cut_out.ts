@@ -83,7 +83,8 @@ export function groupCrops(
       if (value === 0) continue;
       const x = i - row;
       let label = labels[i];
-      if (label === 0) label = hazeLabel(ink, labels, width, height, x, y, i, cut, inner);
+      const haze = label === 0;
+      if (haze) label = hazeLabel(ink, labels, width, height, x, y, i, cut, inner);
       const index = groupOf[label];
       if (index === 0) continue;
       if (index !== current) {
@@ -92,8 +93,8 @@ export function groupCrops(
         ({ x0: gx0, x1: gx1, y0: gy0, y1: gy1 } = crop.group);
         ({ bytes, rowStart: starts, rowEnd: ends, width: cropWidth } = crop.levels);
       }
-      // Haze just outside its group's box stays out, as the box says.
-      if (x < gx0 || x >= gx1 || y < gy0 || y >= gy1) continue;
+      // Haze just outside its group's box stays out, as the box says (labelled ink is inside).
+      if (haze && (x < gx0 || x >= gx1 || y < gy0 || y >= gy1)) continue;
       const cx = x - gx0, cy = y - gy0;
       bytes[cy * cropWidth + cx] = value;
       if (ends[cy] === 0) starts[cy] = cx;
