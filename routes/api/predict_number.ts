@@ -16,7 +16,7 @@ import { readUpload } from "./request_image.ts";
 import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
-import { parseStrokes, STROKES_FIELD } from "./strokes_field.ts";
+import { parseStrokes, STROKES_FIELD, STROKES_JSON_LIMITS } from "./strokes_field.ts";
 
 export interface PredictNumberRouteOptions {
   registry: ModelRegistry;
@@ -37,7 +37,7 @@ export function predictNumberRoutes(
     async function predictNumberRoute(c) {
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
-      const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD);
+      const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD, STROKES_JSON_LIMITS);
       const strokes = parseStrokes(extra);
       const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
       noteBatch(c, answer);
