@@ -15,7 +15,7 @@ import { readImageUpload } from "./request_image.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
-import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
+import { decodeCost, type DecodeLanes } from "../../inference/decode_budget.ts";
 import { readImageHeader } from "../../inference/image_header.ts";
 import { clientOf } from "../../middleware/client_key.ts";
 import { errorWithHeaders } from "../../middleware/error_response.ts";
@@ -26,8 +26,8 @@ export interface PredictRouteOptions {
   engine: InferenceEngine;
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
-  /** Decoded pixels in flight; past it 503 + Retry-After. Unbounded when absent. */
-  decodeBudget?: DecodeBudget;
+  /** Decoded pixels in flight, per lane; past it 503 + Retry-After. Unbounded when absent. */
+  decodeBudget?: DecodeLanes;
   /** Where big images are decoded (off the HTTP thread). */
   bigDecodes?: BigDecodePool;
 }
@@ -46,7 +46,8 @@ export function predictRoutes(
       const model = requestedModel(c, registry);
       const bytes = await readImageUpload(c.req.raw);
       // Reserve what the image decodes to before decoding it: a small file can be huge inside.
-      const release = decodeBudget?.reserve(decodeCost(readImageHeader(bytes), bytes), clientOf(c));
+      const header = readImageHeader(bytes);
+      const release = decodeBudget?.laneFor(header).reserve(decodeCost(header, bytes), clientOf(c));
       if (release === null) {
         return errorWithHeaders(
           c,
