@@ -93,8 +93,8 @@ export interface DecodeLanesOptions extends DecodeBudgetOptions {
  * import { DecodeLanes } from "./decode_budget.ts";
  *
  * const lanes = new DecodeLanes({ bytes: 192 * 2 ** 20 });
- * const release = lanes.laneFor({ format: "png", width: 280, height: 280 })
- *   .reserve(627_200, "203.0.113.7");
+ * const drawing = { width: 280, height: 280 };
+ * const release = lanes.laneFor(drawing).reserve(627_200, "203.0.113.7");
  * release?.();
  * ```
  */
