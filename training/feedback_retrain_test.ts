@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodePng } from "../tests/helpers/png_encode.ts";
+import { DEFAULT_FINE_TUNE } from "./fine_tune.ts";
 import {
-  DEFAULT_FINE_TUNE,
   defaultModel,
   feedbackMain,
   MAX_MNIST_DROP,

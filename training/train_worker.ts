@@ -33,6 +33,8 @@ export type WorkerRequest =
     weights: Checkpoint["weights"];
     adam: AdamState | null;
     learningRate: number;
+    /** The layers' mode: false keeps BatchNorm's moving statistics and drops no units. */
+    training: boolean;
   }
   | {
     type: "step";
@@ -64,6 +66,7 @@ interface Trainer {
   owned: [number, number];
   /** The batch's gradients over `owned`, summed over the workers. */
   summed: Float32Array;
+  training: boolean;
 }
 
 let trainer: Trainer | undefined;
@@ -95,7 +98,7 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   if (request.rank === 0) loadParameters(exchange, variables, request.adam);
   const owned = ownedRange(request.layout.gradients, request.layout.workers, request.rank);
   const summed = new Float32Array(owned[1] - owned[0]);
-  trainer = { model, variables, exchange, adam, owned, summed };
+  trainer = { model, variables, exchange, adam, owned, summed, training: request.training };
   return { type: "ready", backend };
 }
 
@@ -144,7 +147,7 @@ function sliceGradients(
       const y = tf.oneHot(tf.tensor1d(request.labels, "int32"), 10);
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
       const { value, grads } = tf.variableGrads(() => {
-        const logits = t.model.apply(x, { training: true }) as tf.Tensor;
+        const logits = t.model.apply(x, { training: t.training }) as tf.Tensor;
         return tf.mul(tf.losses.softmaxCrossEntropy(y, logits), size / request.total);
       }, t.variables);
       const heap = tf.backend() as unknown as WasmHeap;

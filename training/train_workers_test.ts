@@ -10,6 +10,7 @@ import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
 import { buildModel } from "./architectures.ts";
 import { readWeights } from "./checkpoint.ts";
+import { DEFAULT_FINE_TUNE, fineTune } from "./fine_tune.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { Random } from "./random.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
@@ -152,6 +153,49 @@ Deno.test({
       );
     } finally {
       model.dispose();
+    }
+  },
+});
+
+Deno.test({
+  name: "fine-tuning on two workers equals fine-tuning on one thread (inference-mode layers)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const feedback = syntheticDigits(9, 21);
+    const replay = syntheticDigits(30, 22);
+    // draw has BatchNorm and Dropout: both must stay in inference mode on the workers too.
+    const tuned = async (workers: number) => {
+      const model = buildModel("draw", 7);
+      const options = { ...DEFAULT_FINE_TUNE, steps: 3, batchSize: 7, workers };
+      const loss = await fineTune(model, feedback, replay, options, [0, 4], {
+        name: "draw",
+        seed: 7,
+      });
+      const weights = readWeights(model);
+      model.dispose();
+      return { loss, weights };
+    };
+    const one = await tuned(1);
+    const two = await tuned(2);
+    assert(Math.abs(one.loss - two.loss) < 1e-5 * Math.max(1, one.loss), `${one.loss} ${two.loss}`);
+    assertClose(one.weights, two.weights, "weight", 1e-4);
+    const fresh = buildModel("draw", 7);
+    const untouched = readWeights(fresh);
+    const moving = fresh.weights.map((w) => w.name.includes("moving"));
+    fresh.dispose();
+    assert(
+      one.weights.some((w, i) => w.values.some((v, k) => v !== untouched[i].values[k])),
+      "fine-tuning changed no weight",
+    );
+    // Inference mode: neither touched BatchNorm's moving statistics.
+    assert(moving.some(Boolean), "draw has BatchNorm");
+    for (const tuned of [one, two]) {
+      assert.deepEqual(
+        tuned.weights.filter((_, i) => moving[i]),
+        untouched.filter((_, i) => moving[i]),
+      );
     }
   },
 });
