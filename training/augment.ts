@@ -110,6 +110,31 @@ export function morph(source: Float32Array, target: Float32Array, dilate: boolea
   }
 }
 
+/**
+ * The stroke-width step both augmenters share: with `thickenProbability` a thicker stroke,
+ * with `thinProbability` a thinner one, kept only if it keeps more than `keepFraction` of the
+ * ink (thinning a stroke away entirely would teach the model blank images). Returns `image` or
+ * `work`, whichever holds the result.
+ */
+export function varyStrokeWidth(
+  image: Float32Array,
+  work: Float32Array,
+  draw: number,
+  odds: { thickenProbability: number; thinProbability: number },
+  keepFraction: number,
+): Float32Array {
+  if (draw < odds.thickenProbability) {
+    morph(image, work, true);
+    return work;
+  }
+  if (draw < odds.thickenProbability + odds.thinProbability) {
+    morph(image, work, false);
+    const ink = (field: Float32Array) => field.reduce((sum, value) => sum + value, 0);
+    if (ink(work) > keepFraction * ink(image)) return work;
+  }
+  return image;
+}
+
 /** Reusable buffers so a batch allocates nothing per image. */
 export class Augmenter {
   readonly #kernel: Float32Array;
@@ -126,18 +151,7 @@ export class Augmenter {
   /** Augments one image (`source`, 784 values in 0..1) into `target`. */
   augment(source: Float32Array, target: Float32Array): void {
     const { random, options } = this;
-    let image = source;
-    const stroke = random.next();
-    if (stroke < options.thickenProbability) {
-      morph(image, this.#work2, true);
-      image = this.#work2;
-    } else if (stroke < options.thickenProbability + options.thinProbability) {
-      morph(image, this.#work2, false);
-      // Thinning a stroke away entirely would teach the model blank images.
-      if (this.#work2.reduce((a, b) => a + b, 0) > 0.4 * image.reduce((a, b) => a + b, 0)) {
-        image = this.#work2;
-      }
-    }
+    const image = varyStrokeWidth(source, this.#work2, random.next(), options, 0.4);
     this.#resample(image, this.#work);
     this.#jitter(this.#work);
     this.#saltAndPepper(this.#work);

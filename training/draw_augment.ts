@@ -7,7 +7,7 @@
  * @module
  */
 import { mnistField } from "../lib/preprocess.ts";
-import { morph } from "./augment.ts";
+import { varyStrokeWidth } from "./augment.ts";
 import type { Random } from "./random.ts";
 
 const SIDE = 28;
@@ -91,16 +91,7 @@ export class DrawAugmenter implements ImageAugmenter {
       target.set(source); // a warp of a faint digit that left no ink: keep the original
       return;
     }
-    const stroke = random.next();
-    if (stroke < options.thickenProbability) {
-      morph(field, this.#work, true);
-      field = this.#work;
-    } else if (stroke < options.thickenProbability + options.thinProbability) {
-      morph(field, this.#work, false);
-      if (this.#work.reduce((s, v) => s + v, 0) > 0.5 * field.reduce((s, v) => s + v, 0)) {
-        field = this.#work;
-      }
-    }
+    field = varyStrokeWidth(field, this.#work, random.next(), options, 0.5);
     target.set(field);
   }
 }
