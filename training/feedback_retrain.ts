@@ -234,6 +234,7 @@ export const FEEDBACK_USAGE = `usage: deno task train --feedback SOURCE [options
                      or a server URL (with --token-file or $DIGITLAB_ADMIN_TOKEN)
   --token-file FILE  the admin token for a server URL
   --steps N          fine-tuning steps (default ${DEFAULT_FINE_TUNE.steps})
+  --workers N        threads sharing each batch (default: the number of cores, ${DEFAULT_FINE_TUNE.workers})
   --out DIR          where the new version goes (default build/runs/<time>-<model>-feedback/)
   --force            allow --out models/ (a running server hot-reloads it)
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
@@ -259,6 +260,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
         feedback: { type: "string" },
         "token-file": { type: "string" },
         steps: { type: "string" },
+        workers: { type: "string" },
         ...OUTPUT_AND_DATA_OPTIONS,
       },
     }).values;
@@ -269,6 +271,11 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
   const steps = values.steps === undefined ? DEFAULT_FINE_TUNE.steps : Number(values.steps);
   if (!Number.isInteger(steps) || steps <= 0 || steps > 100_000) {
     context.error(`error: --steps wants a positive integer, got "${values.steps}"`);
+    return 2;
+  }
+  const workers = values.workers === undefined ? DEFAULT_FINE_TUNE.workers : Number(values.workers);
+  if (!Number.isInteger(workers) || workers <= 0) {
+    context.error(`error: --workers wants a positive integer, got "${values.workers}"`);
     return 2;
   }
   const name = await defaultModel(context.modelsDir);
@@ -296,7 +303,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
       metadata: JSON.parse(await Deno.readTextFile(`${context.modelsDir}/${name}.json`)),
       examples,
       mnist,
-      options: { ...DEFAULT_FINE_TUNE, steps },
+      options: { ...DEFAULT_FINE_TUNE, steps, workers },
       log: context.log,
     });
     if (!result.accepted) {

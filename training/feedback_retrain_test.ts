@@ -51,6 +51,15 @@ Deno.test("train --feedback refuses to write into models/ without --force", asyn
   assert.match(ctx.lines.join("\n"), /--force/);
 });
 
+Deno.test("train --feedback refuses a --workers that is not a positive integer", async () => {
+  for (const workers of ["0", "1.5", "two"]) {
+    const ctx = context("/nonexistent");
+    const code = await feedbackMain(["--feedback", "x.jsonl", "--workers", workers], ctx);
+    assert.equal(code, 2);
+    assert.match(ctx.lines.join("\n"), /--workers wants a positive integer/);
+  }
+});
+
 Deno.test({
   name:
     "train --feedback EXPORT fine-tunes the default model, scores before and after, writes a new version",
