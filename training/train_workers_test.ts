@@ -199,3 +199,43 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "resuming on two workers from an epoch's state continues bit for bit",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const set = syntheticDigits(16, 31);
+    const options = (epochs: number): TrainOptions => ({
+      epochs,
+      batchSize: 8,
+      learningRate: 1e-3,
+      schedule: "constant",
+      augment: false,
+      seed: 3,
+      normalisation: MNIST_NORMALISATION,
+      workers: 2,
+      architecture: { name: "cnn", seed: 7 },
+    });
+    const straight = buildModel("cnn", 7);
+    await train(straight, set, { ...set, count: 1 }, options(2));
+    const expected = readWeights(straight);
+    straight.dispose();
+
+    // One epoch, saved as a checkpoint is, then a second from that state.
+    const restart = buildModel("cnn", 7);
+    let saved: TrainOptions["resume"];
+    await train(restart, set, { ...set, count: 1 }, {
+      ...options(1),
+      onEpoch: async ({ state, readOptimizer }) => {
+        saved = { loop: structuredClone(state), optimizer: await readOptimizer() };
+      },
+    });
+    assert(saved && saved.optimizer.iterations === 2, "one epoch of two steps");
+    assert.notDeepEqual(readWeights(restart), expected);
+    await train(restart, set, { ...set, count: 1 }, { ...options(2), resume: saved });
+    assert.deepEqual(readWeights(restart), expected);
+    restart.dispose();
+  },
+});
