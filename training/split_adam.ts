@@ -46,8 +46,9 @@ export interface AdamSlice {
  * adamUpdate({ weights, firstMoments: m, secondMoments: v, gradients: new Float32Array([2]), begin: 0, end: 1 }, step);
  * // The first step moves each weight by about the learning rate, against its gradient.
  * if (Math.abs(weights[0] - 0.9) > 1e-6) throw new Error(String(weights[0]));
+ * // beta1^2 as float32 products, not the float32 nearest 0.81.
  * const { accBeta1 } = nextAccumulators(step);
- * if (accBeta1 !== Math.fround(0.81)) throw new Error(String(accBeta1));
+ * if (accBeta1 !== Math.fround(Math.fround(0.9) * Math.fround(0.9))) throw new Error(String(accBeta1));
  * ```
  */
 export function adamUpdate(slice: AdamSlice, step: AdamStep): void {
