@@ -67,36 +67,36 @@ export interface ScribbleScore {
 }
 
 /**
- * Fitted by training/scribble_score_fit.ts (its output, pasted): on the 14-epoch draw, 17,475
- * confident training-writer drawings and 2,000 scribbles of the fit seeds (94 confident without
- * the score, 78 of them caught).
+ * Fitted by training/scribble_score_fit.ts (its output, pasted): on draw, 17,336 confident
+ * training-writer drawings and 2,000 scribbles of the fit seeds (100 confident without the
+ * score, 73 of them caught).
  */
 export const SCRIBBLE_SCORE: ScribbleScore = {
   weights: [
-    -0.7043, // log odds of the top two
-    0.2037, // log mass
-    1.5440, // thickest
-    2.0317, // log drawn length
-    -0.1806, // log path length
-    -1.9715, // fill
-    0.7497, // crossings
-    0.2152, // holes
-    0.7035, // faint holes
-    -4.1721, // log height / width
-    3.0706, // thinness
-    -0.2427, // answered 0
-    -2.4075, // answered 1
-    0.9625, // answered 2
-    0.5185, // answered 3
-    1.1337, // answered 4
-    -0.4744, // answered 5
-    0.1866, // answered 6
-    0.5486, // answered 7
-    1.0481, // answered 8
-    -2.2746, // answered 9
+    -0.6996, // log odds of the top two
+    0.3435, // log mass
+    1.5464, // thickest
+    2.0763, // log drawn length
+    -0.3305, // log path length
+    -1.9437, // fill
+    0.7254, // crossings
+    0.2513, // holes
+    0.7015, // faint holes
+    -4.5120, // log height / width
+    2.8936, // thinness
+    -0.4955, // answered 0
+    -2.2103, // answered 1
+    0.9075, // answered 2
+    0.8019, // answered 3
+    1.0563, // answered 4
+    0.3590, // answered 5
+    0.2562, // answered 6
+    0.1619, // answered 7
+    0.7177, // answered 8
+    -2.4187, // answered 9
   ],
-  bias: -12.7575,
-  limit: 1.0648,
+  bias: -13.0396,
+  limit: 1.2249,
 };
 
 /**
