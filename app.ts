@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { BigDecodePool } from "./inference/big_decode.ts";
-import { DecodeBudget } from "./inference/decode_budget.ts";
+import { DecodeLanes } from "./inference/decode_budget.ts";
 import { InferenceEngine } from "./inference/engine.ts";
 import type { ModelRegistry } from "./inference/model_registry.ts";
 import { DigitlabError, type ErrorCode } from "./lib/errors.ts";
@@ -96,7 +96,7 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
     );
   }
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const decodeBudget = new DecodeBudget({ bytes: limits.decodeMemoryBytes });
+  const decodeBudget = new DecodeLanes({ bytes: limits.decodeMemoryBytes });
   // Big images decode in a worker, one at a time, off this thread (#17).
   const bigDecodes = options.bigDecodes ?? new BigDecodePool(1);
   app.route("/", apiRoutes({ ...options, engine, metrics, decodeBudget, bigDecodes }));

@@ -16,11 +16,13 @@ import { coverageToRgba, renderStrokes } from "../lib/stroke_raster.ts";
 import { openSqliteStore } from "../feedback/sqlite_store.ts";
 import { feedbackExamples, readFeedbackSource } from "../training/feedback_examples.ts";
 import {
-  accuracyOf,
   DEFAULT_FINE_TUNE,
-  defaultModel,
   feedbackDigitSet,
   type FineTuneOptions,
+} from "../training/fine_tune.ts";
+import {
+  accuracyOf,
+  defaultModel,
   retrain,
   type RetrainResult,
 } from "../training/feedback_retrain.ts";

@@ -5,7 +5,8 @@
  * model as the server scores them (calibrated, MNIST's recipe on the page's PNG pixels).
  *
  * Prints how many real digits were confident with the older checks and how many of those the
- * newer limits take away (the price, per limit), and how many scribbles are still confident.
+ * newer limits take away (the price, per limit), then what the scribble score
+ * (lib/scribble_score.ts) takes on top, and how many scribbles are still confident.
  *
  * `PENDIGITS_DIR=../shared/data/pendigits deno run --allow-read --allow-env bench/ink_checks.ts
  * [models/draw.int8.onnx]` (a few minutes: every drawing is rendered at 280 px).
@@ -21,6 +22,7 @@ import { mnistField, normalise } from "../lib/preprocess.ts";
 import type { Stroke } from "../lib/strokes.ts";
 import { fitStrokes, loadPendigits, splitByWriter } from "../training/pendigits.ts";
 import { padPixels, PLACEMENTS } from "../training/stroke_field.ts";
+import { NO_SCRIBBLE_SCORE } from "../lib/scribble_score.ts";
 import { scribbles } from "../tests/helpers/non_digits.ts";
 
 /** Limits added after the first ink checks: what they cost is what this measures. */
@@ -30,8 +32,20 @@ const NEWER: readonly (keyof typeof INK_LIMITS)[] = [
   "scribbleMass",
 ];
 
-/** Scribble seeds: the handwriting test's (2026, 20 of them) and others never tuned on. */
-const SEEDS: readonly [number, number][] = [[2026, 20], [1, 100], [2, 100], [3, 100], [7, 100]];
+/**
+ * Scribble seeds: the handwriting test's (2026, 20 of them) and others never fitted on (the
+ * scribble score's fit seeds are 100-109, training/scribble_score_fit.ts).
+ */
+const SEEDS: readonly [number, number][] = [
+  [2026, 20],
+  [1, 100],
+  [2, 100],
+  [3, 100],
+  [7, 100],
+  [11, 200],
+  [13, 200],
+  [99, 200],
+];
 
 const dir = Deno.env.get("PENDIGITS_DIR");
 if (!dir) {
@@ -47,6 +61,8 @@ const session = await createSession(await Deno.readFile(modelPath));
 interface Verdict {
   /** Confident with the first checks only (line, dot, filled, the first scribble limits). */
   before: boolean;
+  /** Confident with every check but the scribble score. */
+  unscored: boolean;
   /** Confident now. */
   after: boolean;
   /** The newer checks that refused it. */
@@ -70,7 +86,12 @@ async function judge(drawings: Stroke[][]): Promise<Verdict[]> {
     const top = p.indexOf(Math.max(...p));
     const unlike = unlikeDigit(shape, top);
     const why = [...signs.filter((sign) => NEWER.includes(sign)), ...(unlike ? [unlike] : [])];
-    return { before, after: assessAnswer(p, field).confident, why };
+    return {
+      before,
+      unscored: assessAnswer(p, field, NO_SCRIBBLE_SCORE).confident,
+      after: assessAnswer(p, field).confident,
+      why,
+    };
   });
 }
 
@@ -88,7 +109,7 @@ const digits = await judgeAll(
   heldOut.flatMap((digit) => PLACEMENTS.map(({ box }) => fitStrokes(digit.strokes, box))),
 );
 const confident = digits.filter((v) => v.before);
-const lost = confident.filter((v) => !v.after);
+const lost = confident.filter((v) => !v.unscored);
 console.log(`model ${modelPath} (temperature ${temperature})`);
 console.log(
   `held-out writers: ${digits.length} drawings, ${confident.length} confident with the first ` +
@@ -99,10 +120,17 @@ console.log(
 const byCheck = new Map<string, number>();
 for (const v of lost) for (const why of v.why) byCheck.set(why, (byCheck.get(why) ?? 0) + 1);
 console.log(`  by check: ${[...byCheck].map(([why, n]) => `${why} ${n}`).join(", ") || "none"}`);
+const scored = digits.filter((v) => v.unscored && !v.after).length;
+const lostNow = confident.filter((v) => !v.after).length;
+console.log(
+  `  the scribble score takes ${scored} more (${percent(scored, digits.length)}); all ink ` +
+    `checks together: ${lostNow} (${percent(lostNow, digits.length)} of all drawings)`,
+);
 for (const [seed, count] of SEEDS) {
   const verdicts = await judgeAll(scribbles(count, seed));
   console.log(
     `scribbles (seed ${seed}): ${verdicts.filter((v) => v.before).length} of ${count} ` +
-      `confident with the first checks, ${verdicts.filter((v) => v.after).length} now`,
+      `confident with the first checks, ${verdicts.filter((v) => v.unscored).length} without ` +
+      `the scribble score, ${verdicts.filter((v) => v.after).length} now`,
   );
 }

@@ -9,6 +9,9 @@
  * replaced by a fresh one, which costs a worker start (~0.3 s of CPU) per burst. At most
  * `size` run at once; the rest wait in order (the decode budget bounds how many wait).
  *
+ * Ordinary predictions go first: the pool counts those in progress (`ordinary`) in memory the
+ * workers share, and a streaming decode rests while there are any (big_decode_worker.ts).
+ *
  * @module
  */
 import { DigitlabError, type ErrorCode } from "../lib/errors.ts";
@@ -36,6 +39,8 @@ export class BigDecodePool {
   #recycleTimer: ReturnType<typeof setTimeout> | undefined;
   /** Workers started so far (for tests and the benchmark). */
   started = 0;
+  /** Int32 [0]: ordinary predictions in progress, read by the workers. */
+  readonly #ordinary = new SharedArrayBuffer(4);
 
   constructor(size = 1, { recycleAfterMs = RECYCLE_AFTER_MS } = {}) {
     if (!(size >= 1)) throw new RangeError("size must be at least 1");
@@ -53,7 +58,7 @@ export class BigDecodePool {
     try {
       const worker = this.#idle.pop() ?? this.#start();
       this.#used.add(worker);
-      const reply = await run(worker, { bytes, maxSide });
+      const reply = await run(worker, { bytes, maxSide, ordinary: this.#ordinary });
       if (reply.kept) this.#idle.push(worker);
       else worker.terminate();
       if (reply.ok) return reply;
@@ -64,6 +69,22 @@ export class BigDecodePool {
       this.#waiting.shift()?.();
       if (this.#running === 0) this.#recycleLater();
     }
+  }
+
+  /** Runs `work`, an ordinary prediction, with big decodes resting while it is in progress. */
+  async ordinary<T>(work: () => Promise<T>): Promise<T> {
+    const inProgress = new Int32Array(this.#ordinary);
+    Atomics.add(inProgress, 0, 1);
+    try {
+      return await work();
+    } finally {
+      Atomics.sub(inProgress, 0, 1);
+    }
+  }
+
+  /** Ordinary predictions in progress now. */
+  get ordinaryInProgress(): number {
+    return Atomics.load(new Int32Array(this.#ordinary), 0);
   }
 
   /**

@@ -29,3 +29,15 @@ Deno.test("BigDecodePool: a worker that has decoded is replaced by a fresh one o
     pool.close();
   }
 });
+
+Deno.test("BigDecodePool: ordinary predictions are counted while in progress, also when they fail", async () => {
+  const pool = new BigDecodePool(1);
+  let during = -1;
+  deepStrictEqual(
+    await pool.ordinary(() => Promise.resolve((during = pool.ordinaryInProgress, 7))),
+    7,
+  );
+  deepStrictEqual([during, pool.ordinaryInProgress], [1, 0]);
+  await pool.ordinary(() => Promise.reject(new Error("bad image"))).catch(() => {});
+  deepStrictEqual(pool.ordinaryInProgress, 0);
+});

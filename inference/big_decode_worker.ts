@@ -19,6 +19,29 @@ export const BIG_IMAGE_SIDE = 1024;
 export interface BigDecodeRequest {
   bytes: Uint8Array;
   maxSide?: number;
+  /** Int32 [0]: ordinary predictions in progress now (BigDecodePool counts them). */
+  ordinary?: SharedArrayBuffer;
+}
+
+/**
+ * While ordinary predictions are in progress, a streaming decode rests this many times as long
+ * as it last worked (it runs at a quarter of its speed): on two cores its thread otherwise
+ * takes a CPU from the HTTP thread and the inference worker those predictions need.
+ */
+export const REST_PER_WORK = 3;
+
+/** A pause for decodePngDownscaled: rests in proportion to the work since the last one. */
+function yieldingTo(ordinary: SharedArrayBuffer | undefined): (() => Promise<void>) | undefined {
+  if (!ordinary) return undefined;
+  const inProgress = new Int32Array(ordinary);
+  let resumed = performance.now();
+  return async () => {
+    if (Atomics.load(inProgress, 0) > 0) {
+      const worked = performance.now() - resumed;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, REST_PER_WORK * worked)));
+    }
+    resumed = performance.now();
+  };
 }
 
 /** `kept`: the worker stays for the next image (false: it is exiting). */
@@ -35,9 +58,11 @@ self.onmessage = async (event: MessageEvent<BigDecodeRequest>) => {
   let kept = true;
   try {
     const started = performance.now();
-    const { bytes, maxSide } = event.data;
+    const { bytes, maxSide, ordinary } = event.data;
     const header = readImageHeader(bytes, maxSide);
-    let image = header.format === "png" ? await decodePngDownscaled(bytes, BIG_IMAGE_SIDE) : null;
+    let image = header.format === "png"
+      ? await decodePngDownscaled(bytes, BIG_IMAGE_SIDE, yieldingTo(ordinary))
+      : null;
     if (image === null) {
       kept = false;
       // The general decoders (imagescript's wasm) load only when needed (~100 ms).

@@ -1,5 +1,5 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { DecodeBudget, decodeCost } from "./decode_budget.ts";
+import { DecodeBudget, decodeCost, DecodeLanes } from "./decode_budget.ts";
 
 const MiB = 1024 * 1024;
 
@@ -43,4 +43,20 @@ Deno.test("decodeCost: 16-bit RGBA costs more than 8-bit; JPEG counts its coeffi
   deepStrictEqual(decodeCost(header, png(8, 6)), (4096 * 4 + 1) * 4096 + 4096 * 4096 * 4);
   deepStrictEqual(decodeCost(header, png(16, 6)), (4096 * 8 + 1) * 4096 + 4096 * 4096 * 4);
   deepStrictEqual(decodeCost({ ...header, format: "jpeg" }, new Uint8Array(4)), 4096 * 4096 * 10);
+});
+
+Deno.test("DecodeLanes: a big image holding its whole lane refuses no canvas-sized drawing", () => {
+  const lanes = new DecodeLanes({ bytes: 192 * MiB });
+  const canvas = { width: 280, height: 280 }, bomb = { width: 4096, height: 4096 };
+  deepStrictEqual(lanes.laneFor(canvas), lanes.small);
+  deepStrictEqual(lanes.laneFor(bomb), lanes.big);
+  deepStrictEqual(lanes.laneFor({ width: 1024, height: 1024 }), lanes.small);
+  deepStrictEqual(lanes.small.bytes + lanes.big.bytes, 192 * MiB);
+  // A 16-bit 4096x4096 PNG (192 MiB by decodeCost) alone takes the big lane...
+  assert(lanes.laneFor(bomb).reserve(192 * MiB, "attacker"));
+  deepStrictEqual(lanes.laneFor(bomb).reserve(1 * MiB, "attacker"), null);
+  deepStrictEqual(lanes.laneFor(bomb).reserve(1 * MiB, "other"), null);
+  // ...and drawings, the attacker's own included, still decode beside it.
+  assert(lanes.laneFor(canvas).reserve(280 * 280 * 8, "other"));
+  assert(lanes.laneFor(canvas).reserve(280 * 280 * 8, "attacker"));
 });

@@ -25,11 +25,14 @@ const corrupt = () =>
 
 /**
  * The image shrunk by the smallest whole factor that brings its longer side to `maxSide` or
- * under; null when it already fits or is of a kind this path does not cover.
+ * under; null when it already fits or is of a kind this path does not cover. `pause`, when
+ * given, is awaited before each slice of compressed input (~1 MB of pixels at most): where the
+ * caller lets other work go first.
  */
 export async function decodePngDownscaled(
   bytes: Uint8Array,
   maxSide: number,
+  pause?: () => Promise<void>,
 ): Promise<PixelImage | null> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 33 || view.getUint32(8) !== 13 || view.getUint32(12) !== IHDR) return null;
@@ -106,7 +109,8 @@ export async function decodePngDownscaled(
     }
   })();
   const input = new ReadableStream<BufferSource>({
-    pull(controller) {
+    async pull(controller) {
+      await pause?.();
       const next = slices.next();
       if (next.done) controller.close();
       else controller.enqueue(next.value.slice());

@@ -85,6 +85,15 @@ Deno.test("decodePngDownscaled: a 4096x4096 16-bit RGBA PNG in O(width) memory",
   deepStrictEqual(small.data[(100 * 1024 + 100) * 4 + 3], 0);
 });
 
+Deno.test("decodePngDownscaled: the caller's pause runs before every slice of input, the result unchanged", async () => {
+  const png = bigDigitPng(2048, 8);
+  let pauses = 0;
+  const paused = await decodePngDownscaled(png, 1024, () => (pauses++, Promise.resolve()));
+  // The IDAT data goes in 1 KB slices (and one more pull ends the input).
+  assert(pauses >= Math.ceil((png.length - 57) / 1024), `${pauses} pauses for ${png.length} bytes`);
+  deepStrictEqual(paused, await decodePngDownscaled(png, 1024));
+});
+
 Deno.test("decodePngDownscaled: small images and palette PNGs are left to the full decode", async () => {
   deepStrictEqual(
     await decodePngDownscaled(filteredPng(new Uint8Array(40 * 40), 40, 40, 1), 64),

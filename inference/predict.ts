@@ -50,11 +50,15 @@ export async function predictDigit(
   const startedAt = options.startedAt ?? performance.now();
   registry.get(options.model); // an unknown model costs no decode
   const header = readImageHeader(bytes, options.maxImageSide);
+  const big = header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
+  if (!big && options.bigDecodes) {
+    // An ordinary image: big decodes rest while it is in progress.
+    const ordinary = { ...options, startedAt, bigDecodes: undefined };
+    return options.bigDecodes.ordinary(() => predictDigit(engine, registry, bytes, ordinary));
+  }
   let job: Job = { kind: "image", bytes, maxSide: options.maxImageSide };
   let here: { field: Float32Array; decodeMs: number; preprocessMs: number } | undefined;
-  const decodeHere = engine.options.preprocessIn === "main" ||
-    header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
-  const big = header.width * header.height > DECODE_IN_WORKER_MAX_PIXELS;
+  const decodeHere = engine.options.preprocessIn === "main" || big;
   if (big && options.bigDecodes) {
     here = await options.bigDecodes.decode(bytes, options.maxImageSide);
   } else if (decodeHere) {

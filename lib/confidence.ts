@@ -1,6 +1,7 @@
 /**
  * Whether an answer deserves trust, and if not, why: the ink cannot be a digit
- * (ink_shape.ts), it is unlike the digit answered (digit_shapes.ts), the top probability is
+ * (ink_shape.ts), it is unlike the digit answered (digit_shapes.ts), ink and answer together
+ * score as a scribble (scribble_score.ts), the top probability is
  * low, or the top two are close. Probabilities are the
  * calibrated ones (calibration.ts), so "low" means the same for every model.
  *
@@ -10,6 +11,7 @@
  */
 import { unlikeDigit } from "./digit_shapes.ts";
 import { type InkProblem, inkProblem, measureInk } from "./ink_shape.ts";
+import { looksScribbled, SCRIBBLE_SCORE, type ScribbleScore } from "./scribble_score.ts";
 
 /** Where trust ends. */
 export const CONFIDENCE_LIMITS = {
@@ -54,7 +56,8 @@ export function probabilityDoubt(probabilities: ArrayLike<number>): string | und
 }
 
 /**
- * Assesses an answer from its (calibrated) probabilities and the 28x28 field the model read.
+ * Assesses an answer from its (calibrated) probabilities and the 28x28 field the model read
+ * (`scribbles`: the scribble score to apply, scribble_score.ts's fitted one unless measuring).
  *
  * @example
  * ```ts
@@ -64,7 +67,11 @@ export function probabilityDoubt(probabilities: ArrayLike<number>): string | und
  * console.log(confident, reason); // false "close call: 0 or 1"
  * ```
  */
-export function assessAnswer(probabilities: ArrayLike<number>, field: Float32Array): Confidence {
+export function assessAnswer(
+  probabilities: ArrayLike<number>,
+  field: Float32Array,
+  scribbles: ScribbleScore = SCRIBBLE_SCORE,
+): Confidence {
   // Ranked as the answer's top3 is (a stable sort: ties keep the lower digit first).
   const [top, second] = Array.from(probabilities, (_, d) => d)
     .sort((a, b) => probabilities[b] - probabilities[a]);
@@ -75,6 +82,8 @@ export function assessAnswer(probabilities: ArrayLike<number>, field: Float32Arr
     ? INK_REASONS[problem]
     : unlikeDigit(shape, top)
     ? `ink unlike a written ${top}`
+    : looksScribbled(shape, probabilities, scribbles)
+    ? INK_REASONS.scribble
     : probabilityDoubt(probabilities);
   return reason ? { confident: false, runnerUp, reason } : { confident: true, runnerUp };
 }

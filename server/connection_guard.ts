@@ -27,6 +27,7 @@
  * @module
  */
 import { isOutOfDescriptors, serveResiliently } from "./resilient_serve.ts";
+import { ServerFacade, type ServerParts } from "./server_facade.ts";
 
 /** The timeouts and the cap (flags --idle-timeout, --header-timeout, --max-connections). */
 export interface ConnectionLimits {
@@ -252,28 +253,32 @@ export function serveGuarded(
     for (const connection of relayed.values()) connection.close();
   })();
 
-  return {
-    get addr() {
-      return listener.addr as Deno.NetAddr;
-    },
-    get connections() {
-      return relayed.size;
-    },
+  return new GuardedServer(() => relayed.size, {
+    addr: () => listener.addr as Deno.NetAddr,
     finished,
-    async shutdown() {
+    stop() {
       stopping = true;
       try {
         listener.close();
       } catch { /* already closed */ }
-      await backend.shutdown();
-      await finished.catch(() => {});
+      return backend.shutdown();
     },
-    ref: () => backend.ref(),
-    unref: () => backend.unref(),
-    async [Symbol.asyncDispose]() {
-      await this.shutdown();
-    },
-  };
+    inner: () => backend,
+  });
+}
+
+/** The guarded server, which also tells how many connections it relays. */
+class GuardedServer extends ServerFacade {
+  readonly #connections: () => number;
+
+  constructor(connections: () => number, parts: ServerParts) {
+    super(parts);
+    this.#connections = connections;
+  }
+
+  get connections(): number {
+    return this.#connections();
+  }
 }
 
 /** `response` with `Keep-Alive: timeout=N`; copied when its headers are immutable. */

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ServerFacade } from "./server_facade.ts";
 
 export interface ResilientServeOptions {
   hostname: string;
@@ -89,20 +90,13 @@ export function serveResiliently(
     }
   })();
 
-  return {
-    get addr() {
-      return current.addr;
-    },
+  return new ServerFacade({
+    addr: () => current.addr,
     finished,
-    async shutdown() {
+    stop() {
       stopping = true;
-      await current.shutdown();
-      await finished.catch(() => {});
+      return current.shutdown();
     },
-    ref: () => current.ref(),
-    unref: () => current.unref(),
-    async [Symbol.asyncDispose]() {
-      await this.shutdown();
-    },
-  };
+    inner: () => current,
+  });
 }

@@ -10,11 +10,9 @@
  * @module
  */
 import { OUTPUT_AND_DATA_OPTIONS } from "./train_options.ts";
-import * as tf from "@tensorflow/tfjs";
 import { parseArgs } from "node:util";
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { ARCHITECTURES, buildModel } from "./architectures.ts";
-import { DrawAugmenter } from "./draw_augment.ts";
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import {
   type FeedbackExample,
@@ -29,107 +27,17 @@ import type { DigitSet } from "./mnist_idx.ts";
 import { ModelSetWriter } from "./model_set.ts";
 import { exportOnnx } from "./onnx_export.ts";
 import { loadOnnxWeights } from "./onnx_weights.ts";
-import { Random } from "./random.ts";
 import { isShippedFolder, prepareFolder, runFolderName } from "./run_folder.ts";
-import { fillBatch } from "./train_loop.ts";
+import {
+  DEFAULT_FINE_TUNE,
+  feedbackDigitSet,
+  fineTune,
+  type FineTuneOptions,
+} from "./fine_tune.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 
 /** The most MNIST test accuracy may fall (a fraction: 0.1 point) for the model to be written. */
 export const MAX_MNIST_DROP = 0.001;
-
-export interface FineTuneOptions {
-  steps: number;
-  batchSize: number;
-  learningRate: number;
-  /** Share of each batch drawn from the feedback; the rest replays MNIST's training set. */
-  feedbackShare: number;
-  /**
-   * Each feedback image is warped afresh every time it is drawn into a batch (the draw
-   * augmenter: slant, aspect, rotation, pen width), so a handful of corrections teach the
-   * writer's shape of a digit rather than those few exact images.
-   */
-  augmentFeedback: boolean;
-  /**
-   * Share of the feedback slots drawn from corrections (examples whose stored answer was wrong)
-   * when the feedback also holds confirmed right answers: the few mistakes are what must change.
-   */
-  correctionShare: number;
-  seed: number;
-}
-
-export const DEFAULT_FINE_TUNE: FineTuneOptions = {
-  steps: 300,
-  batchSize: 32,
-  learningRate: 1e-4,
-  feedbackShare: 0.5,
-  augmentFeedback: true,
-  correctionShare: 0.25,
-  seed: 42,
-};
-
-/** Feedback examples as a digit set (0..255 ink), the form training and scoring take. */
-export function feedbackDigitSet(examples: readonly FeedbackExample[]): DigitSet {
-  const images = new Uint8Array(examples.length * 784);
-  const labels = new Uint8Array(examples.length);
-  examples.forEach((example, n) => {
-    for (let i = 0; i < 784; i++) images[n * 784 + i] = Math.round(example.field[i] * 255);
-    labels[n] = example.label;
-  });
-  return { images, labels, count: examples.length, rows: 28, cols: 28 };
-}
-
-/**
- * Fine-tunes `model` in place: each step mixes feedback and MNIST replay. Inference mode keeps
- * BatchNorm on the served statistics (batches of mixed sources would shift them) and dropout off.
- */
-export function fineTune(
-  model: tf.LayersModel,
-  feedback: DigitSet,
-  replay: DigitSet,
-  options: FineTuneOptions,
-  corrections: readonly number[] = [],
-): number {
-  const random = new Random(options.seed);
-  const augmenter = options.augmentFeedback
-    ? new DrawAugmenter(new Random(options.seed + 1))
-    : undefined;
-  const optimizer = tf.train.adam(options.learningRate);
-  const fromFeedback = Math.max(1, Math.round(options.batchSize * options.feedbackShare));
-  const fromReplay = options.batchSize - fromFeedback;
-  const feedbackBatch = new Float32Array(fromFeedback * 784);
-  const replayBatch = new Float32Array(Math.max(1, fromReplay) * 784);
-  const labels = new Int32Array(options.batchSize);
-  let loss = 0;
-  for (let step = 0; step < options.steps; step++) {
-    const f = Array.from(
-      { length: fromFeedback },
-      () =>
-        corrections.length > 0 && random.next() < options.correctionShare
-          ? corrections[Math.floor(random.next() * corrections.length)]
-          : Math.floor(random.next() * feedback.count),
-    );
-    const r = Array.from({ length: fromReplay }, () => Math.floor(random.next() * replay.count));
-    fillBatch(feedback, f, MNIST_NORMALISATION, feedbackBatch, augmenter);
-    if (fromReplay > 0) fillBatch(replay, r, MNIST_NORMALISATION, replayBatch);
-    f.forEach((index, n) => labels[n] = feedback.labels[index]);
-    r.forEach((index, n) => labels[fromFeedback + n] = replay.labels[index]);
-    const value = tf.tidy(() => {
-      const x = tf.concat([
-        tf.tensor4d(feedbackBatch, [fromFeedback, 28, 28, 1]),
-        tf.tensor4d(replayBatch.subarray(0, fromReplay * 784), [fromReplay, 28, 28, 1]),
-      ]);
-      const y = tf.oneHot(tf.tensor1d(labels, "int32"), 10);
-      return optimizer.minimize(() => {
-        const logits = model.apply(x, { training: false }) as tf.Tensor;
-        return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-      }, true)!.dataSync()[0];
-    });
-    if (!Number.isFinite(value)) throw new Error(`loss became ${value} at step ${step + 1}`);
-    loss = value;
-  }
-  optimizer.dispose();
-  return loss;
-}
 
 /** Accuracy of ONNX bytes on a set (0..1). */
 export async function accuracyOf(onnx: Uint8Array, set: DigitSet): Promise<number> {
@@ -182,7 +90,10 @@ export async function retrain(inputs: RetrainInputs): Promise<RetrainResult> {
     const corrections = train.flatMap((example, index) =>
       example.predicted !== null && example.predicted !== example.label ? [index] : []
     );
-    const loss = fineTune(model, trainSet, mnist.train, options, corrections);
+    const loss = await fineTune(model, trainSet, mnist.train, options, corrections, {
+      name,
+      seed: options.seed,
+    });
     log(
       `${name}: fine-tuned ${options.steps} steps on ${trainSet.count} feedback examples + ` +
         `MNIST replay in ${((performance.now() - started) / 1000).toFixed(1)} s (last loss ` +
@@ -323,6 +234,7 @@ export const FEEDBACK_USAGE = `usage: deno task train --feedback SOURCE [options
                      or a server URL (with --token-file or $DIGITLAB_ADMIN_TOKEN)
   --token-file FILE  the admin token for a server URL
   --steps N          fine-tuning steps (default ${DEFAULT_FINE_TUNE.steps})
+  --workers N        threads sharing each batch (default: the number of cores, ${DEFAULT_FINE_TUNE.workers})
   --out DIR          where the new version goes (default build/runs/<time>-<model>-feedback/)
   --force            allow --out models/ (a running server hot-reloads it)
   --data DIR         MNIST's four .gz files (default $MNIST_DIR, else download)
@@ -348,6 +260,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
         feedback: { type: "string" },
         "token-file": { type: "string" },
         steps: { type: "string" },
+        workers: { type: "string" },
         ...OUTPUT_AND_DATA_OPTIONS,
       },
     }).values;
@@ -358,6 +271,11 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
   const steps = values.steps === undefined ? DEFAULT_FINE_TUNE.steps : Number(values.steps);
   if (!Number.isInteger(steps) || steps <= 0 || steps > 100_000) {
     context.error(`error: --steps wants a positive integer, got "${values.steps}"`);
+    return 2;
+  }
+  const workers = values.workers === undefined ? DEFAULT_FINE_TUNE.workers : Number(values.workers);
+  if (!Number.isInteger(workers) || workers <= 0) {
+    context.error(`error: --workers wants a positive integer, got "${values.workers}"`);
     return 2;
   }
   const name = await defaultModel(context.modelsDir);
@@ -385,7 +303,7 @@ export async function feedbackMain(args: string[], context: FeedbackContext): Pr
       metadata: JSON.parse(await Deno.readTextFile(`${context.modelsDir}/${name}.json`)),
       examples,
       mnist,
-      options: { ...DEFAULT_FINE_TUNE, steps },
+      options: { ...DEFAULT_FINE_TUNE, steps, workers },
       log: context.log,
     });
     if (!result.accepted) {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { encodePng } from "../tests/helpers/png_encode.ts";
+import { DEFAULT_FINE_TUNE } from "./fine_tune.ts";
 import {
-  DEFAULT_FINE_TUNE,
   defaultModel,
   feedbackMain,
   MAX_MNIST_DROP,
@@ -49,6 +49,15 @@ Deno.test("train --feedback refuses to write into models/ without --force", asyn
   const code = await feedbackMain(["--feedback", "x.jsonl", "--out", MODELS], ctx);
   assert.equal(code, 2);
   assert.match(ctx.lines.join("\n"), /--force/);
+});
+
+Deno.test("train --feedback refuses a --workers that is not a positive integer", async () => {
+  for (const workers of ["0", "1.5", "two"]) {
+    const ctx = context("/nonexistent");
+    const code = await feedbackMain(["--feedback", "x.jsonl", "--workers", workers], ctx);
+    assert.equal(code, 2);
+    assert.match(ctx.lines.join("\n"), /--workers wants a positive integer/);
+  }
 });
 
 Deno.test({

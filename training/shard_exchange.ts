@@ -3,9 +3,11 @@
  * SharedArrayBuffer. Every worker adds the slots in rank order, so all of them get identical
  * bits and their weights never drift apart.
  *
- * Two barriers: the batch statistics (BatchNorm) are summed over the workers that have images
+ * Three barriers: the batch statistics (BatchNorm) are summed over the workers that have images
  * this step, the gradients over all workers (one with no images adds zeros but must still
- * take the optimizer step). Each kind alternates between two halves of its area so a worker
+ * take the optimizer step), and the updated weights: each worker sums and updates only its own
+ * slice of the weights (split_adam.ts), writes it to the shared weights, and after the third
+ * barrier every worker reads them all. Each kind alternates between two halves of its area so a worker
  * can write its next values while a slower one is still reading the last: a worker can be at
  * most one exchange ahead, since each exchange's barrier waits for all.
  *
@@ -15,8 +17,8 @@
 /** A peer that died mid-step would otherwise leave the others waiting forever. */
 const WAIT_MS = 10 * 60_000;
 
-/** Barrier counters: [arrived, generation] for statistics, then for gradients. */
-const CONTROL_INTS = 4;
+/** Barrier counters: [arrived, generation] for statistics, gradients, then weights. */
+const CONTROL_INTS = 6;
 
 export interface ExchangeLayout {
   workers: number;
@@ -30,7 +32,15 @@ function bytesOf(layout: ExchangeLayout) {
   const control = CONTROL_INTS * 4;
   const statistics = 2 * layout.workers * layout.statistics * 8;
   const gradients = 2 * layout.workers * layout.gradients * 4;
-  return { control, statistics, gradients, total: control + statistics + gradients };
+  // The weights and Adam's two moments, each worker writing its own slice.
+  const parameters = 3 * layout.gradients * 4;
+  return {
+    control,
+    statistics,
+    gradients,
+    parameters,
+    total: control + statistics + gradients + parameters,
+  };
 }
 
 /** The shared memory for `layout`, to hand to every worker. */
@@ -42,6 +52,10 @@ export class ShardExchange {
   readonly #control: Int32Array;
   readonly #statistics: Float64Array;
   readonly #gradients: Float32Array;
+  /** Trainable weights, flattened in the optimizer's order; then Adam's first and second moments. */
+  readonly weights: Float32Array;
+  readonly firstMoments: Float32Array;
+  readonly secondMoments: Float32Array;
 
   constructor(buffer: SharedArrayBuffer, readonly layout: ExchangeLayout, readonly rank: number) {
     const bytes = bytesOf(layout);
@@ -52,6 +66,11 @@ export class ShardExchange {
       bytes.control + bytes.statistics,
       bytes.gradients / 4,
     );
+    const at = bytes.control + bytes.statistics + bytes.gradients;
+    const n = layout.gradients;
+    this.weights = new Float32Array(buffer, at, n);
+    this.firstMoments = new Float32Array(buffer, at + 4 * n, n);
+    this.secondMoments = new Float32Array(buffer, at + 8 * n, n);
   }
 
   /**
@@ -63,8 +82,8 @@ export class ShardExchange {
     return Atomics.load(this.#control, which * 2 + 1) % 2;
   }
 
-  /** Waits until `count` workers have arrived at barrier `which` (0 statistics, 1 gradients). */
-  #barrier(which: 0 | 1, count: number): void {
+  /** Waits until `count` workers arrived at barrier `which` (statistics, gradients, weights). */
+  #barrier(which: 0 | 1 | 2, count: number): void {
     const arrived = which * 2, generation = arrived + 1;
     const control = this.#control;
     const seen = Atomics.load(control, generation);
@@ -105,18 +124,29 @@ export class ShardExchange {
     return this.#gradients.subarray(at, at + gradients);
   }
 
-  /** Sums every worker's gradientSlot() in rank order into `target`, once all have written. */
-  sumGradients(target: Float32Array): void {
+  /**
+   * Sums every worker's gradientSlot() in rank order over indices begin..end into `target`
+   * (length end - begin), once all have written.
+   */
+  sumGradients(target: Float32Array, begin = 0, end = this.layout.gradients): void {
     const { gradients, workers } = this.layout;
-    if (target.length !== gradients) {
-      throw new RangeError(`${target.length} gradients, the exchange holds ${gradients}`);
+    if (begin < 0 || end > gradients || target.length !== end - begin) {
+      throw new RangeError(`gradients ${begin}..${end} into ${target.length} of ${gradients}`);
     }
     const half = this.#half(1) * workers * gradients;
     this.#barrier(1, workers);
-    target.set(this.#gradients.subarray(half, half + gradients));
+    target.set(this.#gradients.subarray(half + begin, half + end));
     for (let r = 1; r < workers; r++) {
-      const slot = this.#gradients.subarray(half + r * gradients, half + (r + 1) * gradients);
-      for (let i = 0; i < gradients; i++) target[i] += slot[i];
+      const slot = this.#gradients.subarray(
+        half + r * gradients + begin,
+        half + r * gradients + end,
+      );
+      for (let i = 0; i < target.length; i++) target[i] += slot[i];
     }
+  }
+
+  /** Waits until every worker has written its slice of `weights` (and its moments). */
+  weightsWritten(): void {
+    this.#barrier(2, this.layout.workers);
   }
 }

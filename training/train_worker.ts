@@ -1,18 +1,20 @@
 /**
  * One data-parallel training worker (started by train_workers.ts): its own tfjs wasm instance
  * with this project's kernels and a copy of the model. Each step it computes the gradients of
- * its slice of the batch, adds every worker's through the shared exchange, and takes the same
- * Adam step as all the others, so the copies stay identical.
+ * its slice of the batch, sums every worker's gradients over its own slice of the weights,
+ * takes Adam's step on that slice (split_adam.ts, tfjs's arithmetic), and loads the whole
+ * updated model from the shared exchange, so the copies stay identical.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
-import { type AdamState, readAdamState, restoreAdamState } from "./adam_state.ts";
+import type { AdamState } from "./adam_state.ts";
 import { buildModel } from "./architectures.ts";
 import { withShard } from "./batch_shard.ts";
 import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
+import { type AdamStep, adamUpdate, nextAccumulators, ownedRange } from "./split_adam.ts";
 import { modelConfig } from "./train_workers.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 
@@ -31,6 +33,8 @@ export type WorkerRequest =
     weights: Checkpoint["weights"];
     adam: AdamState | null;
     learningRate: number;
+    /** The layers' mode: false keeps BatchNorm's moving statistics and drops no units. */
+    training: boolean;
   }
   | {
     type: "step";
@@ -54,11 +58,15 @@ export type WorkerReply =
 
 interface Trainer {
   model: tf.LayersModel;
-  optimizer: tf.AdamOptimizer;
   variables: tf.Variable[];
   exchange: ShardExchange;
-  /** The batch's gradients, summed over the workers, in `variables` order. */
+  /** Adam's constants (tfjs's defaults) and accumulators; the moments live in the exchange. */
+  adam: AdamStep & { iterations: number };
+  /** The flat weight indices this worker updates. */
+  owned: [number, number];
+  /** The batch's gradients over `owned`, summed over the workers. */
   summed: Float32Array;
+  training: boolean;
 }
 
 let trainer: Trainer | undefined;
@@ -70,14 +78,45 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
     throw new Error(`${request.name} built with seed ${request.seed} is not the model to train`);
   }
   applyWeights(model, request.weights);
-  const optimizer = tf.train.adam(request.learningRate);
   // The order Adam keeps its moments in, and the gradients' order in the exchange.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  if (request.adam) await restoreAdamState(optimizer, request.adam);
-  const summed = new Float32Array(request.layout.gradients);
   const exchange = new ShardExchange(request.buffer, request.layout, request.rank);
-  trainer = { model, optimizer, variables, exchange, summed };
+  // tfjs's constants for this backend, from the optimizer single-thread training uses.
+  const optimizer = tf.train.adam(request.learningRate);
+  const { beta1, beta2, epsilon } = optimizer as unknown as Omit<AdamStep, "learningRate">;
+  optimizer.dispose();
+  const adam = {
+    learningRate: request.learningRate,
+    beta1,
+    beta2,
+    epsilon,
+    iterations: request.adam?.iterations ?? 0,
+    accBeta1: request.adam?.accBeta1 ?? Math.fround(beta1),
+    accBeta2: request.adam?.accBeta2 ?? Math.fround(beta2),
+  };
+  // Every worker starts the step after all inits: one writer for the shared starting point.
+  if (request.rank === 0) loadParameters(exchange, variables, request.adam);
+  const owned = ownedRange(request.layout.gradients, request.layout.workers, request.rank);
+  const summed = new Float32Array(owned[1] - owned[0]);
+  trainer = { model, variables, exchange, adam, owned, summed, training: request.training };
   return { type: "ready", backend };
+}
+
+/** Writes the starting weights and moments (zero for a fresh optimizer) into the exchange. */
+function loadParameters(
+  exchange: ShardExchange,
+  variables: tf.Variable[],
+  adam: AdamState | null,
+): void {
+  let at = 0;
+  variables.forEach((variable, i) => {
+    exchange.weights.set(variable.dataSync() as Float32Array, at);
+    if (adam) {
+      exchange.firstMoments.set(adam.moments[i].values, at);
+      exchange.secondMoments.set(adam.moments[variables.length + i].values, at);
+    }
+    at += variable.size;
+  });
 }
 
 /** tfjs's wasm backend: gradients are read straight from its heap into the exchange. */
@@ -107,8 +146,8 @@ function sliceGradients(
       const x = tf.tensor4d(request.images, [size, 28, 28, 1]);
       const y = tf.oneHot(tf.tensor1d(request.labels, "int32"), 10);
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
-      const { value, grads } = t.optimizer.computeGradients(() => {
-        const logits = t.model.apply(x, { training: true }) as tf.Tensor;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = t.model.apply(x, { training: t.training }) as tf.Tensor;
         return tf.mul(tf.losses.softmaxCrossEntropy(y, logits), size / request.total);
       }, t.variables);
       const heap = tf.backend() as unknown as WasmHeap;
@@ -124,23 +163,40 @@ function sliceGradients(
 function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   const t = trainer!;
   const loss = sliceGradients(t, request);
-  t.exchange.sumGradients(t.summed);
-  // AdamOptimizer reads this field on every step; tfjs offers no setter.
-  (t.optimizer as unknown as { learningRate: number }).learningRate = request.learningRate;
+  const [begin, end] = t.owned;
+  t.exchange.sumGradients(t.summed, begin, end);
+  t.adam.learningRate = request.learningRate;
+  const { weights, firstMoments, secondMoments } = t.exchange;
+  adamUpdate({ weights, firstMoments, secondMoments, gradients: t.summed, begin, end }, t.adam);
+  Object.assign(t.adam, nextAccumulators(t.adam));
+  t.adam.iterations++;
+  t.exchange.weightsWritten();
   tf.tidy(() => {
     let at = 0;
-    const gradients = t.variables.map((variable) => {
-      const values = t.summed.subarray(at, at += variable.size);
-      return { name: variable.name, tensor: tf.tensor(values, variable.shape) };
-    });
-    t.optimizer.applyGradients(gradients);
+    for (const variable of t.variables) {
+      // A new tensor, not a write into the old one's memory: the wasm backend caches packed
+      // weights of matrix products and convolutions by tensor.
+      variable.assign(tf.tensor(weights.slice(at, at += variable.size), variable.shape));
+    }
   });
   return { type: "stepped", loss };
 }
 
-async function state(): Promise<WorkerReply> {
+/** The model's weights and Adam's state as single-thread training keeps them (adam_state.ts). */
+function state(): WorkerReply {
   const t = trainer!;
-  return { type: "state", weights: readWeights(t.model), adam: await readAdamState(t.optimizer) };
+  const { firstMoments, secondMoments } = t.exchange;
+  const moments = (source: Float32Array) => {
+    let at = 0;
+    return t.variables.map((v) => ({ shape: v.shape, values: source.slice(at, at += v.size) }));
+  };
+  const adam: AdamState = {
+    iterations: t.adam.iterations,
+    accBeta1: t.adam.accBeta1,
+    accBeta2: t.adam.accBeta2,
+    moments: [...moments(firstMoments), ...moments(secondMoments)],
+  };
+  return { type: "state", weights: readWeights(t.model), adam };
 }
 
 const scope = self as unknown as {
@@ -157,7 +213,7 @@ scope.onmessage = ({ data }) => {
         ? await init(data)
         : data.type === "step"
         ? step(data)
-        : await state();
+        : state();
       scope.postMessage(reply);
     } catch (error) {
       scope.postMessage({ type: "failed", message: String((error as Error)?.stack ?? error) });

@@ -86,6 +86,11 @@ export interface WorkerPoolOptions {
   model: tf.LayersModel;
   adam: AdamState | null;
   learningRate: number;
+  /**
+   * false steps in inference mode (fine-tuning: BatchNorm keeps its moving statistics, no
+   * Dropout); default true.
+   */
+  training?: boolean;
 }
 
 /** Workers training one model together; close() when done. */
@@ -121,6 +126,7 @@ export class TrainWorkerPool {
           weights,
           adam: options.adam,
           learningRate: options.learningRate,
+          training: options.training ?? true,
         })
       ));
       for (const reply of replies) {

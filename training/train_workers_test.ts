@@ -10,6 +10,7 @@ import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
 import { buildModel } from "./architectures.ts";
 import { readWeights } from "./checkpoint.ts";
+import { DEFAULT_FINE_TUNE, fineTune } from "./fine_tune.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { Random } from "./random.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
@@ -153,5 +154,88 @@ Deno.test({
     } finally {
       model.dispose();
     }
+  },
+});
+
+Deno.test({
+  name: "fine-tuning on two workers equals fine-tuning on one thread (inference-mode layers)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const feedback = syntheticDigits(9, 21);
+    const replay = syntheticDigits(30, 22);
+    // draw has BatchNorm and Dropout: both must stay in inference mode on the workers too.
+    const tuned = async (workers: number) => {
+      const model = buildModel("draw", 7);
+      const options = { ...DEFAULT_FINE_TUNE, steps: 3, batchSize: 7, workers };
+      const loss = await fineTune(model, feedback, replay, options, [0, 4], {
+        name: "draw",
+        seed: 7,
+      });
+      const weights = readWeights(model);
+      model.dispose();
+      return { loss, weights };
+    };
+    const one = await tuned(1);
+    const two = await tuned(2);
+    assert(Math.abs(one.loss - two.loss) < 1e-5 * Math.max(1, one.loss), `${one.loss} ${two.loss}`);
+    assertClose(one.weights, two.weights, "weight", 1e-4);
+    const fresh = buildModel("draw", 7);
+    const untouched = readWeights(fresh);
+    const moving = fresh.weights.map((w) => w.name.includes("moving"));
+    fresh.dispose();
+    assert(
+      one.weights.some((w, i) => w.values.some((v, k) => v !== untouched[i].values[k])),
+      "fine-tuning changed no weight",
+    );
+    // Inference mode: neither touched BatchNorm's moving statistics.
+    assert(moving.some(Boolean), "draw has BatchNorm");
+    for (const tuned of [one, two]) {
+      assert.deepEqual(
+        tuned.weights.filter((_, i) => moving[i]),
+        untouched.filter((_, i) => moving[i]),
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "resuming on two workers from an epoch's state continues bit for bit",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await initTrainingBackend();
+    const set = syntheticDigits(16, 31);
+    const options = (epochs: number): TrainOptions => ({
+      epochs,
+      batchSize: 8,
+      learningRate: 1e-3,
+      schedule: "constant",
+      augment: false,
+      seed: 3,
+      normalisation: MNIST_NORMALISATION,
+      workers: 2,
+      architecture: { name: "cnn", seed: 7 },
+    });
+    const straight = buildModel("cnn", 7);
+    await train(straight, set, { ...set, count: 1 }, options(2));
+    const expected = readWeights(straight);
+    straight.dispose();
+
+    // One epoch, saved as a checkpoint is, then a second from that state.
+    const restart = buildModel("cnn", 7);
+    let saved: TrainOptions["resume"];
+    await train(restart, set, { ...set, count: 1 }, {
+      ...options(1),
+      onEpoch: async ({ state, readOptimizer }) => {
+        saved = { loop: structuredClone(state), optimizer: await readOptimizer() };
+      },
+    });
+    assert(saved && saved.optimizer.iterations === 2, "one epoch of two steps");
+    assert.notDeepEqual(readWeights(restart), expected);
+    await train(restart, set, { ...set, count: 1 }, { ...options(2), resume: saved });
+    assert.deepEqual(readWeights(restart), expected);
+    restart.dispose();
   },
 });

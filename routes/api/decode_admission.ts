@@ -8,22 +8,24 @@
  */
 import type { Context } from "hono";
 import { DigitlabError } from "../../lib/errors.ts";
-import { type DecodeBudget, decodeCost } from "../../inference/decode_budget.ts";
+import { decodeCost, type DecodeLanes } from "../../inference/decode_budget.ts";
 import { readImageHeader } from "../../inference/image_header.ts";
 import { clientOf } from "../../middleware/client_key.ts";
 import { errorWithHeaders } from "../../middleware/error_response.ts";
 
 /**
- * Runs `answer` (which decodes `bytes`) holding its share of `budget` (unbounded when absent),
+ * Runs `answer` (which decodes `bytes`) holding its share of its lane of `budget` (unbounded
+ * when absent),
  * released when it settles. Throws the header's 415/422 for what is not a PNG or JPEG in limits.
  */
 export async function admitDecode(
   c: Context,
-  budget: DecodeBudget | undefined,
+  budget: DecodeLanes | undefined,
   bytes: Uint8Array,
   answer: () => Promise<Response>,
 ): Promise<Response> {
-  const release = budget?.reserve(decodeCost(readImageHeader(bytes), bytes), clientOf(c));
+  const header = readImageHeader(bytes);
+  const release = budget?.laneFor(header).reserve(decodeCost(header, bytes), clientOf(c));
   if (release === null) {
     return errorWithHeaders(
       c,

@@ -1,6 +1,6 @@
 import { equal } from "node:assert/strict";
 import { Hono } from "hono";
-import { DecodeBudget } from "../../inference/decode_budget.ts";
+import { DecodeLanes } from "../../inference/decode_budget.ts";
 import { InferenceEngine } from "../../inference/engine.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
 import { loadModels } from "../../inference/model_registry.ts";
@@ -19,8 +19,9 @@ Deno.test("/predict and /predict/number are admitted by one decode budget: 503 w
   });
   try {
     const engine = InferenceEngine.inProcess();
-    // A 280x280 RGBA PNG reserves ~0.6 MiB; another client holds all but 0.5 MiB of 1 MiB.
-    const decodeBudget = new DecodeBudget({ bytes: 1024 * 1024, perClientShare: 1 });
+    // A 280x280 RGBA PNG reserves ~0.6 MiB; another client holds all but 0.5 MiB of
+    // the small images' lane (1 MiB of 3).
+    const decodeBudget = new DecodeLanes({ bytes: 3 * 1024 * 1024, perClientShare: 1 });
     const options = { registry, engine, maxBodyBytes: 1024 * 1024, decodeBudget };
     const app = new Hono().route("/", predictRoutes(options)).route(
       "/",
@@ -33,7 +34,7 @@ Deno.test("/predict and /predict/number are admitted by one decode budget: 503 w
     const png = await encodePng(seven.data as Uint8Array, 280, 280);
     const post = (path: string) =>
       app.request(path, { method: "POST", body: png, headers: { "content-type": "image/png" } });
-    const held = decodeBudget.reserve(512 * 1024, "someone else")!;
+    const held = decodeBudget.small.reserve(512 * 1024, "someone else")!;
     for (const path of ["/predict", "/predict/number"]) {
       const refused = await post(path);
       equal(refused.status, 503, path);
@@ -45,7 +46,7 @@ Deno.test("/predict and /predict/number are admitted by one decode budget: 503 w
       const answered = await post(path);
       equal(answered.status, 200, path);
       await answered.body?.cancel();
-      equal(decodeBudget.held, 0, `${path} released its reservation`);
+      equal(decodeBudget.small.held, 0, `${path} released its reservation`);
     }
   } finally {
     await registry.close();

@@ -14,7 +14,7 @@ import { decodeImage } from "../../inference/image_decode.ts";
 import type { NewFeedback, Stroke } from "../../feedback/store.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 import { decodeBase64Image, IMAGE_FIELD } from "./request_image.ts";
-import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
+import { type JsonLimits, parseGuardedJson } from "./json_guard.ts";
 
 /**
  * The page sends 280x280 drawings; feedback images are decoded on the HTTP thread (to refuse
@@ -28,6 +28,12 @@ export const MAX_STROKE_POINTS = 4096;
 
 /** The fields besides the image, as text (multipart) or JSON values. */
 const FIELDS = ["label", "predicted", "model", "strokes"] as const;
+const FIELDS_AND_IMAGE = FIELDS.length + 1;
+
+/** The most a JSON body can hold: the fields, the strokes, two numbers per point. */
+const FEEDBACK_JSON_LIMITS: JsonLimits = {
+  maxValues: FIELDS_AND_IMAGE + MAX_STROKES + 2 * MAX_STROKE_POINTS,
+};
 
 /** What the request says, before the checks. */
 interface RawFeedback {
@@ -115,19 +121,13 @@ async function fromMultipart(request: Request): Promise<RawFeedback> {
 }
 
 async function fromJson(request: Request): Promise<RawFeedback> {
-  let body: unknown;
   let text = "";
   try {
     text = await request.text();
   } catch {
     // as before: a body that does not arrive whole does not parse either
   }
-  if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new DigitlabError("bad_json", "the JSON body does not parse");
-  }
+  const body = parseGuardedJson(text, FEEDBACK_JSON_LIMITS, "the JSON body does not parse");
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new DigitlabError(
       "bad_json",

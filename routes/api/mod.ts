@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
-import type { DecodeBudget } from "../../inference/decode_budget.ts";
+import type { DecodeLanes } from "../../inference/decode_budget.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import type { ServiceMetrics } from "../../metrics/service_metrics.ts";
@@ -25,7 +25,7 @@ export interface ApiOptions {
   engine: InferenceEngine;
   metrics: ServiceMetrics;
   maxBodyBytes: number;
-  decodeBudget?: DecodeBudget;
+  decodeBudget?: DecodeLanes;
   bigDecodes?: BigDecodePool;
   /** True once the server is shutting down (health probes answer 503). */
   draining?: () => boolean;

@@ -15,7 +15,7 @@ import { readImageUpload } from "./request_image.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
-import type { DecodeBudget } from "../../inference/decode_budget.ts";
+import type { DecodeLanes } from "../../inference/decode_budget.ts";
 import { admitDecode } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
@@ -24,8 +24,8 @@ export interface PredictRouteOptions {
   engine: InferenceEngine;
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
-  /** Decoded pixels in flight; past it 503 + Retry-After. Unbounded when absent. */
-  decodeBudget?: DecodeBudget;
+  /** Decoded pixels in flight, per lane; past it 503 + Retry-After. Unbounded when absent. */
+  decodeBudget?: DecodeLanes;
   /** Where big images are decoded (off the HTTP thread). */
   bigDecodes?: BigDecodePool;
 }

@@ -13,12 +13,12 @@ import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictNumber } from "../../inference/predict_number.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readUpload } from "./request_image.ts";
-import type { DecodeBudget } from "../../inference/decode_budget.ts";
+import type { DecodeLanes } from "../../inference/decode_budget.ts";
 import { admitDecode } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
-import { parseStrokes, STROKES_FIELD } from "./strokes_field.ts";
+import { parseStrokes, STROKES_FIELD, STROKES_JSON_LIMITS } from "./strokes_field.ts";
 
 export interface PredictNumberRouteOptions {
   registry: ModelRegistry;
@@ -26,7 +26,7 @@ export interface PredictNumberRouteOptions {
   /** Bodies over this many bytes get 413 before they are read further. */
   maxBodyBytes: number;
   /** Decoded pixels in flight, shared with /predict; past it 503 + Retry-After. */
-  decodeBudget?: DecodeBudget;
+  decodeBudget?: DecodeLanes;
 }
 
 export function predictNumberRoutes(
@@ -41,7 +41,7 @@ export function predictNumberRoutes(
     async function predictNumberRoute(c) {
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
-      const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD);
+      const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD, STROKES_JSON_LIMITS);
       const strokes = parseStrokes(extra);
       return await admitDecode(c, decodeBudget, bytes, async () => {
         const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });

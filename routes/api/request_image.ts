@@ -8,13 +8,16 @@
  */
 import { DigitlabError } from "../../lib/errors.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
-import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
+import { type JsonLimits, parseGuardedJson } from "./json_guard.ts";
 
 /** Content types whose body is the image itself (clients often say octet-stream or nothing). */
 const RAW_TYPES = new Set(["image/png", "image/jpeg", "image/jpg", "application/octet-stream", ""]);
 
 /** The multipart field the tutorial's client sends. */
 export const IMAGE_FIELD = "img";
+
+/** A JSON upload is the image and a few fields besides; far more is refused unparsed. */
+export const UPLOAD_JSON_LIMITS: JsonLimits = { maxValues: 1024 };
 
 /** The image bytes of a request; throws DigitlabError (400/415) when there are none. */
 export async function readImageUpload(request: Request): Promise<Uint8Array> {
@@ -30,13 +33,18 @@ export interface Upload {
 
 /**
  * The image and the field `extra` (multipart part, JSON member; raw bodies have none) of a
- * request; throws DigitlabError (400/415) when there is no image.
+ * request; throws DigitlabError (400/415) when there is no image. A JSON body past
+ * `jsonLimits` (the route's, when `extra` can be large) is refused before it is parsed.
  */
-export async function readUpload(request: Request, extra: string | null): Promise<Upload> {
+export async function readUpload(
+  request: Request,
+  extra: string | null,
+  jsonLimits = UPLOAD_JSON_LIMITS,
+): Promise<Upload> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   let upload: Upload;
   if (type === "multipart/form-data") upload = await fromMultipart(request, extra);
-  else if (type === "application/json") upload = await fromJson(request, extra);
+  else if (type === "application/json") upload = await fromJson(request, extra, jsonLimits);
   else if (RAW_TYPES.has(type)) {
     upload = { bytes: new Uint8Array(await request.arrayBuffer()), extra: undefined };
   } else {
@@ -81,15 +89,13 @@ async function fromMultipart(request: Request, extra: string | null): Promise<Up
   return { bytes: parts[0].bytes, extra: text };
 }
 
-async function fromJson(request: Request, extra: string | null): Promise<Upload> {
-  let body: unknown;
+async function fromJson(
+  request: Request,
+  extra: string | null,
+  limits: JsonLimits,
+): Promise<Upload> {
   const text = await request.text(); // a body cut off (408, 400) fails as it is
-  if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new DigitlabError("bad_json", "the JSON body does not parse");
-  }
+  const body = parseGuardedJson(text, limits, "the JSON body does not parse");
   const fields = body as Record<string, unknown> | null;
   const image = fields?.image;
   if (typeof image !== "string") {

@@ -8,6 +8,7 @@
  */
 import { DigitlabError } from "../../lib/errors.ts";
 import type { UnitStroke } from "../../lib/number_segmentation.ts";
+import { type JsonLimits, jsonRefusal } from "./json_guard.ts";
 
 /** The field's name, in multipart bodies and JSON bodies alike. */
 export const STROKES_FIELD = "strokes";
@@ -16,11 +17,19 @@ export const STROKES_FIELD = "strokes";
 export const MAX_STROKES = 500;
 export const MAX_STROKE_POINTS = 20_000;
 
+/** The most a JSON body with strokes holds: two numbers a point, the strokes, a few fields. */
+export const STROKES_JSON_LIMITS: JsonLimits = {
+  maxValues: 2 * MAX_STROKE_POINTS + MAX_STROKES + 64,
+};
+
 /** The strokes a request sent (null when it sent none); throws `bad_request` when malformed. */
 export function parseStrokes(value: unknown): UnitStroke[] | null {
   if (value === undefined || value === null || value === "") return null;
   let strokes = value;
   if (typeof value === "string") {
+    // Sent as text (a multipart field): refused unparsed when it holds more than strokes can.
+    const refusal = jsonRefusal(value, STROKES_JSON_LIMITS);
+    if (refusal !== null) throw bad(refusal.replace(/^the JSON /, ""));
     try {
       strokes = JSON.parse(value);
     } catch {

@@ -12,13 +12,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import { jobError } from "../../inference/batch_jobs.ts";
 import type { InferenceEngine } from "../../inference/engine.ts";
 import type { LoadedModel, ModelRegistry } from "../../inference/model_registry.ts";
-import { CLASS_COUNT } from "../../inference/onnx_runtime.ts";
+import { CLASS_COUNT, DIGIT_PIXELS } from "../../inference/onnx_runtime.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { VERSION } from "../../lib/version.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
-import { parseInferRequest } from "./v2_tensor.ts";
+import { MAX_V2_BATCH, parseInferRequest } from "./v2_tensor.ts";
 import { documented, error, json, type Operation, v2ModelName } from "./openapi.ts";
-import { nestsTooDeep, TOO_DEEP_MESSAGE } from "./json_depth.ts";
+import { type JsonLimits, parseGuardedJson } from "./json_guard.ts";
 
 export interface V2RouteOptions {
   registry: ModelRegistry;
@@ -29,6 +29,12 @@ export interface V2RouteOptions {
 }
 
 const MODEL = "/v2/models/:name";
+
+/**
+ * The largest batch, nested [N][1][28][28] (each image's pixels and the arrays of its rows),
+ * and the request's few other members.
+ */
+const INFER_JSON_LIMITS: JsonLimits = { maxValues: MAX_V2_BATCH * (DIGIT_PIXELS + 32) + 64 };
 const VERSIONED = "/v2/models/:name/versions/:version";
 
 export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
@@ -75,14 +81,8 @@ export function v2Routes(options: V2RouteOptions): Hono<ObservedEnv> {
       limitBody(maxBodyBytes),
       async function infer(c) {
         modelFor(c, registry); // an unknown model costs no body
-        let body: unknown;
         const text = await c.req.text(); // a body cut off (408, 400) fails as it is
-        if (nestsTooDeep(text)) throw new DigitlabError("bad_json", TOO_DEEP_MESSAGE);
-        try {
-          body = JSON.parse(text);
-        } catch {
-          throw new DigitlabError("bad_json", "the body is not valid JSON");
-        }
+        const body = parseGuardedJson(text, INFER_JSON_LIMITS, "the body is not valid JSON");
         const request = parseInferRequest(body);
         // No await between resolving the model and submitting: see engine.submit.
         const model = modelFor(c, registry);
