@@ -15,22 +15,24 @@ const SIDE = 28;
  * a 0, 6, 8 or 9, the cells between a scribble's crossing strokes.
  */
 export function countHoles(field: Float32Array, paper = 0.5): number {
-  const label = new Uint8Array(SIDE * SIDE); // 1 = visited background
+  const seen = new Uint8Array(SIDE * SIDE); // 1 = visited background
+  const stack = new Int32Array(SIDE * SIDE); // each pixel is pushed at most once
   let holes = 0;
-  for (let start = 0; start < label.length; start++) {
-    if (label[start] || field[start] > paper) continue;
-    let open = false;
-    const stack = [start];
-    label[start] = 1;
-    while (stack.length > 0) {
-      const i = stack.pop()!;
+  for (let start = 0; start < seen.length; start++) {
+    if (seen[start] || field[start] > paper) continue;
+    let open = false, top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    while (top > 0) {
+      const i = stack[--top];
       const x = i % SIDE, y = (i - x) / SIDE;
       if (x === 0 || y === 0 || x === SIDE - 1 || y === SIDE - 1) open = true;
-      for (const n of [i - 1, i + 1, i - SIDE, i + SIDE]) {
-        if (n < 0 || n >= label.length || label[n] || field[n] > paper) continue;
-        if ((n === i - 1 && x === 0) || (n === i + 1 && x === SIDE - 1)) continue;
-        label[n] = 1;
-        stack.push(n);
+      // The four neighbours inside the image, without an array per pixel (every answer runs this).
+      if (x > 0 && !seen[i - 1] && field[i - 1] <= paper) seen[stack[top++] = i - 1] = 1;
+      if (x < SIDE - 1 && !seen[i + 1] && field[i + 1] <= paper) seen[stack[top++] = i + 1] = 1;
+      if (y > 0 && !seen[i - SIDE] && field[i - SIDE] <= paper) seen[stack[top++] = i - SIDE] = 1;
+      if (y < SIDE - 1 && !seen[i + SIDE] && field[i + SIDE] <= paper) {
+        seen[stack[top++] = i + SIDE] = 1;
       }
     }
     if (!open) holes++;

@@ -37,33 +37,52 @@ export function ringBranches(ring: readonly number[]): number {
   return branches;
 }
 
-/** Zhang-Suen thinning of `ink > threshold`: 1 where the skeleton is, 0 elsewhere. */
+/**
+ * Zhang-Suen thinning of `ink > threshold`: 1 where the skeleton is, 0 elsewhere. The image
+ * sits in a frame of zeros one pixel wide so neighbours need no bounds checks, and no ring is
+ * allocated per pixel: it runs on every /predict answer (the ink checks), four times for a
+ * four-digit number.
+ */
 export function skeletonize(field: Float32Array, threshold = 0.35, side = 28): Uint8Array {
-  const on = new Uint8Array(side * side);
-  for (let i = 0; i < on.length; i++) on[i] = field[i] > threshold ? 1 : 0;
-  const remove: number[] = [];
+  const w = side + 2;
+  const on = new Uint8Array(w * w);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      on[(y + 1) * w + x + 1] = field[y * side + x] > threshold ? 1 : 0;
+    }
+  }
+  const remove = new Int32Array(side * side);
   for (let changed = true, rounds = 0; changed && rounds < 50; rounds++) {
     changed = false;
-    for (const pass of [0, 1]) {
-      remove.length = 0;
-      for (let y = 0; y < side; y++) {
-        for (let x = 0; x < side; x++) {
-          if (!on[y * side + x]) continue;
-          const p = neighbourRing(on, x, y, side);
-          const count = p.reduce((a, b) => a + b, 0);
+    for (let pass = 0; pass < 2; pass++) {
+      let removing = 0;
+      for (let y = 1; y <= side; y++) {
+        for (let x = 1; x <= side; x++) {
+          const i = y * w + x;
+          if (!on[i]) continue;
+          // p2..p9 clockwise from north, as neighbourRing gives them.
+          const p2 = on[i - w], p3 = on[i - w + 1], p4 = on[i + 1], p5 = on[i + w + 1];
+          const p6 = on[i + w], p7 = on[i + w - 1], p8 = on[i - 1], p9 = on[i - w - 1];
+          const count = p2 + p3 + p4 + p5 + p6 + p7 + p8 + p9;
           if (count < 2 || count > 6) continue;
-          if (ringBranches(p) !== 1) continue;
-          const [p2, , p4, , p6, , p8] = p;
+          // One 0 -> 1 step round the ring (values are 0 or 1, so a < b means 0 then 1).
+          const branches = Number(p2 < p3) + Number(p3 < p4) + Number(p4 < p5) + Number(p5 < p6) +
+            Number(p6 < p7) + Number(p7 < p8) + Number(p8 < p9) + Number(p9 < p2);
+          if (branches !== 1) continue;
           if (
             pass === 0 ? p2 * p4 * p6 !== 0 || p4 * p6 * p8 !== 0 : p2 * p4 * p8 !== 0 ||
               p2 * p6 * p8 !== 0
           ) continue;
-          remove.push(y * side + x);
+          remove[removing++] = i;
         }
       }
-      for (const i of remove) on[i] = 0;
-      if (remove.length > 0) changed = true;
+      for (let k = 0; k < removing; k++) on[remove[k]] = 0;
+      if (removing > 0) changed = true;
     }
   }
-  return on;
+  const skeleton = new Uint8Array(side * side);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) skeleton[y * side + x] = on[(y + 1) * w + x + 1];
+  }
+  return skeleton;
 }
