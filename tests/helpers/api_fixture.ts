@@ -8,6 +8,7 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "./canvas.ts";
 import { encodePng } from "./png_encode.ts";
+import type { Prediction } from "../../lib/prediction.ts";
 import { writeTestModels } from "./test_models.ts";
 import { startTestServer, type TestServer } from "./test_server.ts";
 
@@ -70,17 +71,8 @@ export function base64(bytes: Uint8Array): string {
 }
 
 export function assertPrediction(body: Record<string, unknown>, model: string): void {
-  const p = body as {
-    result: number;
-    probabilities: number[];
-    model: string;
-    top3: { digit: number; probability: number }[];
-    confident: boolean;
-    runnerUp: { digit: number; probability: number };
-    reason?: string;
-    input: number[];
-    timings: Record<string, number>;
-  };
+  // Read as the documented type; timings indexed by name to check every key is a number.
+  const p = body as unknown as Omit<Prediction, "timings"> & { timings: Record<string, number> };
   assert(Number.isInteger(p.result) && p.result >= 0 && p.result <= 9, `result ${p.result}`);
   deepStrictEqual(p.probabilities.length, 10);
   const sum = p.probabilities.reduce((a, b) => a + b, 0);
