@@ -80,6 +80,11 @@ export class ModelSetWriter {
    * renames, where only a hard kill could stop a real run.
    */
   async commit(afterRename?: (final: string) => void): Promise<void> {
+    // A signal that came before the commit reaches its listeners those same few turns later:
+    // let it, so a Ctrl-C during the last step before the commit keeps the old set.
+    for (let turn = 0; turn < SIGNAL_TURNS; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
     const files = this.#ordered();
     const journal = journalPath(this.dir, this.name);
     let held: Deno.Signal | undefined;
