@@ -13,41 +13,25 @@
  *
  * @module
  */
-import process from "node:process";
-import { buildModel } from "../training/architectures.ts";
+import { buildModel, firstImages } from "../training/architectures.ts";
 import { defaultModel } from "../training/feedback_retrain.ts";
 import { DEFAULT_FINE_TUNE, fineTune } from "../training/fine_tune.ts";
-import { loadMnist } from "../training/mnist_data.ts";
 import { loadOnnxWeights } from "../training/onnx_weights.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
+import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
 
 const CORRECTIONS = 1_000;
 const STEPS = Number(Deno.env.get("BENCH_STEPS") ?? DEFAULT_FINE_TUNE.steps);
 const WORKERS = Number(Deno.env.get("BENCH_WORKERS") ?? DEFAULT_WORKERS);
 const MODELS = new URL("../models/", import.meta.url).pathname;
 
-const dataDir = Deno.env.get("MNIST_DIR");
-if (!dataDir) {
-  console.error("bench:finetune needs MNIST: set MNIST_DIR to the folder of the four .gz files");
-  Deno.exit(1);
-}
-const mnist = await loadMnist({ dataDir, cacheDir: "", quiet: true });
+const mnist = await benchMnist("bench:finetune");
 const backend = await initTrainingBackend();
 const name = await defaultModel(MODELS);
 const onnx = await Deno.readFile(`${MODELS}/${name}.onnx`);
-const corrections = {
-  ...mnist.test,
-  count: CORRECTIONS,
-  images: mnist.test.images.subarray(0, CORRECTIONS * 784),
-  labels: mnist.test.labels.subarray(0, CORRECTIONS),
-};
+const corrections = firstImages(mnist.test, CORRECTIONS);
 const everyOne = Array.from({ length: CORRECTIONS }, (_, i) => i);
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 
 async function measure(workers: number) {
   const options = { ...DEFAULT_FINE_TUNE, steps: STEPS, workers };

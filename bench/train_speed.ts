@@ -14,41 +14,23 @@
  *
  * @module
  */
-import process from "node:process";
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { buildModel, usesAugmentation } from "../training/architectures.ts";
-import { loadMnist } from "../training/mnist_data.ts";
+import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
 import { train } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
+import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
 
 const SUBSET = Number(Deno.env.get("BENCH_IMAGES") ?? 3200);
 const WORKERS = Number(Deno.env.get("BENCH_WORKERS") ?? DEFAULT_WORKERS);
 const MODELS = (Deno.env.get("BENCH_MODELS")?.split(",") ?? MODEL_NAMES) as ModelName[];
 const FULL_EPOCH = 60_000;
 
-const dataDir = Deno.env.get("MNIST_DIR");
-if (!dataDir) {
-  console.error("bench:train needs MNIST: set MNIST_DIR to the folder of the four .gz files");
-  Deno.exit(1);
-}
-const mnist = await loadMnist({ dataDir, cacheDir: "", quiet: true });
+const mnist = await benchMnist("bench:train");
 const backend = await initTrainingBackend();
-const slice = (count: number) => ({
-  ...mnist.train,
-  count,
-  images: mnist.train.images.subarray(0, count * 784),
-  labels: mnist.train.labels.subarray(0, count),
-});
+const slice = (count: number) => firstImages(mnist.train, count);
 // Scoring the test set is not part of an epoch's training cost: give it one batch.
-const tinyTest = { ...slice(64) };
-const load = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
-
-/** CPU seconds of every thread of this process (workers included). */
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
+const tinyTest = slice(64);
 
 /** Wall and CPU seconds of the second epoch over the subset, and wall seconds before it. */
 async function measure(name: ModelName, workers: number) {
