@@ -25,8 +25,15 @@ export class InterruptedError extends Error {
 }
 
 const HELD_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-/** Turns of the event loop a commit waits, after its renames, for a signal to be handed over. */
+/** Turns of the event loop Deno takes to hand a signal to its listeners (two, measured). */
 const SIGNAL_TURNS = 5;
+
+/** Gives Deno the SIGNAL_TURNS event-loop turns it takes to hand a signal over (fewer once `done`). */
+async function signalTurns(done: () => boolean = () => false): Promise<void> {
+  for (let turn = 0; turn < SIGNAL_TURNS && !done(); turn++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
 
 const journalPath = (dir: string, name: string) => `${dir}/${name}.commit`;
 
@@ -82,9 +89,7 @@ export class ModelSetWriter {
   async commit(afterRename?: (final: string) => void): Promise<void> {
     // A signal that came before the commit reaches its listeners those same few turns later:
     // let it, so a Ctrl-C during the last step before the commit keeps the old set.
-    for (let turn = 0; turn < SIGNAL_TURNS; turn++) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+    await signalTurns();
     const files = this.#ordered();
     const journal = journalPath(this.dir, this.name);
     let held: Deno.Signal | undefined;
@@ -106,9 +111,7 @@ export class ModelSetWriter {
     } finally {
       // Deno hands a signal that came during the renames to its listeners a few turns of the
       // event loop later (two, measured): wait for them before letting go, or it is lost.
-      for (let turn = 0; turn < SIGNAL_TURNS && !held; turn++) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
+      await signalTurns(() => held !== undefined);
       for (const [signal, holder] of holders) Deno.removeSignalListener(signal, holder);
     }
     if (held) throw new InterruptedError(held);
