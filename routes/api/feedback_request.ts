@@ -14,7 +14,7 @@ import { decodeImage } from "../../inference/image_decode.ts";
 import type { NewFeedback, Stroke } from "../../feedback/store.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 import { decodeBase64Image, IMAGE_FIELD } from "./request_image.ts";
-import { type JsonLimits, parseGuardedJson } from "./json_guard.ts";
+import { type JsonLimits, parseGuardedJson, parseJsonField } from "./json_guard.ts";
 
 /**
  * The page sends 280x280 drawings; feedback images are decoded on the HTTP thread (to refuse
@@ -31,8 +31,9 @@ const FIELDS = ["label", "predicted", "model", "strokes"] as const;
 const FIELDS_AND_IMAGE = FIELDS.length + 1;
 
 /** The most a JSON body can hold: the fields, the strokes, two numbers per point. */
+const STROKES_JSON_LIMITS: JsonLimits = { maxValues: MAX_STROKES + 2 * MAX_STROKE_POINTS };
 const FEEDBACK_JSON_LIMITS: JsonLimits = {
-  maxValues: FIELDS_AND_IMAGE + MAX_STROKES + 2 * MAX_STROKE_POINTS,
+  maxValues: FIELDS_AND_IMAGE + STROKES_JSON_LIMITS.maxValues,
 };
 
 /** What the request says, before the checks. */
@@ -111,11 +112,12 @@ async function fromMultipart(request: Request): Promise<RawFeedback> {
   const fields = Object.fromEntries(FIELDS.map((name) => [name, text(one(name))]));
   let strokes: unknown = fields.strokes;
   if (typeof strokes === "string") {
-    try {
-      strokes = JSON.parse(strokes);
-    } catch {
-      throw new DigitlabError("bad_request", 'the "strokes" field is not JSON');
-    }
+    // Refused unparsed when it holds more than strokes can, as a JSON body is.
+    strokes = parseJsonField(
+      strokes,
+      STROKES_JSON_LIMITS,
+      (why) => new DigitlabError("bad_request", `the "strokes" field ${why}`),
+    );
   }
   return { image: image.bytes, ...fields, strokes } as RawFeedback;
 }

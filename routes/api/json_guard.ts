@@ -79,3 +79,22 @@ export function parseGuardedJson(text: string, limits: JsonLimits, unparsable: s
     throw new DigitlabError("bad_json", unparsable);
   }
 }
+
+/**
+ * A JSON text sent as one field (a multipart part), parsed once `jsonRefusal` lets it through;
+ * otherwise `refuse` gets why ("holds over N values", "nests deeper than N levels", "is not
+ * JSON") and makes the field's own error.
+ */
+export function parseJsonField(
+  text: string,
+  limits: JsonLimits,
+  refuse: (why: string) => Error,
+): unknown {
+  const refusal = jsonRefusal(text, limits);
+  if (refusal !== null) throw refuse(refusal.replace(/^the JSON /, ""));
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw refuse("is not JSON");
+  }
+}

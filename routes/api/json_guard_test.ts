@@ -1,5 +1,5 @@
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { jsonRefusal, MAX_JSON_DEPTH, parseGuardedJson } from "./json_guard.ts";
+import { jsonRefusal, MAX_JSON_DEPTH, parseGuardedJson, parseJsonField } from "./json_guard.ts";
 import { DigitlabError } from "../../lib/errors.ts";
 import { UPLOAD_JSON_LIMITS } from "./request_image.ts";
 import { MAX_STROKE_POINTS, MAX_STROKES, STROKES_JSON_LIMITS } from "./strokes_field.ts";
@@ -74,4 +74,18 @@ Deno.test("parseGuardedJson: bad_json for a refused body and for one that does n
       (error) => error instanceof DigitlabError && error.code === "bad_json",
     );
   }
+});
+
+Deno.test("parseJsonField: the field's own error says why, refused bodies unparsed", () => {
+  const refuse = (why: string) => new Error(`field ${why}`);
+  deepStrictEqual(parseJsonField("[[0, 1]]", { maxValues: 4 }, refuse), [[0, 1]]);
+  assert.throws(() => parseJsonField("[0, 1, 2]", { maxValues: 2 }, refuse), {
+    message: "field holds over 2 values",
+  });
+  assert.throws(() => parseJsonField("[[", { maxValues: 2, maxDepth: 1 }, refuse), {
+    message: "field nests deeper than 1 levels",
+  });
+  assert.throws(() => parseJsonField("[0,", { maxValues: 4 }, refuse), {
+    message: "field is not JSON",
+  });
 });

@@ -8,7 +8,7 @@
  */
 import { DigitlabError } from "../../lib/errors.ts";
 import type { UnitStroke } from "../../lib/number_segmentation.ts";
-import { type JsonLimits, jsonRefusal } from "./json_guard.ts";
+import { type JsonLimits, parseJsonField } from "./json_guard.ts";
 
 /** The field's name, in multipart bodies and JSON bodies alike. */
 export const STROKES_FIELD = "strokes";
@@ -25,16 +25,10 @@ export const STROKES_JSON_LIMITS: JsonLimits = {
 /** The strokes a request sent (null when it sent none); throws `bad_request` when malformed. */
 export function parseStrokes(value: unknown): UnitStroke[] | null {
   if (value === undefined || value === null || value === "") return null;
-  let strokes = value;
+  let strokes: unknown = value;
   if (typeof value === "string") {
     // Sent as text (a multipart field): refused unparsed when it holds more than strokes can.
-    const refusal = jsonRefusal(value, STROKES_JSON_LIMITS);
-    if (refusal !== null) throw bad(refusal.replace(/^the JSON /, ""));
-    try {
-      strokes = JSON.parse(value);
-    } catch {
-      throw bad("is not JSON");
-    }
+    strokes = parseJsonField(value, STROKES_JSON_LIMITS, bad);
   }
   if (!Array.isArray(strokes)) throw bad("must be an array of strokes");
   if (strokes.length > MAX_STROKES) throw bad(`has over ${MAX_STROKES} strokes`);
