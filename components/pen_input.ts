@@ -11,7 +11,11 @@ import { appendPoint, type Point, type Stroke } from "../lib/strokes.ts";
 export interface PenTarget {
   strokes: Stroke[];
   onStrokeStart?(): void;
-  /** A stroke grew; called at most once per animation frame. */
+  /**
+   * The ink changed: at pen-down (the stroke's first point is already a dot on the pad, so a
+   * live answer need not wait for the pointer to move and a frame to pass), then as the stroke
+   * grows, at most once per animation frame.
+   */
   onDraw(): void;
   onStrokeEnd(): void;
 }
@@ -36,6 +40,7 @@ export function usePenInput(
     target().strokes.push([pointAt(event)]);
     target().onStrokeStart?.();
     repaint();
+    target().onDraw();
   };
 
   const onPointerMove = (event: PointerEvent) => {

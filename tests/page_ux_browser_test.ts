@@ -170,7 +170,9 @@ browserTest(
     await t.step("no network: the same, with Retry at once", async () => {
       await page.route("**/predict**", (route) => route.abort("connectionrefused"));
       await drawWithMouse(page, [[[0.2, 0.1], [0.4, 0.1]]], false);
-      await page.waitForSelector("#retry");
+      // Settled: the pen-up's request has failed too, so none can still go out after unroute
+      // and succeed, taking the Retry button away before it is clicked.
+      await page.waitForSelector(".lab-result:not(.pending) #retry");
       assert((await page.textContent(".error"))!.includes("could not be reached"));
       assert(await page.isEnabled("#retry"));
       await page.unroute("**/predict**");
