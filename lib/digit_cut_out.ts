@@ -35,7 +35,7 @@ const IDENTITY_INK = Float32Array.from({ length: 256 }, (_, byte) => byte / 255)
  * looked at: the blank paper between the digits costs nothing.
  */
 export function groupCrops(
-  { plane, labels, parts, runs }: ComponentInk,
+  { plane, parts, runs }: ComponentInk,
   groups: DigitGroup[],
   threshold = COMPONENT_THRESHOLD,
 ): GroupCrop[] {
@@ -87,11 +87,13 @@ export function groupCrops(
       if (to > ends[cy]) ends[cy] = to;
     }
     // Haze: the pixels next to a run of this row or the rows beside it, each interval of
-    // them (runs widened by one, overlaps merged) scanned once.
+    // them (runs widened by one, overlaps merged) scanned once, left to right.
     let a = y > 0 ? first[y - 1] : 0, b = first[y], c = y + 1 < height ? first[y + 1] : 0;
     const aEnd = y > 0 ? first[y] : 0, bEnd = first[y + 1];
     const cEnd = y + 1 < height ? first[y + 2] : 0;
-    const inner = y > 0 && y < height - 1;
+    // The runs a haze pixel's neighbours may be in, row above, this row, row below: each the
+    // first of its row that ends right of the pixel's left neighbour (x only grows).
+    let up = a, level = b, down = c;
     let spanFrom = 0, spanTo = 0;
     for (;;) {
       let next = -1, nextStart = Infinity;
@@ -109,11 +111,23 @@ export function groupCrops(
           continue;
         }
       }
-      for (let i = row + spanFrom; i < row + spanTo; i++) {
-        const value = ink[i];
+      for (let x = spanFrom; x < spanTo; x++) {
+        const value = ink[row + x];
         if (value === 0 || value >= cut) continue;
-        const x = i - row;
-        const index = groupOf[hazeLabel(ink, labels, width, height, x, y, i, cut, inner)];
+        // Its first neighbour with full ink, row above first, left to right: in each row,
+        // the first run ending right of x - 1, if it starts by x + 1.
+        while (up < aEnd && end[up] < x) up++;
+        let label = 0;
+        if (up < aEnd && start[up] <= x + 1) label = runLabel[up];
+        else {
+          while (level < bEnd && end[level] < x) level++;
+          if (level < bEnd && start[level] <= x + 1) label = runLabel[level];
+          else {
+            while (down < cEnd && end[down] < x) down++;
+            if (down < cEnd && start[down] <= x + 1) label = runLabel[down];
+          }
+        }
+        const index = groupOf[label];
         if (index === 0) continue;
         if (index !== current) {
           current = index;
@@ -134,43 +148,6 @@ export function groupCrops(
     }
   }
   return crops;
-}
-
-/**
- * The label of the haze pixel `i` at (x, y): its first neighbour's with at least `cut` ink,
- * row above first, left to right; 0 without one. `inner`: no neighbour row is off the picture.
- */
-function hazeLabel(
-  ink: Uint8Array,
-  labels: Int32Array | Uint16Array,
-  width: number,
-  height: number,
-  x: number,
-  y: number,
-  i: number,
-  cut: number,
-  inner: boolean,
-): number {
-  if (inner && x > 0 && x < width - 1) {
-    const up = i - width, down = i + width;
-    if (ink[up - 1] >= cut) return labels[up - 1];
-    if (ink[up] >= cut) return labels[up];
-    if (ink[up + 1] >= cut) return labels[up + 1];
-    if (ink[i - 1] >= cut) return labels[i - 1];
-    if (ink[i + 1] >= cut) return labels[i + 1];
-    if (ink[down - 1] >= cut) return labels[down - 1];
-    if (ink[down] >= cut) return labels[down];
-    if (ink[down + 1] >= cut) return labels[down + 1];
-    return 0;
-  }
-  for (let dy = -1; dy <= 1; dy++) {
-    if (y + dy < 0 || y + dy >= height) continue;
-    for (let dx = -1; dx <= 1; dx++) {
-      const j = i + dy * width + dx;
-      if (x + dx >= 0 && x + dx < width && ink[j] >= cut) return labels[j];
-    }
-  }
-  return 0;
 }
 
 /** Which of a crop's ink a cut-out keeps, besides its columns: only some strokes' ink. */

@@ -56,7 +56,11 @@ export interface InkRuns {
   label: Int32Array;
 }
 
-/** Components and the runs they were joined from (digit_cut_out.ts copies ink run by run). */
+/**
+ * Components and the runs they were joined from. The segmentation reads the runs
+ * (digit_cut_out.ts); `labels`, the label map, is only drawn from them when read: that saves
+ * clearing two bytes a pixel per request.
+ */
 export interface ComponentInk extends LabelledInk {
   runs: InkRuns;
 }
@@ -159,9 +163,6 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     aboveEnd = runRow.length;
   }
   rowFirst[height] = runRow.length;
-  let roots = 0;
-  for (let run = 0; run < runRow.length; run++) if (find(run) === run) roots++;
-  const labels = roots < 0xffff ? new Uint16Array(width * height) : new Int32Array(width * height);
   const final = new Int32Array(runRow.length);
   const runLabel = new Int32Array(runRow.length);
   const parts: InkPart[] = [];
@@ -178,11 +179,34 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     if (x0 < part.x0) part.x0 = x0;
     if (x1 > part.x1) part.x1 = x1;
     if (y + 1 > part.y1) part.y1 = y + 1;
-    labels.fill(label, y * width + x0, y * width + x1);
     runLabel[run] = label;
   }
   const runs = { first: rowFirst, start: runStart, end: runEnd, label: runLabel };
-  return { plane, labels, parts, runs };
+  let labels: Int32Array | Uint16Array | undefined;
+  return {
+    plane,
+    parts,
+    runs,
+    get labels() {
+      return labels ??= labelMap(runs, width, height, parts.length);
+    },
+  };
+}
+
+/** Each pixel's label, from the runs (16 bits a pixel when the labels fit). */
+function labelMap(
+  { first, start, end, label }: InkRuns,
+  width: number,
+  height: number,
+  count: number,
+): Int32Array | Uint16Array {
+  const labels = count < 0xffff ? new Uint16Array(width * height) : new Int32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let r = first[y]; r < first[y + 1]; r++) {
+      labels.fill(label[r], y * width + start[r], y * width + end[r]);
+    }
+  }
+  return labels;
 }
 
 /**
