@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { DecodeLanes } from "../../inference/decode_budget.ts";
 import { InferenceEngine } from "../../inference/engine.ts";
 import { initImageDecoders } from "../../inference/image_decode.ts";
-import { loadModels } from "../../inference/model_registry.ts";
+import { loadModels, type ModelRegistry } from "../../inference/model_registry.ts";
 import { DIGIT_STROKES, drawStrokes, toRgba } from "../../tests/helpers/canvas.ts";
 import { encodePng } from "../../tests/helpers/png_encode.ts";
 import { bigDigitPng } from "../../tests/helpers/hostile_clients.ts";
@@ -11,7 +11,8 @@ import { writeTestModels } from "../../tests/helpers/test_models.ts";
 import { predictRoutes } from "./predict.ts";
 import { predictNumberRoutes } from "./predict_number.ts";
 
-Deno.test("/predict and /predict/number are admitted by one decode budget: 503 while it is full", async () => {
+/** Runs `test` with the mlp test model loaded, removed afterwards. */
+async function withMlp(test: (registry: ModelRegistry) => Promise<void>) {
   await initImageDecoders();
   const dir = await writeTestModels(["mlp"]);
   const { registry } = await loadModels(new URL(`file://${dir}/`), {
@@ -19,6 +20,15 @@ Deno.test("/predict and /predict/number are admitted by one decode budget: 503 w
     required: true,
   });
   try {
+    await test(registry);
+  } finally {
+    await registry.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("/predict and /predict/number are admitted by one decode budget: 503 while it is full", async () => {
+  await withMlp(async (registry) => {
     const engine = InferenceEngine.inProcess();
     // A 280x280 RGBA PNG reserves ~0.6 MiB; another client holds all but 0.5 MiB of
     // the small images' lane (1 MiB of 3).
@@ -49,19 +59,11 @@ Deno.test("/predict and /predict/number are admitted by one decode budget: 503 w
       await answered.body?.cancel();
       equal(decodeBudget.small.held, 0, `${path} released its reservation`);
     }
-  } finally {
-    await registry.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("an upload whose lane is full is refused from its image's head, the rest unread", async () => {
-  const dir = await writeTestModels(["mlp"]);
-  const { registry } = await loadModels(new URL(`file://${dir}/`), {
-    preferred: "mlp",
-    required: true,
-  });
-  try {
+  await withMlp(async (registry) => {
     const engine = InferenceEngine.inProcess();
     const decodeBudget = new DecodeLanes({ bytes: 192 * 1024 * 1024 });
     const app = new Hono().route(
@@ -109,8 +111,5 @@ Deno.test("an upload whose lane is full is refused from its image's head, the re
     }
     held();
     equal(decodeBudget.big.held, 0);
-  } finally {
-    await registry.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
