@@ -8,7 +8,7 @@
  * @module
  */
 import type { DigitGroup } from "./digit_groups.ts";
-import { COMPONENT_THRESHOLD, type LabelledInk } from "./ink_components.ts";
+import { COMPONENT_THRESHOLD, type ComponentInk } from "./ink_components.ts";
 import type { InkLevels } from "./ink_map.ts";
 import type { DigitCandidate } from "./number_plan.ts";
 import { inkLevelsField } from "./preprocess.ts";
@@ -28,12 +28,14 @@ export interface GroupCrop {
 const IDENTITY_INK = Float32Array.from({ length: 256 }, (_, byte) => byte / 255);
 
 /**
- * Each group's crop, in one pass over the picture's ink. Edge haze (ink under the components'
- * threshold, so unlabelled) goes with its first neighbour with full ink, row above first, left
- * to right (none: dropped): one step, not a flood, so haze never links two components.
+ * Each group's crop: its runs of full ink copied as they are, then its edge haze. Haze (ink
+ * under the components' threshold, so unlabelled) goes with its first neighbour with full
+ * ink, row above first, left to right (none: dropped): one step, not a flood, so haze never
+ * links two components. Only pixels beside a run can be haze that is kept, so only those are
+ * looked at: the blank paper between the digits costs nothing.
  */
 export function groupCrops(
-  { plane, labels, parts }: LabelledInk,
+  { plane, parts, runs }: ComponentInk,
   groups: DigitGroup[],
   threshold = COMPONENT_THRESHOLD,
 ): GroupCrop[] {
@@ -62,83 +64,90 @@ export function groupCrops(
       },
     };
   });
-  // Four pixels of blank paper are one zero word: skipped with one comparison.
-  const words = ink.byteOffset % 4 === 0
-    ? new Uint32Array(ink.buffer, ink.byteOffset, ink.length >> 2)
-    : null;
-  // The group of the last pixel copied: the next one is nearly always in it too.
-  let current = 0, bytes: Uint8Array | Uint8ClampedArray = new Uint8Array(0);
+  const { first, start, end, label: runLabel } = runs;
+  // The crop of the last pixel copied: the next one is nearly always in it too.
+  let current = 0, crop = crops[0], bytes: Uint8Array | Uint8ClampedArray = new Uint8Array(0);
   let starts: Int32Array = new Int32Array(0), ends = starts;
   let gx0 = 0, gx1 = 0, gy0 = 0, gy1 = 0, cropWidth = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    const to = row + (plane.rowEnd ? plane.rowEnd[y] : width);
-    const inner = y > 0 && y < height - 1;
-    for (let i = row + (plane.rowStart ? plane.rowStart[y] : 0); i < to; i++) {
-      if (words !== null && (i & 3) === 0 && i + 4 <= to && words[i >> 2] === 0) {
-        i += 3;
-        continue;
-      }
-      const value = ink[i];
-      if (value === 0) continue;
-      const x = i - row;
-      let label = labels[i];
-      const haze = label === 0;
-      if (haze) label = hazeLabel(ink, labels, width, height, x, y, i, cut, inner);
-      const index = groupOf[label];
+    for (let r = first[y]; r < first[y + 1]; r++) {
+      const index = groupOf[runLabel[r]];
       if (index === 0) continue;
       if (index !== current) {
         current = index;
-        const crop = crops[index - 1];
+        crop = crops[index - 1];
         ({ x0: gx0, x1: gx1, y0: gy0, y1: gy1 } = crop.group);
         ({ bytes, rowStart: starts, rowEnd: ends, width: cropWidth } = crop.levels);
       }
-      // Haze just outside its group's box stays out, as the box says (labelled ink is inside).
-      if (haze && (x < gx0 || x >= gx1 || y < gy0 || y >= gy1)) continue;
-      const cx = x - gx0, cy = y - gy0;
-      bytes[cy * cropWidth + cx] = value;
-      if (ends[cy] === 0) starts[cy] = cx;
-      ends[cy] = cx + 1;
+      const cy = y - gy0, from = start[r] - gx0, to = end[r] - gx0;
+      const at = cy * cropWidth - gx0;
+      for (let x = start[r]; x < end[r]; x++) bytes[at + x] = ink[row + x];
+      if (ends[cy] === 0 || from < starts[cy]) starts[cy] = from;
+      if (to > ends[cy]) ends[cy] = to;
+    }
+    // Haze: the pixels next to a run of this row or the rows beside it, each interval of
+    // them (runs widened by one, overlaps merged) scanned once, left to right.
+    let a = y > 0 ? first[y - 1] : 0, b = first[y], c = y + 1 < height ? first[y + 1] : 0;
+    const aEnd = y > 0 ? first[y] : 0, bEnd = first[y + 1];
+    const cEnd = y + 1 < height ? first[y + 2] : 0;
+    // The runs a haze pixel's neighbours may be in, row above, this row, row below: each the
+    // first of its row that ends right of the pixel's left neighbour (x only grows).
+    let up = a, level = b, down = c;
+    let spanFrom = 0, spanTo = 0;
+    for (;;) {
+      let next = -1, nextStart = Infinity;
+      if (a < aEnd && start[a] < nextStart) nextStart = start[next = a];
+      if (b < bEnd && start[b] < nextStart) nextStart = start[next = b];
+      if (c < cEnd && start[c] < nextStart) nextStart = start[next = c];
+      if (next >= 0) {
+        if (next === a) a++;
+        else if (next === b) b++;
+        else c++;
+        const from = nextStart > 0 ? nextStart - 1 : 0;
+        const to = end[next] < width ? end[next] + 1 : width;
+        if (from <= spanTo && spanTo > spanFrom) {
+          if (to > spanTo) spanTo = to;
+          continue;
+        }
+      }
+      for (let x = spanFrom; x < spanTo; x++) {
+        const value = ink[row + x];
+        if (value === 0 || value >= cut) continue;
+        // Its first neighbour with full ink, row above first, left to right: in each row,
+        // the first run ending right of x - 1, if it starts by x + 1.
+        while (up < aEnd && end[up] < x) up++;
+        let label = 0;
+        if (up < aEnd && start[up] <= x + 1) label = runLabel[up];
+        else {
+          while (level < bEnd && end[level] < x) level++;
+          if (level < bEnd && start[level] <= x + 1) label = runLabel[level];
+          else {
+            while (down < cEnd && end[down] < x) down++;
+            if (down < cEnd && start[down] <= x + 1) label = runLabel[down];
+          }
+        }
+        const index = groupOf[label];
+        if (index === 0) continue;
+        if (index !== current) {
+          current = index;
+          crop = crops[index - 1];
+          ({ x0: gx0, x1: gx1, y0: gy0, y1: gy1 } = crop.group);
+          ({ bytes, rowStart: starts, rowEnd: ends, width: cropWidth } = crop.levels);
+        }
+        // Haze just outside its group's box stays out, as the box says.
+        if (x < gx0 || x >= gx1 || y < gy0 || y >= gy1) continue;
+        const cy = y - gy0, cx = x - gx0;
+        bytes[cy * cropWidth + cx] = value;
+        if (ends[cy] === 0 || cx < starts[cy]) starts[cy] = cx;
+        if (cx + 1 > ends[cy]) ends[cy] = cx + 1;
+      }
+      if (next < 0) break;
+      spanFrom = nextStart > 0 ? nextStart - 1 : 0;
+      spanTo = end[next] < width ? end[next] + 1 : width;
     }
   }
   return crops;
-}
-
-/**
- * The label of the haze pixel `i` at (x, y): its first neighbour's with at least `cut` ink,
- * row above first, left to right; 0 without one. `inner`: no neighbour row is off the picture.
- */
-function hazeLabel(
-  ink: Uint8Array,
-  labels: Int32Array | Uint16Array,
-  width: number,
-  height: number,
-  x: number,
-  y: number,
-  i: number,
-  cut: number,
-  inner: boolean,
-): number {
-  if (inner && x > 0 && x < width - 1) {
-    const up = i - width, down = i + width;
-    if (ink[up - 1] >= cut) return labels[up - 1];
-    if (ink[up] >= cut) return labels[up];
-    if (ink[up + 1] >= cut) return labels[up + 1];
-    if (ink[i - 1] >= cut) return labels[i - 1];
-    if (ink[i + 1] >= cut) return labels[i + 1];
-    if (ink[down - 1] >= cut) return labels[down - 1];
-    if (ink[down] >= cut) return labels[down];
-    if (ink[down + 1] >= cut) return labels[down + 1];
-    return 0;
-  }
-  for (let dy = -1; dy <= 1; dy++) {
-    if (y + dy < 0 || y + dy >= height) continue;
-    for (let dx = -1; dx <= 1; dx++) {
-      const j = i + dy * width + dx;
-      if (x + dx >= 0 && x + dx < width && ink[j] >= cut) return labels[j];
-    }
-  }
-  return 0;
 }
 
 /** Which of a crop's ink a cut-out keeps, besides its columns: only some strokes' ink. */
