@@ -17,6 +17,7 @@
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
+import { formatTiming, type StepTiming } from "../training/step_timing.ts";
 import { train } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
 import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
@@ -38,6 +39,7 @@ async function measure(name: ModelName, workers: number) {
   const started = performance.now();
   const seconds: number[] = [];
   const cpu: number[] = [];
+  let stepTimes: StepTiming[] = [];
   await train(model, slice(SUBSET), tinyTest, {
     epochs: 2,
     batchSize: 64,
@@ -49,15 +51,21 @@ async function measure(name: ModelName, workers: number) {
     workers,
     architecture: { name, seed: 1 },
     label: `${name} on ${workers}`,
-    onEpoch: ({ trainSeconds }) => {
-      seconds.push(trainSeconds);
+    onEpoch: (report) => {
+      seconds.push(report.trainSeconds);
       cpu.push(cpuSeconds());
+      stepTimes = report.stepTimes;
     },
   });
   model.dispose();
   const total = (performance.now() - started) / 1000;
   // The second epoch's CPU: between the two epoch ends (with its scoring of one batch).
-  return { epoch: seconds[1], cpu: cpu[1] - cpu[0], startUp: total - seconds[1] - seconds[0] };
+  return {
+    epoch: seconds[1],
+    cpu: cpu[1] - cpu[0],
+    startUp: total - seconds[1] - seconds[0],
+    stepTimes,
+  };
 }
 
 console.log(
@@ -70,6 +78,7 @@ console.log(
     `${WORKERS} workers on free cores: CPU s / ${WORKERS} | worker start-up s | load average |`,
 );
 console.log("|---|---|---|---|---|---|---|");
+const splits: string[] = [];
 for (const name of MODELS) {
   const single = await measure(name, 1);
   const parallel = await measure(name, WORKERS);
@@ -81,4 +90,10 @@ for (const name of MODELS) {
       `${perEpoch(parallel.cpu / WORKERS).toFixed(1)} | ${parallel.startUp.toFixed(1)} | ` +
       `${load()} |`,
   );
+  parallel.stepTimes.forEach((timing, rank) =>
+    splits.push(`| ${name} | ${rank} | ${formatTiming(timing)} |`)
+  );
 }
+console.log(`\nMean ms per step of the ${WORKERS} workers' second epoch, by phase:\n`);
+console.log("| model | worker | ms per step |\n|---|---|---|");
+for (const line of splits) console.log(line);

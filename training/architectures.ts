@@ -177,6 +177,15 @@ export function augmenterFor(name: ModelName, random: Random): SeededAugmenter |
   return architecture.augmenter?.(random) ?? new Augmenter(random);
 }
 
+/**
+ * The augmenter of a run that augments: the architecture's own (augmenterFor), or augment.ts's
+ * recipe for one without (or none named). The training loop and its workers both take it from
+ * here, so every thread augments alike.
+ */
+export function trainingAugmenter(name: ModelName | undefined, random: Random): SeededAugmenter {
+  return (name && augmenterFor(name, random)) || new Augmenter(random);
+}
+
 /** The first `limit` images of `set` (all of them for null). */
 export function firstImages(set: DigitSet, limit: number | null): DigitSet {
   if (limit === null || limit >= set.count) return set;

@@ -158,7 +158,6 @@ export class TrainingRun {
       learningRate: plan.recipe.learningRate,
       schedule: plan.recipe.schedule,
       augment: ARCHITECTURES[name].augment,
-      makeAugmenter: (random) => augmenterFor(name, random)!,
       seed: plan.recipe.seed,
       normalisation: MNIST_NORMALISATION,
       evalEvery: plan.recipe.evalEvery,
