@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { currentShard } from "./batch_shard.ts";
+import { currentShard, StepContext } from "./batch_shard.ts";
 
 type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
 type Kwargs = Record<string, unknown>;
@@ -18,24 +18,19 @@ const Dropout = tf.layers.dropout({ rate: 0.5 }).constructor as {
   new (args: DropoutArgs): tf.layers.Layer;
 };
 
-let currentStep: number | null = null;
+const steps = new StepContext<number>();
 
 /** Runs `step` as training step `index` (steps taken before it in the run, from 0). */
 export function withTrainingStep<T>(index: number, step: () => T): T {
-  const previous = currentStep;
-  currentStep = index;
-  try {
-    return step();
-  } finally {
-    currentStep = previous;
-  }
+  return steps.run(index, step);
 }
 
 class BatchDropout extends Dropout {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as { rate: number; seed?: number; noiseShape?: number[] };
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const own = currentStep !== null && kwargs["training"] === true && self.rate > 0 &&
+    const step = steps.current;
+    const own = step !== null && kwargs["training"] === true && self.rate > 0 &&
       self.rate < 1 && self.noiseShape == null && self.seed !== undefined;
     if (!own) return super.call(inputs, kwargs);
     const shard = currentShard() ?? { offset: 0, size: x.shape[0], total: x.shape[0] };
@@ -47,7 +42,7 @@ class BatchDropout extends Dropout {
         0,
         1,
         "float32",
-        `${self.seed}/${currentStep}`,
+        `${self.seed}/${step}`,
       );
       const rows = tf.slice(noise, shard.offset, shard.size);
       return tf.mul(x, tf.div(tf.floor(tf.add(rows, keep)), keep));
