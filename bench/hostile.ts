@@ -7,7 +7,8 @@
  * latency, and what another, ordinary client saw. Bounded: every case ends within a minute.
  * `--entry` runs another checkout's main.ts (for the "before" column of docs/performance.md).
  *
- * Cases: chunk-flood, silent-connections, big-png, big-png16, big-jpeg, ip-flood, methods.
+ * Cases: chunk-flood, silent-connections, big-png, big-png16, big-jpeg, ip-flood, methods. The
+ * big-image cases time another user (bench/ordinary_client_worker.ts) alone, then during the burst.
  * big-jpeg encodes its progressive JPEG with `cjpeg` (Debian's libjpeg-turbo-progs).
  *
  * @module
@@ -23,6 +24,7 @@ import {
 import { encodePng } from "../tests/helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "../tests/helpers/server_process.ts";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
+import type { OrdinaryClientStart } from "./ordinary_client_worker.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -114,18 +116,21 @@ function sampleRss(server: ServerProcess) {
   };
 }
 
-/** An ordinary client posting the drawn 7 one request at a time until stopped. */
-function ordinaryClient(url: string, headers: HeadersInit = {}) {
-  const answers: { status: number; ms: number }[] = [];
-  let running = true;
-  const done = (async () => {
-    while (running) answers.push(await post(url, drawnSeven, headers));
-  })();
-  return async () => {
-    running = false;
-    await done;
-    return answers;
-  };
+/**
+ * Another user posting the drawn 7 one request at a time until stopped: from 127.0.0.2, in a
+ * worker (bench/ordinary_client_worker.ts says why).
+ */
+function ordinaryClient(url: string) {
+  const worker = new Worker(new URL("./ordinary_client_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const start: OrdinaryClientStart = { url, body: drawnSeven, localAddress: "127.0.0.2" };
+  worker.postMessage(start);
+  return () =>
+    new Promise<{ status: number; ms: number }[]>((resolve) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.postMessage("stop");
+    });
 }
 
 async function warmedUp(server: ServerProcess): Promise<number> {

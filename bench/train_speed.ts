@@ -7,7 +7,9 @@
  *
  * On a busy machine a thread's wall time says more about the scheduler than about the code, so
  * each figure also gives the CPU seconds all of the process's threads used (getrusage): on free
- * cores N workers take about (CPU seconds / N) of wall time, if they stay busy.
+ * cores N workers take about (CPU seconds / N) of wall time, if they stay busy. A second table
+ * splits the workers' mean step into its phases (step_timing.ts): augmentation, compute, the
+ * exchange's sum, Adam and weight load, and the time each waited at the barriers for the other.
  *
  * BENCH_IMAGES (default 3200) sets the subset, BENCH_MODELS (comma-separated) the models,
  * BENCH_WORKERS (default: the number of cores) the workers.
@@ -17,6 +19,7 @@
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
+import { formatTiming, type StepTiming } from "../training/step_timing.ts";
 import { train } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
 import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
@@ -38,6 +41,7 @@ async function measure(name: ModelName, workers: number) {
   const started = performance.now();
   const seconds: number[] = [];
   const cpu: number[] = [];
+  let stepTimes: StepTiming[] = [];
   await train(model, slice(SUBSET), tinyTest, {
     epochs: 2,
     batchSize: 64,
@@ -49,15 +53,21 @@ async function measure(name: ModelName, workers: number) {
     workers,
     architecture: { name, seed: 1 },
     label: `${name} on ${workers}`,
-    onEpoch: ({ trainSeconds }) => {
-      seconds.push(trainSeconds);
+    onEpoch: (report) => {
+      seconds.push(report.trainSeconds);
       cpu.push(cpuSeconds());
+      stepTimes = report.stepTimes;
     },
   });
   model.dispose();
   const total = (performance.now() - started) / 1000;
   // The second epoch's CPU: between the two epoch ends (with its scoring of one batch).
-  return { epoch: seconds[1], cpu: cpu[1] - cpu[0], startUp: total - seconds[1] - seconds[0] };
+  return {
+    epoch: seconds[1],
+    cpu: cpu[1] - cpu[0],
+    startUp: total - seconds[1] - seconds[0],
+    stepTimes,
+  };
 }
 
 console.log(
@@ -70,6 +80,7 @@ console.log(
     `${WORKERS} workers on free cores: CPU s / ${WORKERS} | worker start-up s | load average |`,
 );
 console.log("|---|---|---|---|---|---|---|");
+const splits: string[] = [];
 for (const name of MODELS) {
   const single = await measure(name, 1);
   const parallel = await measure(name, WORKERS);
@@ -81,4 +92,10 @@ for (const name of MODELS) {
       `${perEpoch(parallel.cpu / WORKERS).toFixed(1)} | ${parallel.startUp.toFixed(1)} | ` +
       `${load()} |`,
   );
+  parallel.stepTimes.forEach((timing, rank) =>
+    splits.push(`| ${name} | ${rank} | ${formatTiming(timing)} |`)
+  );
 }
+console.log(`\nMean ms per step of the ${WORKERS} workers' second epoch, by phase:\n`);
+console.log("| model | worker | ms per step |\n|---|---|---|");
+for (const line of splits) console.log(line);

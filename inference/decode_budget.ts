@@ -58,11 +58,17 @@ export class DecodeBudget {
     return this.#held;
   }
 
-  /** Reserves `cost` bytes for `client`; a release function, or null when over budget. */
-  reserve(cost: number, client: string): (() => void) | null {
+  /** Whether `reserve(cost, client)` would succeed now (reserves nothing). */
+  admits(cost: number, client: string): boolean {
     const mine = this.#byClient.get(client) ?? 0;
     const alone = this.#held === 0;
-    if (!alone && (this.#held + cost > this.bytes || mine + cost > this.#perClient)) return null;
+    return alone || (this.#held + cost <= this.bytes && mine + cost <= this.#perClient);
+  }
+
+  /** Reserves `cost` bytes for `client`; a release function, or null when over budget. */
+  reserve(cost: number, client: string): (() => void) | null {
+    if (!this.admits(cost, client)) return null;
+    const mine = this.#byClient.get(client) ?? 0;
     this.#held += cost;
     this.#byClient.set(client, mine + cost);
     let released = false;

@@ -134,6 +134,11 @@ export interface Architecture {
   /** Epochs of the default recipe. */
   defaultEpochs: number;
   /**
+   * Trains on one thread unless --workers asks for more: its steps are too small for workers to
+   * pay for the exchange (default false: the workers' default, one per core).
+   */
+  oneThread?: boolean;
+  /**
    * Seconds one epoch over all 60,000 images took here (the shipped models' trainingSeconds /
    * epochs): the overall ETA's guess for a model not started yet.
    */
@@ -145,7 +150,9 @@ export interface Architecture {
  * after 16 (cosine schedule), so it trains longer by default.
  */
 export const ARCHITECTURES: Record<ModelName, Architecture> = {
-  mlp: { build: mlp, augment: false, defaultEpochs: 10, epochSeconds: 10.7 },
+  // Two workers took 1.6x one thread's time per epoch (docs/training.md): a 9 ms step is
+  // mostly tfjs's per-op cost and the weights' exchange, neither of which splits.
+  mlp: { build: mlp, augment: false, defaultEpochs: 10, epochSeconds: 10.7, oneThread: true },
   cnn: { build: cnn, augment: false, defaultEpochs: 10, epochSeconds: 136.9 },
   "cnn-aug": { build: cnnAug, augment: true, defaultEpochs: 16, epochSeconds: 221.2 },
   // Pen strokes, pen-rendered MNIST and MNIST (draw_data.ts), augmented as drawings are.
@@ -165,6 +172,11 @@ export function buildModel(name: ModelName, seed: number): tf.Sequential {
   return ARCHITECTURES[name].build(seed);
 }
 
+/** The threads `name` trains on: `requested` (--workers), else its default out of `cores`. */
+export function workersFor(name: ModelName, requested: number | null, cores: number): number {
+  return requested ?? (ARCHITECTURES[name].oneThread ? 1 : cores);
+}
+
 /** Whether the architecture is trained on augmented batches. */
 export function usesAugmentation(name: ModelName): boolean {
   return ARCHITECTURES[name].augment;
@@ -175,6 +187,15 @@ export function augmenterFor(name: ModelName, random: Random): SeededAugmenter |
   const architecture = ARCHITECTURES[name];
   if (!architecture.augment) return undefined;
   return architecture.augmenter?.(random) ?? new Augmenter(random);
+}
+
+/**
+ * The augmenter of a run that augments: the architecture's own (augmenterFor), or augment.ts's
+ * recipe for one without (or none named). The training loop and its workers both take it from
+ * here, so every thread augments alike.
+ */
+export function trainingAugmenter(name: ModelName | undefined, random: Random): SeededAugmenter {
+  return (name && augmenterFor(name, random)) || new Augmenter(random);
 }
 
 /** The first `limit` images of `set` (all of them for null). */

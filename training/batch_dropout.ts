@@ -1,14 +1,15 @@
 /**
- * tfjs's Dropout, made to give a worker holding a slice of the batch (batch_shard.ts) the rows
- * of the mask the whole batch would have had. tfjs draws a seeded layer's mask afresh from its
- * seed at every call, so the mask depends on the batch's shape: two half batches would both
- * get the first half's rows. Without a slice this is tfjs's own layer; the class name stays
- * Dropout for the export and checkpoints.
+ * tfjs's Dropout with two changes for training. A seeded layer's mask changes from step to
+ * step: tfjs draws it afresh from the layer's seed at every call, so every step dropped the same
+ * units; here it draws from the seed and the training step (`withTrainingStep`), which a resumed
+ * run knows as well as an uninterrupted one. And a worker holding a slice of the batch
+ * (batch_shard.ts) gets the rows of the mask the whole batch would have had. Outside a training
+ * step this is tfjs's own layer; the class name stays Dropout for the export and checkpoints.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { currentShard } from "./batch_shard.ts";
+import { currentShard, StepContext } from "./batch_shard.ts";
 
 type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
 type Kwargs = Record<string, unknown>;
@@ -17,23 +18,31 @@ const Dropout = tf.layers.dropout({ rate: 0.5 }).constructor as {
   new (args: DropoutArgs): tf.layers.Layer;
 };
 
+const steps = new StepContext<number>();
+
+/** Runs `step` as training step `index` (steps taken before it in the run, from 0). */
+export function withTrainingStep<T>(index: number, step: () => T): T {
+  return steps.run(index, step);
+}
+
 class BatchDropout extends Dropout {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    const shard = currentShard();
     const self = this as unknown as { rate: number; seed?: number; noiseShape?: number[] };
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    const sliced = shard && kwargs["training"] === true && self.rate > 0 && self.rate < 1 &&
-      self.noiseShape == null && self.seed !== undefined;
-    if (!sliced) return super.call(inputs, kwargs);
+    const step = steps.current;
+    const own = step !== null && kwargs["training"] === true && self.rate > 0 &&
+      self.rate < 1 && self.noiseShape == null && self.seed !== undefined;
+    if (!own) return super.call(inputs, kwargs);
+    const shard = currentShard() ?? { offset: 0, size: x.shape[0], total: x.shape[0] };
     return tf.tidy(() => {
-      // tf.dropout's own arithmetic, on the whole batch's noise.
+      // tf.dropout's own arithmetic, on the whole batch's noise for this step.
       const keep = 1 - self.rate;
       const noise = tf.randomUniform(
         [shard.total, ...x.shape.slice(1)],
         0,
         1,
         "float32",
-        self.seed,
+        `${self.seed}/${step}`,
       );
       const rows = tf.slice(noise, shard.offset, shard.size);
       return tf.mul(x, tf.div(tf.floor(tf.add(rows, keep)), keep));
@@ -41,7 +50,7 @@ class BatchDropout extends Dropout {
   }
 }
 
-/** A drop-in for `tf.layers.dropout` that slices the whole batch's mask in a worker. */
+/** A drop-in for `tf.layers.dropout` whose masks follow the training step and the batch. */
 export function batchDropout(args: DropoutArgs): tf.layers.Layer {
   return new BatchDropout(args);
 }

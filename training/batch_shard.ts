@@ -22,20 +22,34 @@ export interface BatchShard {
   sumOverBatch(values: Float64Array): Float64Array;
 }
 
-let current: BatchShard | null = null;
+/** A value that holds during a call and is null outside it: what layers read inside a step. */
+export class StepContext<T> {
+  #current: T | null = null;
+
+  get current(): T | null {
+    return this.#current;
+  }
+
+  /** Runs `step` with `value` as the current value. */
+  run<R>(value: T, step: () => R): R {
+    const previous = this.#current;
+    this.#current = value;
+    try {
+      return step();
+    } finally {
+      this.#current = previous;
+    }
+  }
+}
+
+const shards = new StepContext<BatchShard>();
 
 /** The slice being computed, or null when this thread has the whole batch. */
 export function currentShard(): BatchShard | null {
-  return current;
+  return shards.current;
 }
 
 /** Runs `step` with `shard` as the current slice. */
 export function withShard<T>(shard: BatchShard, step: () => T): T {
-  const previous = current;
-  current = shard;
-  try {
-    return step();
-  } finally {
-    current = previous;
-  }
+  return shards.run(shard, step);
 }

@@ -10,7 +10,7 @@ import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
 import { DrawAugmenter } from "./draw_augment.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { Random } from "./random.ts";
-import { fillBatch } from "./train_loop.ts";
+import { fillBatch } from "./batch_fill.ts";
 import { DEFAULT_WORKERS } from "./train_options.ts";
 import { TrainWorkerPool } from "./train_workers.ts";
 import type { FeedbackExample } from "./feedback_examples.ts";

@@ -16,6 +16,12 @@ export class Random {
     return this.#state;
   }
 
+  /** Continues as `new Random(seed)` would: one generator reused for many seeded streams. */
+  restart(seed: number): this {
+    this.#state = seed >>> 0;
+    return this;
+  }
+
   /** A float in [0, 1). */
   next(): number {
     let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);

@@ -56,6 +56,8 @@ export class ShardExchange {
   readonly weights: Float32Array;
   readonly firstMoments: Float32Array;
   readonly secondMoments: Float32Array;
+  /** Milliseconds this worker has spent waiting at barriers (step timings read and reset it). */
+  waitedMs = 0;
 
   constructor(buffer: SharedArrayBuffer, readonly layout: ExchangeLayout, readonly rank: number) {
     const bytes = bytesOf(layout);
@@ -93,11 +95,13 @@ export class ShardExchange {
       Atomics.notify(control, generation);
       return;
     }
+    const started = performance.now();
     while (Atomics.load(control, generation) === seen) {
       if (Atomics.wait(control, generation, seen, WAIT_MS) === "timed-out") {
         throw new Error(`worker ${this.rank}: no peer arrived within ${WAIT_MS / 1000} s`);
       }
     }
+    this.waitedMs += performance.now() - started;
   }
 
   /** Sums `values` over ranks 0..participants-1 (the workers with images this step). */

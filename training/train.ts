@@ -122,9 +122,11 @@ export async function main(
     const workers = backend === "wasm" ? config.workers : 1;
     context.log(
       `tfjs backend: ${backend}; ` +
-        (workers > 1
-          ? `${workers} workers share each batch (--workers)`
-          : "training on one thread"),
+        (workers === null
+          ? "each model on its default threads (--workers N to choose)"
+          : workers === 1
+          ? "training on one thread"
+          : `${workers} workers share each batch (--workers)`),
     );
     // A new run starts from scratch even where a finished run left checkpoints behind.
     const checkpoints = new Map<ModelName, Checkpoint | null>();

@@ -8,12 +8,14 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, ModelName, Normalisation } from "../lib/model_metadata.ts";
 import { type AdamState, readAdamState, restoreAdamState } from "./adam_state.ts";
-import { Augmenter } from "./augment.ts";
-import type { SeededAugmenter } from "./architectures.ts";
+import { trainingAugmenter } from "./architectures.ts";
+import { fillBatch } from "./batch_fill.ts";
+import { withTrainingStep } from "./batch_dropout.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
+import type { StepTiming } from "./step_timing.ts";
 import { TrainWorkerPool } from "./train_workers.ts";
 
 const PIXELS = 784;
@@ -25,9 +27,8 @@ export interface TrainOptions {
   batchSize: number;
   learningRate: number;
   schedule: Schedule;
+  /** Augment each image: with `architecture`'s augmenter (trainingAugmenter). */
   augment: boolean;
-  /** The augmentation when `augment` is set (default: augment.ts's recipe). */
-  makeAugmenter?: (random: Random) => SeededAugmenter;
   seed: number;
   normalisation: Normalisation;
   /** Score the test set after every K-th epoch and after the last (default 1). */
@@ -43,7 +44,7 @@ export interface TrainOptions {
   /**
    * Threads that share each mini-batch (train_workers.ts; default 1, this thread alone). More
    * than one needs `architecture`: the name and seed `model` was built with (buildModel), which
-   * the workers build their copies from.
+   * the workers build their copies from. It also names the augmenter.
    */
   workers?: number;
   architecture?: { name: ModelName; seed: number };
@@ -58,26 +59,6 @@ export function learningRateAt(
 ): number {
   if (schedule === "constant" || epochs <= 1) return base;
   return base * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs));
-}
-
-/** Fills `target` with normalised pixels of the images at `indices`, NHWC order. */
-export function fillBatch(
-  set: DigitSet,
-  indices: ArrayLike<number>,
-  normalisation: Normalisation,
-  target: Float32Array,
-  augmenter?: SeededAugmenter,
-): void {
-  const source = new Float32Array(PIXELS);
-  const scratch = new Float32Array(PIXELS);
-  const scale = 1 / normalisation.std;
-  for (let n = 0; n < indices.length; n++) {
-    const offset = indices[n] * PIXELS;
-    for (let i = 0; i < PIXELS; i++) source[i] = set.images[offset + i] / 255;
-    const pixels = augmenter ? (augmenter.augment(source, scratch), scratch) : source;
-    const base = n * PIXELS;
-    for (let i = 0; i < PIXELS; i++) target[base + i] = (pixels[i] - normalisation.mean) * scale;
-  }
 }
 
 /** Logits of a model for every image of a set, in batches, in inference mode. */
@@ -108,7 +89,7 @@ export interface LoopState {
   epochsDone: number;
   /** The shuffled image order (each epoch shuffles the previous epoch's order). */
   order: Uint32Array;
-  /** Random states of the shuffle and of the augmenter (null without augmentation). */
+  /** Random states of the shuffle and of the augmentation seeds (null without augmentation). */
   shuffleState: number;
   augmentState: number | null;
   history: EpochRecord[];
@@ -122,47 +103,66 @@ export interface EpochReport {
   state: LoopState;
   /** The optimizer's state after this epoch (for a checkpoint). */
   readOptimizer: () => Promise<AdamState>;
+  /** Each worker's mean step this epoch, by phase (empty on one thread). */
+  stepTimes: StepTiming[];
+}
+
+/** One mini-batch, as the stepper gets it: it fills (and augments) the images itself. */
+export interface Batch {
+  set: DigitSet;
+  /** The images of `set` in the batch. */
+  indices: Uint32Array;
+  /** Each image's augmentation seed (batch_fill.ts); null without augmentation. */
+  seeds: Uint32Array | null;
+  /** Steps taken before this one in the run: Dropout's masks follow it (batch_dropout.ts). */
+  step: number;
 }
 
 /** Who takes the optimizer steps: this thread, or a pool of workers. */
 interface Stepper {
-  /** One step on the first `size` images and labels; reads both before it returns. */
-  step(
-    images: Float32Array,
-    labels: Int32Array,
-    size: number,
-    learningRate: number,
-  ): Promise<number>;
+  /** One step on `batch`; reads it before it returns, so a second step may be queued at once. */
+  step(batch: Batch, learningRate: number): Promise<number>;
   /** Makes `model` hold the trained weights; returns the optimizer's state. */
   sync(): Promise<AdamState>;
+  /** Each worker's mean step since the last call, by phase (none on this thread). */
+  timings(): StepTiming[];
   close(): void;
 }
 
 /** Steps on this thread, with tfjs's own optimizer loop. */
 async function localStepper(
   model: tf.LayersModel,
-  learningRate: number,
-  resume: AdamState | undefined,
+  options: TrainOptions,
 ): Promise<Stepper> {
-  const optimizer = tf.train.adam(learningRate);
-  if (resume) await restoreAdamState(optimizer, resume);
+  const optimizer = tf.train.adam(options.learningRate);
+  if (options.resume) await restoreAdamState(optimizer, options.resume.optimizer);
+  const images = new Float32Array(options.batchSize * PIXELS);
+  const labels = new Int32Array(options.batchSize);
+  const augmenter = options.augment
+    ? trainingAugmenter(options.architecture?.name, new Random(0))
+    : undefined;
   return {
-    step(images, labels, size, rate) {
+    step({ set, indices, seeds, step }, rate) {
+      const size = indices.length;
+      fillBatch(set, indices, options.normalisation, images, augmenter, seeds ?? undefined);
+      for (let n = 0; n < size; n++) labels[n] = set.labels[indices[n]];
       // AdamOptimizer reads this field on every step; tfjs offers no setter.
       (optimizer as unknown as { learningRate: number }).learningRate = rate;
-      const loss = tf.tidy(() => {
-        const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
-        const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
-        return optimizer.minimize(() => {
-          const logits = model.apply(x, { training: true }) as tf.Tensor;
-          return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-        }, true)!;
-      });
+      const loss = withTrainingStep(step, () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
+          const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
+          return optimizer.minimize(() => {
+            const logits = model.apply(x, { training: true }) as tf.Tensor;
+            return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+          }, true)!;
+        }));
       const value = loss.dataSync()[0];
       loss.dispose();
       return Promise.resolve(value);
     },
     sync: () => readAdamState(optimizer),
+    timings: () => [],
     close: () => optimizer.dispose(),
   };
 }
@@ -180,10 +180,13 @@ async function workerStepper(
     model,
     adam: options.resume?.optimizer ?? null,
     learningRate: options.learningRate,
+    augment: options.augment,
+    normalisation: options.normalisation,
   });
   return {
-    step: (images, labels, size, rate) => pool.step(images, labels, size, rate),
+    step: (batch, rate) => pool.stepPixels(batch, rate),
     sync: () => pool.syncTo(model),
+    timings: () => pool.timings(),
     close: () => pool.close(),
   };
 }
@@ -197,10 +200,8 @@ export async function train(
 ): Promise<EpochRecord[]> {
   const resume = options.resume;
   const random = new Random(resume?.loop.shuffleState ?? options.seed);
+  // Draws each image's augmentation seed; the augmenter restarts its own Random from it.
   const augmentRandom = new Random(resume?.loop.augmentState ?? options.seed + 1);
-  const augmenter = options.augment
-    ? options.makeAugmenter?.(augmentRandom) ?? new Augmenter(augmentRandom)
-    : undefined;
   const order = resume
     ? Uint32Array.from(resume.loop.order)
     : Uint32Array.from({ length: trainSet.count }, (_, i) => i);
@@ -208,14 +209,12 @@ export async function train(
     throw new RangeError(`the saved order has ${order.length} images, the set ${trainSet.count}`);
   }
   const batches = Math.ceil(trainSet.count / options.batchSize);
-  const buffer = new Float32Array(options.batchSize * PIXELS);
-  const labels = new Int32Array(options.batchSize);
   const history: EpochRecord[] = [...(resume?.loop.history ?? [])];
   const evalEvery = options.evalEvery ?? 1;
   const workers = options.workers ?? 1;
   const stepper = workers > 1
     ? await workerStepper(model, options, workers)
-    : await localStepper(model, options.learningRate, resume?.optimizer);
+    : await localStepper(model, options);
   try {
     for (let epoch = resume?.loop.epochsDone ?? 0; epoch < options.epochs; epoch++) {
       const started = performance.now();
@@ -233,26 +232,32 @@ export async function train(
         unit: "img",
         unitsPerTick: options.batchSize,
       });
-      let lossSum = 0;
-      const fill = (b: number) => {
-        const indices = order.subarray(b * options.batchSize, (b + 1) * options.batchSize);
-        fillBatch(trainSet, indices, options.normalisation, buffer, augmenter);
-        for (let n = 0; n < indices.length; n++) labels[n] = trainSet.labels[indices[n]];
-        return indices.length;
+      let lossSum = 0, imagesDone = 0;
+      const book = (loss: number, size: number) => {
+        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch + 1}`);
+        lossSum += loss * size;
+        imagesDone += size;
+        progress.tick(1, `loss ${(lossSum / imagesDone).toFixed(4)}`);
       };
-      let size = fill(0);
+      // Step b+1 is queued before step b's loss is read, so workers never wait for this thread.
+      let pending: { loss: Promise<number>; size: number } | undefined;
       for (let b = 0; b < batches; b++) {
-        const stepped = stepper.step(buffer, labels, size, learningRate);
-        const done = size;
-        // Workers compute this step while this thread augments the next batch.
-        if (b + 1 < batches) size = fill(b + 1);
-        const value = await stepped;
-        if (!Number.isFinite(value)) throw new Error(`loss became ${value} at epoch ${epoch + 1}`);
-        lossSum += value * done;
-        progress.tick(1, `loss ${(lossSum / ((b * options.batchSize) + done)).toFixed(4)}`);
+        const indices = order.subarray(b * options.batchSize, (b + 1) * options.batchSize);
+        // One seed per image, drawn in order, whoever augments it and wherever it sits.
+        const seeds = options.augment
+          ? Uint32Array.from(indices, () => augmentRandom.next() * 2 ** 32)
+          : null;
+        const batch = { set: trainSet, indices, seeds, step: epoch * batches + b };
+        const loss = stepper.step(batch, learningRate);
+        // Handled when awaited below; a failure before then must not also surface unhandled.
+        loss.catch(() => {});
+        if (pending) book(await pending.loss, pending.size);
+        pending = { loss, size: indices.length };
       }
+      if (pending) book(await pending.loss, pending.size);
       progress.done();
       const adam = await stepper.sync();
+      const stepTimes = stepper.timings();
       const trainSeconds = (performance.now() - started) / 1000;
       const record: EpochRecord = {
         epoch: epoch + 1,
@@ -272,7 +277,7 @@ export async function train(
         epochsDone: epoch + 1,
         order,
         shuffleState: random.state,
-        augmentState: augmenter?.random.state ?? null,
+        augmentState: options.augment ? augmentRandom.state : null,
         history,
       };
       await options.onEpoch?.({
@@ -280,6 +285,7 @@ export async function train(
         trainSeconds,
         state,
         readOptimizer: () => Promise.resolve(adam),
+        stepTimes,
       });
     }
   } finally {

@@ -37,8 +37,11 @@ export interface TrainConfig extends TrainRecipe {
   /** UCI pendigits (pen strokes) for `draw`; undefined = train it on the MNIST parts only. */
   pendigitsDir?: string;
   cacheDir: string;
-  /** Threads sharing each mini-batch (train_workers.ts); not part of the recipe. */
-  workers: number;
+  /**
+   * Threads sharing each mini-batch (train_workers.ts); null = each model's default
+   * (architectures.ts workersFor). Not part of the recipe.
+   */
+  workers: number | null;
   help: boolean;
 }
 
@@ -56,6 +59,9 @@ export const DEFAULT_RECIPE: TrainRecipe = {
 
 /** One training worker per core: tfjs's wasm backend runs one thread each. */
 export const DEFAULT_WORKERS = navigator.hardwareConcurrency;
+
+/** The models that train on one thread by default (architectures.ts oneThread). */
+const ONE_THREAD = MODEL_NAMES.filter((name) => ARCHITECTURES[name].oneThread);
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -82,7 +88,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --pendigits DIR    UCI pendigits strokes for draw (default $PENDIGITS_DIR; without it draw
                      trains on MNIST and pen-rendered MNIST only)
   --cache DIR        download cache (default $XDG_CACHE_HOME/digitlab/mnist)
-  --workers N        threads sharing each mini-batch (default: the number of cores, ${DEFAULT_WORKERS})
+  --workers N        threads sharing each mini-batch (default: the number of cores, ${DEFAULT_WORKERS};
+                     ${ONE_THREAD.join(", ")} 1: too small a step to share)
   --feedback SOURCE  fine-tune the default model on stored feedback instead (see --feedback --help)`;
 
 /** A mistake in the command line: printed as one line, exit code 2. */
@@ -221,7 +228,7 @@ export function parseTrainArgs(
     dataDir: parsed.data ?? env.MNIST_DIR,
     pendigitsDir: parsed.pendigits ?? env.PENDIGITS_DIR,
     cacheDir: parsed.cache ?? defaultCacheDir(env),
-    workers: positiveInt("workers", parsed.workers, DEFAULT_WORKERS),
+    workers: optionalPositiveInt("workers", parsed.workers),
     help: parsed.help ?? false,
   };
 }

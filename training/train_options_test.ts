@@ -6,6 +6,7 @@ import {
   recipeChanges,
   UsageError,
 } from "./train_options.ts";
+import { workersFor } from "./architectures.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
@@ -105,4 +106,15 @@ Deno.test("recipeChanges lists every flag that leaves the full recipe, and only 
   deepStrictEqual(recipeChanges({ ...DEFAULT_RECIPE, evalLimit: 100 }, ["mlp"]), [
     "--eval-limit 100",
   ]);
+});
+
+Deno.test("--workers: each model's default (mlp on one thread) unless given", () => {
+  deepStrictEqual(parse([]).workers, null);
+  deepStrictEqual(parse(["--workers", "3"]).workers, 3);
+  deepStrictEqual(
+    (["mlp", "cnn", "cnn-aug", "draw"] as const).map((name) => workersFor(name, null, 2)),
+    [1, 2, 2, 2],
+  );
+  deepStrictEqual(workersFor("mlp", 2, 2), 2);
+  usageError(["--workers", "0"], "--workers");
 });

@@ -8,7 +8,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { ARCHITECTURES, augmenterFor, buildModel } from "./architectures.ts";
+import { ARCHITECTURES, augmenterFor, buildModel, workersFor } from "./architectures.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import {
   applyWeights,
@@ -28,6 +28,7 @@ import { Random } from "./random.ts";
 import { formatRemaining, RunClock } from "./run_clock.ts";
 import { FolderError, type RunPlan } from "./run_folder.ts";
 import { train } from "./train_loop.ts";
+import { DEFAULT_WORKERS } from "./train_options.ts";
 
 /** The steps of one model, in order; a test's hook throws at one to interrupt the run there. */
 export type Step =
@@ -70,8 +71,8 @@ export class TrainingRun {
     readonly checkpoints: Map<ModelName, Checkpoint | null>,
     /** UCI pendigits, for the models whose metadata scores held-out writers (draw). */
     readonly pendigitsDir?: string,
-    /** Threads sharing each mini-batch (train_workers.ts). */
-    readonly workers = 1,
+    /** Threads sharing each mini-batch (train_workers.ts); null = each model's default. */
+    readonly workers: number | null = 1,
   ) {
     this.clock = new RunClock(
       plan.models.filter((name) => !plan.exported.includes(name)).map((name) => ({
@@ -88,6 +89,11 @@ export class TrainingRun {
   }
 
   /** "3,000 of 60,000 images" for MNIST's own, else the count of the model's own set. */
+  /** The threads `name` trains on (--workers, else its default). */
+  workersFor(name: ModelName): number {
+    return workersFor(name, this.workers, DEFAULT_WORKERS);
+  }
+
   describeTrainSet(name: ModelName): string {
     const { count: n } = this.trainSets.get(name)!;
     return ARCHITECTURES[name].trainSet
@@ -148,7 +154,8 @@ export class TrainingRun {
     await this.step(name, "train");
     context.log(
       `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
-        `${epochs} epoch${epochs === 1 ? "" : "s"} on ${this.describeTrainSet(name)}`,
+        `${epochs} epoch${epochs === 1 ? "" : "s"} on ${this.describeTrainSet(name)}, ` +
+        `${this.workersFor(name)} thread${this.workersFor(name) === 1 ? "" : "s"}`,
     );
     const before = run.trainingSeconds;
     const started = performance.now();
@@ -158,11 +165,10 @@ export class TrainingRun {
       learningRate: plan.recipe.learningRate,
       schedule: plan.recipe.schedule,
       augment: ARCHITECTURES[name].augment,
-      makeAugmenter: (random) => augmenterFor(name, random)!,
       seed: plan.recipe.seed,
       normalisation: MNIST_NORMALISATION,
       evalEvery: plan.recipe.evalEvery,
-      workers: this.workers,
+      workers: this.workersFor(name),
       architecture: { name, seed: plan.recipe.seed },
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>

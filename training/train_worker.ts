@@ -8,15 +8,27 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelName } from "../lib/model_metadata.ts";
+import type { ModelName, Normalisation } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
-import { buildModel } from "./architectures.ts";
+import { buildModel, type SeededAugmenter, trainingAugmenter } from "./architectures.ts";
+import { withTrainingStep } from "./batch_dropout.ts";
+import { fillBatch } from "./batch_fill.ts";
 import { withShard } from "./batch_shard.ts";
 import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
+import { Random } from "./random.ts";
 import { type AdamStep, adamUpdate, nextAccumulators, ownedRange } from "./split_adam.ts";
+import { StepClock, type StepTiming } from "./step_timing.ts";
 import { modelConfig } from "./train_workers.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
+
+/**
+ * A worker's images for a step: normalised floats (NHWC), or the set's bytes, which the worker
+ * normalises and (with seeds) augments itself.
+ */
+export type StepImages =
+  | { normalised: Float32Array }
+  | { pixels: Uint8Array; seeds: Uint32Array | null };
 
 /** What the coordinator sends. */
 export type WorkerRequest =
@@ -35,24 +47,29 @@ export type WorkerRequest =
     learningRate: number;
     /** The layers' mode: false keeps BatchNorm's moving statistics and drops no units. */
     training: boolean;
+    /** For steps with pixels: augment with the architecture's augmenter, and normalise so. */
+    augment: boolean;
+    normalisation: Normalisation | null;
   }
   | {
     type: "step";
-    /** This worker's images (NHWC, normalised) and labels; empty when it has none. */
-    images: Float32Array;
+    /** This worker's images and labels; empty when it has none. */
+    images: StepImages;
     labels: Int32Array;
     offset: number;
     total: number;
     /** Workers with images this step (ranks 0..participants-1). */
     participants: number;
     learningRate: number;
+    /** Steps taken before this one in the run (Dropout's masks). */
+    step: number;
   }
   | { type: "state" };
 
 /** What a worker answers. */
 export type WorkerReply =
   | { type: "ready"; backend: string }
-  | { type: "stepped"; loss: number }
+  | { type: "stepped"; loss: number; timing: StepTiming }
   | { type: "state"; weights: Checkpoint["weights"]; adam: AdamState }
   | { type: "failed"; message: string };
 
@@ -67,6 +84,10 @@ interface Trainer {
   /** The batch's gradients over `owned`, summed over the workers. */
   summed: Float32Array;
   training: boolean;
+  augmenter: SeededAugmenter | undefined;
+  normalisation: Normalisation | null;
+  /** The step's normalised images, grown to the largest slice. */
+  images: Float32Array;
 }
 
 let trainer: Trainer | undefined;
@@ -98,7 +119,18 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   if (request.rank === 0) loadParameters(exchange, variables, request.adam);
   const owned = ownedRange(request.layout.gradients, request.layout.workers, request.rank);
   const summed = new Float32Array(owned[1] - owned[0]);
-  trainer = { model, variables, exchange, adam, owned, summed, training: request.training };
+  trainer = {
+    model,
+    variables,
+    exchange,
+    adam,
+    owned,
+    summed,
+    training: request.training,
+    augmenter: request.augment ? trainingAugmenter(request.name, new Random(0)) : undefined,
+    normalisation: request.normalisation,
+    images: new Float32Array(0),
+  };
   return { type: "ready", backend };
 }
 
@@ -128,6 +160,7 @@ interface WasmHeap {
 function sliceGradients(
   t: Trainer,
   request: Extract<WorkerRequest, { type: "step" }>,
+  images: Float32Array,
 ): number {
   const slot = t.exchange.gradientSlot();
   const size = request.labels.length;
@@ -143,7 +176,7 @@ function sliceGradients(
   };
   return withShard(shard, () =>
     tf.tidy(() => {
-      const x = tf.tensor4d(request.images, [size, 28, 28, 1]);
+      const x = tf.tensor4d(images.subarray(0, size * 784), [size, 28, 28, 1]);
       const y = tf.oneHot(tf.tensor1d(request.labels, "int32"), 10);
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
       const { value, grads } = tf.variableGrads(() => {
@@ -160,16 +193,40 @@ function sliceGradients(
     }));
 }
 
+/** This step's normalised images: as sent, or filled (and augmented) from the pixels. */
+function stepImages(t: Trainer, images: StepImages, size: number): Float32Array {
+  if ("normalised" in images) return images.normalised;
+  if (!t.normalisation) throw new Error("steps with pixels need the pool's normalisation");
+  if (t.images.length < size * 784) t.images = new Float32Array(size * 784);
+  const indices = Array.from({ length: size }, (_, n) => n);
+  const augmenter = images.seeds ? t.augmenter : undefined;
+  fillBatch(
+    { images: images.pixels },
+    indices,
+    t.normalisation,
+    t.images,
+    augmenter,
+    images.seeds ?? undefined,
+  );
+  return t.images;
+}
+
 function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   const t = trainer!;
-  const loss = sliceGradients(t, request);
+  const clock = new StepClock(() => t.exchange.waitedMs);
+  const images = stepImages(t, request.images, request.labels.length);
+  clock.lap("augment");
+  const loss = withTrainingStep(request.step, () => sliceGradients(t, request, images));
+  clock.lap("compute");
   const [begin, end] = t.owned;
   t.exchange.sumGradients(t.summed, begin, end);
+  clock.lap("sum");
   t.adam.learningRate = request.learningRate;
   const { weights, firstMoments, secondMoments } = t.exchange;
   adamUpdate({ weights, firstMoments, secondMoments, gradients: t.summed, begin, end }, t.adam);
   Object.assign(t.adam, nextAccumulators(t.adam));
   t.adam.iterations++;
+  clock.lap("adam");
   t.exchange.weightsWritten();
   tf.tidy(() => {
     let at = 0;
@@ -179,7 +236,8 @@ function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
       variable.assign(tf.tensor(weights.slice(at, at += variable.size), variable.shape));
     }
   });
-  return { type: "stepped", loss };
+  clock.lap("load");
+  return { type: "stepped", loss, timing: clock.timing };
 }
 
 /** The model's weights and Adam's state as single-thread training keeps them (adam_state.ts). */

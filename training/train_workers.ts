@@ -8,11 +8,13 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { ModelName } from "../lib/model_metadata.ts";
+import type { ModelName, Normalisation } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
 import { applyWeights, readWeights } from "./checkpoint.ts";
+import type { DigitSet } from "./mnist_idx.ts";
 import { exchangeBuffer, type ExchangeLayout } from "./shard_exchange.ts";
-import type { WorkerReply, WorkerRequest } from "./train_worker.ts";
+import { type StepTiming, TimingTotal } from "./step_timing.ts";
+import type { StepImages, WorkerReply, WorkerRequest } from "./train_worker.ts";
 
 const PIXELS = 784;
 /**
@@ -91,11 +93,28 @@ export interface WorkerPoolOptions {
    * Dropout); default true.
    */
   training?: boolean;
+  /** For stepPixels: augment each image (the architecture's augmenter), and how to normalise. */
+  augment?: boolean;
+  normalisation?: Normalisation;
+}
+
+/** A batch by its images' bytes: the workers normalise and augment their own slices. */
+export interface PixelBatch {
+  set: DigitSet;
+  indices: Uint32Array;
+  /** Each image's augmentation seed; null without augmentation. */
+  seeds: Uint32Array | null;
+  /** Steps taken before this one (Dropout's masks). */
+  step: number;
 }
 
 /** Workers training one model together; close() when done. */
 export class TrainWorkerPool {
-  private constructor(readonly workers: TrainWorker[]) {}
+  readonly #timings: TimingTotal[];
+
+  private constructor(readonly workers: TrainWorker[]) {
+    this.#timings = workers.map(() => new TimingTotal());
+  }
 
   /** Starts `options.workers` workers, each with the model's current weights. */
   static async start(options: WorkerPoolOptions): Promise<TrainWorkerPool> {
@@ -127,6 +146,8 @@ export class TrainWorkerPool {
           adam: options.adam,
           learningRate: options.learningRate,
           training: options.training ?? true,
+          augment: options.augment ?? false,
+          normalisation: options.normalisation ?? null,
         })
       ));
       for (const reply of replies) {
@@ -145,11 +166,43 @@ export class TrainWorkerPool {
    * One Adam step on `size` images of `images` (NHWC, normalised) and `labels`; returns the
    * batch's mean loss. Both arrays are copied before it returns, so they may be refilled.
    */
-  async step(
+  step(
     images: Float32Array,
     labels: Int32Array,
     size: number,
     learningRate: number,
+  ): Promise<number> {
+    return this.#step(size, learningRate, 0, (begin, end) => ({
+      images: { normalised: images.slice(begin * PIXELS, end * PIXELS) },
+      labels: labels.slice(begin, end),
+    }));
+  }
+
+  /**
+   * One Adam step on a batch of `batch.set`'s images, which each worker normalises and
+   * augments for its slice (in parallel, instead of this thread doing all of it); returns the
+   * batch's mean loss. Reads the batch before it returns.
+   */
+  stepPixels(batch: PixelBatch, learningRate: number): Promise<number> {
+    const { set, indices, seeds } = batch;
+    return this.#step(indices.length, learningRate, batch.step, (begin, end) => {
+      const pixels = new Uint8Array((end - begin) * PIXELS);
+      const labels = new Int32Array(end - begin);
+      for (let n = begin; n < end; n++) {
+        const at = indices[n] * PIXELS;
+        pixels.set(set.images.subarray(at, at + PIXELS), (n - begin) * PIXELS);
+        labels[n - begin] = set.labels[indices[n]];
+      }
+      return { images: { pixels, seeds: seeds?.slice(begin, end) ?? null }, labels };
+    });
+  }
+
+  /** Sends each worker its slice (`slice(begin, end)`, transferred) and sums their losses. */
+  async #step(
+    size: number,
+    learningRate: number,
+    step: number,
+    slice: (begin: number, end: number) => { images: StepImages; labels: Int32Array },
   ): Promise<number> {
     const sizes = sliceSizes(size, this.workers.length);
     const participants = sizes.filter((n) => n > 0).length;
@@ -157,23 +210,34 @@ export class TrainWorkerPool {
     const replies = this.workers.map((worker, rank) => {
       const begin = offset;
       offset += sizes[rank];
-      const slice = images.slice(begin * PIXELS, offset * PIXELS);
-      const sliceLabels = labels.slice(begin, offset);
+      const { images, labels } = slice(begin, offset);
+      const transfer = [labels.buffer, ...Object.values(images).map((a) => a?.buffer)]
+        .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
       return worker.request({
         type: "step",
-        images: slice,
-        labels: sliceLabels,
+        images,
+        labels,
         offset: begin,
         total: size,
         participants,
         learningRate,
-      }, [slice.buffer, sliceLabels.buffer]);
+        step,
+      }, transfer);
     });
     let loss = 0;
-    for (const reply of await Promise.all(replies)) {
-      if (reply.type === "stepped") loss += reply.loss;
+    for (const [rank, reply] of (await Promise.all(replies)).entries()) {
+      if (reply.type !== "stepped") continue;
+      loss += reply.loss;
+      this.#timings[rank].add(reply.timing);
     }
     return loss;
+  }
+
+  /** Each worker's mean step since the last call, by phase; starts the next count. */
+  timings(): StepTiming[] {
+    const means = this.#timings.map((total) => total.mean());
+    this.#timings.forEach((_, rank) => this.#timings[rank] = new TimingTotal());
+    return means;
   }
 
   /** Copies the trained weights into `model` and returns the optimizer's state. */

@@ -16,7 +16,7 @@ import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
 import type { DecodeLanes } from "../../inference/decode_budget.ts";
-import { admitDecode } from "./decode_admission.ts";
+import { admitUpload } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation } from "./openapi.ts";
 
 export interface PredictRouteOptions {
@@ -42,8 +42,9 @@ export function predictRoutes(
     async function predict(c) {
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
-      const bytes = await readImageUpload(c.req.raw);
-      return await admitDecode(c, decodeBudget, bytes, async () => {
+      const read = (atImageHead?: (head: Uint8Array) => void) =>
+        readImageUpload(c.req.raw, atImageHead);
+      return await admitUpload(c, decodeBudget, read, async (bytes) => {
         const prediction = await predictDigit(engine, registry, bytes, {
           model,
           startedAt,

@@ -19,9 +19,15 @@ export const IMAGE_FIELD = "img";
 /** A JSON upload is the image and a few fields besides; far more is refused unparsed. */
 export const UPLOAD_JSON_LIMITS: JsonLimits = { maxValues: 1024 };
 
-/** The image bytes of a request; throws DigitlabError (400/415) when there are none. */
-export async function readImageUpload(request: Request): Promise<Uint8Array> {
-  return (await readUpload(request, null)).bytes;
+/**
+ * The image bytes of a request; throws DigitlabError (400/415) when there are none.
+ * `atImageHead` (see readUpload) may stop the read from the image's first bytes.
+ */
+export async function readImageUpload(
+  request: Request,
+  atImageHead?: (head: Uint8Array) => void,
+): Promise<Uint8Array> {
+  return (await readUpload(request, null, UPLOAD_JSON_LIMITS, atImageHead)).bytes;
 }
 
 /** An upload's image and the text of one extra field (multipart part or JSON member). */
@@ -35,18 +41,27 @@ export interface Upload {
  * The image and the field `extra` (multipart part, JSON member; raw bodies have none) of a
  * request; throws DigitlabError (400/415) when there is no image. A JSON body past
  * `jsonLimits` (the route's, when `extra` can be large) is refused before it is parsed.
+ * `atImageHead` is called with the image's first bytes when the body's first piece holds
+ * them (raw bodies; multipart ones whose image part begins there) before the rest is read;
+ * what it throws stops the read (the rest is left unread) and is thrown from here.
  */
 export async function readUpload(
   request: Request,
   extra: string | null,
   jsonLimits = UPLOAD_JSON_LIMITS,
+  atImageHead?: (head: Uint8Array) => void,
 ): Promise<Upload> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   let upload: Upload;
-  if (type === "multipart/form-data") upload = await fromMultipart(request, extra);
-  else if (type === "application/json") upload = await fromJson(request, extra, jsonLimits);
+  if (type === "multipart/form-data") {
+    const atHead = atImageHead && ((first: Uint8Array) => {
+      const start = multipartImageStart(first);
+      if (start >= 0) atImageHead(first.subarray(start));
+    });
+    upload = await fromMultipart(request, extra, atHead);
+  } else if (type === "application/json") upload = await fromJson(request, extra, jsonLimits);
   else if (RAW_TYPES.has(type)) {
-    upload = { bytes: new Uint8Array(await request.arrayBuffer()), extra: undefined };
+    upload = { bytes: await bodyBytes(request, atImageHead), extra: undefined };
   } else {
     throw new DigitlabError(
       "unsupported_media_type",
@@ -58,16 +73,75 @@ export async function readUpload(
   return upload;
 }
 
-async function fromMultipart(request: Request, extra: string | null): Promise<Upload> {
+/**
+ * The body's bytes. With `atFirst`, read piece by piece: it sees the first piece before the
+ * rest is read, and what it throws cancels the read. A body of one piece is not copied.
+ */
+async function bodyBytes(
+  request: Request,
+  atFirst?: (first: Uint8Array) => void,
+): Promise<Uint8Array> {
+  if (!atFirst || request.body === null) return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body.getReader();
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (pieces.length === 0) atFirst(value);
+      pieces.push(value);
+      length += value.length;
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
+  }
+  if (pieces.length === 1) return pieces[0];
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
+  return bytes;
+}
+
+/** The `img` part's headers, up to the blank line its bytes follow (RFC 7578). */
+const IMAGE_PART_HEAD = new RegExp(
+  `content-disposition:[^\\r\\n]*;\\s*name="?${IMAGE_FIELD}"?(?:[;\\s][^\\r\\n]*)?\\r\\n` +
+    `(?:[^\\r\\n]+\\r\\n)*\\r\\n`,
+  "i",
+);
+
+/** Where the `img` part's bytes begin in a body's first piece; -1 when not in it. */
+function multipartImageStart(first: Uint8Array): number {
+  // Latin-1 keeps one character per byte, so the match's end is the byte offset.
+  const text = new TextDecoder("latin1").decode(first.subarray(0, 8192));
+  const match = IMAGE_PART_HEAD.exec(text);
+  return match ? match.index + match[0].length : -1;
+}
+
+async function fromMultipart(
+  request: Request,
+  extra: string | null,
+  atImageHead?: (first: Uint8Array) => void,
+): Promise<Upload> {
   let parts: FormPart[];
   let extraParts: FormPart[] = [];
+  let stoppedAtHead = false;
+  const atHead = atImageHead && ((first: Uint8Array) => {
+    stoppedAtHead = true;
+    atImageHead(first);
+    stoppedAtHead = false;
+  });
   try {
     const boundary = multipartBoundary(request.headers.get("content-type") ?? "");
-    const body = new Uint8Array(await request.arrayBuffer());
+    const body = await bodyBytes(request, atHead);
     parts = formParts(body, boundary, IMAGE_FIELD);
     if (extra !== null) extraParts = formParts(body, boundary, extra);
   } catch (error) {
-    if (error instanceof DigitlabError) throw error;
+    if (error instanceof DigitlabError || stoppedAtHead) throw error;
     throw new DigitlabError("malformed_multipart", "the multipart/form-data body does not parse");
   }
   if (parts.length === 0) {
