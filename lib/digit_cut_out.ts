@@ -65,26 +65,15 @@ export function groupCrops(
     };
   });
   const { first, start, end, label: runLabel } = runs;
-  // The crop of the last pixel copied: the next one is nearly always in it too.
-  let current = 0, crop = crops[0], bytes: Uint8Array | Uint8ClampedArray = new Uint8Array(0);
-  let starts: Int32Array = new Int32Array(0), ends = starts;
-  let gx0 = 0, gx1 = 0, gy0 = 0, gy1 = 0, cropWidth = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let r = first[y]; r < first[y + 1]; r++) {
       const index = groupOf[runLabel[r]];
       if (index === 0) continue;
-      if (index !== current) {
-        current = index;
-        crop = crops[index - 1];
-        ({ x0: gx0, x1: gx1, y0: gy0, y1: gy1 } = crop.group);
-        ({ bytes, rowStart: starts, rowEnd: ends, width: cropWidth } = crop.levels);
-      }
-      const cy = y - gy0, from = start[r] - gx0, to = end[r] - gx0;
-      const at = cy * cropWidth - gx0;
-      for (let x = start[r]; x < end[r]; x++) bytes[at + x] = ink[row + x];
-      if (ends[cy] === 0 || from < starts[cy]) starts[cy] = from;
-      if (to > ends[cy]) ends[cy] = to;
+      const { group, levels } = crops[index - 1];
+      const cy = y - group.y0, at = cy * levels.width - group.x0;
+      for (let x = start[r]; x < end[r]; x++) levels.bytes[at + x] = ink[row + x];
+      widenRow(levels, cy, start[r] - group.x0, end[r] - group.x0);
     }
     // Haze: the pixels next to a run of this row or the rows beside it, each interval of
     // them (runs widened by one, overlaps merged) scanned once, left to right.
@@ -129,18 +118,12 @@ export function groupCrops(
         }
         const index = groupOf[label];
         if (index === 0) continue;
-        if (index !== current) {
-          current = index;
-          crop = crops[index - 1];
-          ({ x0: gx0, x1: gx1, y0: gy0, y1: gy1 } = crop.group);
-          ({ bytes, rowStart: starts, rowEnd: ends, width: cropWidth } = crop.levels);
-        }
+        const { group, levels } = crops[index - 1];
         // Haze just outside its group's box stays out, as the box says.
-        if (x < gx0 || x >= gx1 || y < gy0 || y >= gy1) continue;
-        const cy = y - gy0, cx = x - gx0;
-        bytes[cy * cropWidth + cx] = value;
-        if (ends[cy] === 0 || cx < starts[cy]) starts[cy] = cx;
-        if (cx + 1 > ends[cy]) ends[cy] = cx + 1;
+        if (x < group.x0 || x >= group.x1 || y < group.y0 || y >= group.y1) continue;
+        const cy = y - group.y0, cx = x - group.x0;
+        levels.bytes[cy * levels.width + cx] = value;
+        widenRow(levels, cy, cx, cx + 1);
       }
       if (next < 0) break;
       spanFrom = nextStart > 0 ? nextStart - 1 : 0;
@@ -148,6 +131,12 @@ export function groupCrops(
     }
   }
   return crops;
+}
+
+/** Widens crop row `cy`'s ink range to hold columns [from, to) (an empty row has end 0). */
+function widenRow(levels: InkLevels, cy: number, from: number, to: number) {
+  if (levels.rowEnd[cy] === 0 || from < levels.rowStart[cy]) levels.rowStart[cy] = from;
+  if (to > levels.rowEnd[cy]) levels.rowEnd[cy] = to;
 }
 
 /** Which of a crop's ink a cut-out keeps, besides its columns: only some strokes' ink. */
