@@ -1,5 +1,6 @@
 /**
- * Byte-array helpers shared by the PNG decoder and the tests that craft PNGs.
+ * Byte-array helpers shared by the PNG decoder, request bodies, downloads and the tests that
+ * craft PNGs.
  *
  * @module
  */

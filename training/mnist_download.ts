@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../inference/bytes.ts";
 import { joinPath } from "../lib/join_path.ts";
 import { MnistDataError, type MnistFile, verifyChecksum } from "./mnist_files.ts";
 import { startProgress } from "./progress.ts";
@@ -109,13 +110,7 @@ async function fetchBody(url: string, file: MnistFile, options: DownloadOptions)
     } finally {
       progress.done();
     }
-    const bytes = new Uint8Array(received);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+    return concatBytes(chunks);
   } finally {
     clearTimeout(timer);
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import { DigitlabError } from "../../lib/errors.ts";
+import { concatBytes } from "../../inference/bytes.ts";
 import { type FormPart, formParts, multipartBoundary } from "./multipart_fields.ts";
 import { type JsonLimits, parseGuardedJson } from "./json_guard.ts";
 
@@ -53,13 +54,8 @@ export async function readUpload(
 ): Promise<Upload> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   let upload: Upload;
-  if (type === "multipart/form-data") {
-    const atHead = atImageHead && ((first: Uint8Array) => {
-      const start = multipartImageStart(first);
-      if (start >= 0) atImageHead(first.subarray(start));
-    });
-    upload = await fromMultipart(request, extra, atHead);
-  } else if (type === "application/json") upload = await fromJson(request, extra, jsonLimits);
+  if (type === "multipart/form-data") upload = await fromMultipart(request, extra, atImageHead);
+  else if (type === "application/json") upload = await fromJson(request, extra, jsonLimits);
   else if (RAW_TYPES.has(type)) {
     upload = { bytes: await bodyBytes(request, atImageHead), extra: undefined };
   } else {
@@ -84,27 +80,18 @@ async function bodyBytes(
   if (!atFirst || request.body === null) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
   const pieces: Uint8Array[] = [];
-  let length = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       if (pieces.length === 0) atFirst(value);
       pieces.push(value);
-      length += value.length;
     }
   } catch (error) {
     reader.cancel().catch(() => {});
     throw error;
   }
-  if (pieces.length === 1) return pieces[0];
-  const bytes = new Uint8Array(length);
-  let at = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, at);
-    at += piece.length;
-  }
-  return bytes;
+  return pieces.length === 1 ? pieces[0] : concatBytes(pieces);
 }
 
 /** The `img` part's headers, up to the blank line its bytes follow (RFC 7578). */
@@ -129,11 +116,17 @@ async function fromMultipart(
 ): Promise<Upload> {
   let parts: FormPart[];
   let extraParts: FormPart[] = [];
-  let stoppedAtHead = false;
+  // What atImageHead throws stops the read and goes to the caller as it is.
+  let refusedAtHead = false;
   const atHead = atImageHead && ((first: Uint8Array) => {
-    stoppedAtHead = true;
-    atImageHead(first);
-    stoppedAtHead = false;
+    const start = multipartImageStart(first);
+    if (start < 0) return;
+    try {
+      atImageHead(first.subarray(start));
+    } catch (refusal) {
+      refusedAtHead = true;
+      throw refusal;
+    }
   });
   try {
     const boundary = multipartBoundary(request.headers.get("content-type") ?? "");
@@ -141,7 +134,7 @@ async function fromMultipart(
     parts = formParts(body, boundary, IMAGE_FIELD);
     if (extra !== null) extraParts = formParts(body, boundary, extra);
   } catch (error) {
-    if (error instanceof DigitlabError || stoppedAtHead) throw error;
+    if (error instanceof DigitlabError || refusedAtHead) throw error;
     throw new DigitlabError("malformed_multipart", "the multipart/form-data body does not parse");
   }
   if (parts.length === 0) {
