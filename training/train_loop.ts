@@ -16,7 +16,7 @@ import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
 import type { StepTiming } from "./step_timing.ts";
-import { TrainWorkerPool } from "./train_workers.ts";
+import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
 
 const PIXELS = 784;
 
@@ -107,21 +107,13 @@ export interface EpochReport {
   stepTimes: StepTiming[];
 }
 
-/** One mini-batch, as the stepper gets it: it fills (and augments) the images itself. */
-export interface Batch {
-  set: DigitSet;
-  /** The images of `set` in the batch. */
-  indices: Uint32Array;
-  /** Each image's augmentation seed (batch_fill.ts); null without augmentation. */
-  seeds: Uint32Array | null;
-  /** Steps taken before this one in the run: Dropout's masks follow it (batch_dropout.ts). */
-  step: number;
-}
-
 /** Who takes the optimizer steps: this thread, or a pool of workers. */
 interface Stepper {
-  /** One step on `batch`; reads it before it returns, so a second step may be queued at once. */
-  step(batch: Batch, learningRate: number): Promise<number>;
+  /**
+   * One step on `batch` (the stepper fills and augments its images); reads it before it
+   * returns, so a second step may be queued at once.
+   */
+  step(batch: PixelBatch, learningRate: number): Promise<number>;
   /** Makes `model` hold the trained weights; returns the optimizer's state. */
   sync(): Promise<AdamState>;
   /** Each worker's mean step since the last call, by phase (none on this thread). */

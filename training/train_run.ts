@@ -88,12 +88,12 @@ export class TrainingRun {
     return this.plan.recipe.epochs ?? ARCHITECTURES[name].defaultEpochs;
   }
 
-  /** "3,000 of 60,000 images" for MNIST's own, else the count of the model's own set. */
   /** The threads `name` trains on (--workers, else its default). */
   workersFor(name: ModelName): number {
     return workersFor(name, this.workers, DEFAULT_WORKERS);
   }
 
+  /** "3,000 of 60,000 images" for MNIST's own, else the count of the model's own set. */
   describeTrainSet(name: ModelName): string {
     const { count: n } = this.trainSets.get(name)!;
     return ARCHITECTURES[name].trainSet
@@ -152,10 +152,11 @@ export class TrainingRun {
       return { model, run };
     }
     await this.step(name, "train");
+    const threads = this.workersFor(name);
     context.log(
       `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
         `${epochs} epoch${epochs === 1 ? "" : "s"} on ${this.describeTrainSet(name)}, ` +
-        `${this.workersFor(name)} thread${this.workersFor(name) === 1 ? "" : "s"}`,
+        `${threads} thread${threads === 1 ? "" : "s"}`,
     );
     const before = run.trainingSeconds;
     const started = performance.now();
@@ -168,7 +169,7 @@ export class TrainingRun {
       seed: plan.recipe.seed,
       normalisation: MNIST_NORMALISATION,
       evalEvery: plan.recipe.evalEvery,
-      workers: this.workersFor(name),
+      workers: threads,
       architecture: { name, seed: plan.recipe.seed },
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>

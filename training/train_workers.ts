@@ -98,13 +98,14 @@ export interface WorkerPoolOptions {
   normalisation?: Normalisation;
 }
 
-/** A batch by its images' bytes: the workers normalise and augment their own slices. */
+/** A batch by its images' bytes: whoever steps on it normalises and augments the images. */
 export interface PixelBatch {
   set: DigitSet;
+  /** The images of `set` in the batch. */
   indices: Uint32Array;
-  /** Each image's augmentation seed; null without augmentation. */
+  /** Each image's augmentation seed (batch_fill.ts); null without augmentation. */
   seeds: Uint32Array | null;
-  /** Steps taken before this one (Dropout's masks). */
+  /** Steps taken before this one in the run: Dropout's masks follow it (batch_dropout.ts). */
   step: number;
 }
 
