@@ -25,6 +25,7 @@ import { encodePng } from "../tests/helpers/png_encode.ts";
 import { type ServerProcess, startServerProcess } from "../tests/helpers/server_process.ts";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 import type { OrdinaryClientStart } from "./ordinary_client_worker.ts";
+import { post, type TimedAnswer } from "./timed_post.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -47,27 +48,6 @@ const drawnSeven = await (async () => {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
-
-async function post(url: string, body: Uint8Array<ArrayBuffer>, headers: HeadersInit = {}) {
-  const started = performance.now();
-  try {
-    const response = await fetch(`${url}/predict`, {
-      method: "POST",
-      headers: { "Content-Type": contentType(body), ...headers },
-      body,
-      signal: AbortSignal.timeout(30_000),
-    });
-    await response.body?.cancel();
-    return { status: response.status, ms: performance.now() - started };
-  } catch {
-    return { status: 0, ms: performance.now() - started };
-  }
-}
-
-/** image/jpeg for bytes that start as a JPEG does, else image/png. */
-function contentType(body: Uint8Array): string {
-  return body[0] === 0xff && body[1] === 0xd8 ? "image/jpeg" : "image/png";
 }
 
 /**
@@ -127,7 +107,7 @@ function ordinaryClient(url: string) {
   const start: OrdinaryClientStart = { url, body: drawnSeven, localAddress: "127.0.0.2" };
   worker.postMessage(start);
   return () =>
-    new Promise<{ status: number; ms: number }[]>((resolve) => {
+    new Promise<TimedAnswer[]>((resolve) => {
       worker.onmessage = (event) => resolve(event.data);
       worker.postMessage("stop");
     });
@@ -200,7 +180,7 @@ const cases: Record<string, () => Promise<string>> = {
         while (running) await post(server.url, drawnSeven, { "X-Forwarded-For": "10.6.6.6" });
       });
       await sleep(1000);
-      const other: { status: number; ms: number }[] = [];
+      const other: TimedAnswer[] = [];
       for (let i = 0; i < 100; i++) {
         other.push(await post(server.url, drawnSeven, { "X-Forwarded-For": "10.1.1.1" }));
       }

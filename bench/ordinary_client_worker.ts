@@ -10,6 +10,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { post, type TimedAnswer } from "./timed_post.ts";
 
 export interface OrdinaryClientStart {
   url: string;
@@ -20,7 +21,7 @@ export interface OrdinaryClientStart {
 }
 
 let running = true;
-let done: Promise<{ status: number; ms: number }[]> | undefined;
+let done: Promise<TimedAnswer[]> | undefined;
 
 self.onmessage = async (event: MessageEvent<OrdinaryClientStart | "stop">) => {
   if (event.data === "stop") {
@@ -32,23 +33,8 @@ self.onmessage = async (event: MessageEvent<OrdinaryClientStart | "stop">) => {
   const { url, body, localAddress, headers = {} } = event.data;
   const client = Deno.createHttpClient({ localAddress });
   done = (async () => {
-    const answers: { status: number; ms: number }[] = [];
-    while (running) {
-      const started = performance.now();
-      try {
-        const response = await fetch(`${url}/predict`, {
-          method: "POST",
-          headers: { "Content-Type": "image/png", ...headers },
-          body,
-          client,
-          signal: AbortSignal.timeout(30_000),
-        });
-        await response.body?.cancel();
-        answers.push({ status: response.status, ms: performance.now() - started });
-      } catch {
-        answers.push({ status: 0, ms: performance.now() - started });
-      }
-    }
+    const answers: TimedAnswer[] = [];
+    while (running) answers.push(await post(url, body, headers, client));
     return answers;
   })();
 };
