@@ -16,6 +16,7 @@ import { decodeCost, type DecodeLanes } from "../../inference/decode_budget.ts";
 import { readImageHeader } from "../../inference/image_header.ts";
 import { clientOf } from "../../middleware/client_key.ts";
 import { errorWithHeaders } from "../../middleware/error_response.ts";
+import type { Upload } from "./request_image.ts";
 
 /** One error for every refusal: a burst of them builds no error (and stack trace) each. */
 const BUDGET_FULL = new DigitlabError(
@@ -29,10 +30,9 @@ function refused(c: Context): Response {
 
 /**
  * Runs `answer` (which decodes `bytes`) holding its share of its lane of `budget` (unbounded
- * when absent),
- * released when it settles. Throws the header's 415/422 for what is not a PNG or JPEG in limits.
+ * when absent), released when it settles. Throws the header's 415/422 for what is not a PNG or JPEG in limits.
  */
-export async function admitDecode(
+async function admitDecode(
   c: Context,
   budget: DecodeLanes | undefined,
   bytes: Uint8Array,
@@ -55,31 +55,32 @@ const REFUSED_AT_HEAD = new Error("refused at the image's head");
  * Reads an upload with `read`, whose `atImageHead` sees the first bytes of the image (its
  * header) before the rest of the body is read: when its lane of `budget` would refuse it now,
  * the answer is 503 + Retry-After at once and the rest is left unread (the runtime discards
- * it, as after any early answer). Otherwise as admitDecode, with the bytes read.
+ * it, as after any early answer). Otherwise `answer` decodes the upload holding its share of
+ * its lane (admitDecode). Both /predict and /predict/number come in this way.
  *
  * @example
  * ```ts
  * import type { Context } from "hono";
- * import { readImageUpload } from "./request_image.ts";
+ * import { readUpload } from "./request_image.ts";
  * declare const c: Context;
  *
  * const response = await admitUpload(
  *   c,
  *   undefined,
- *   (atImageHead) => readImageUpload(c.req.raw, atImageHead),
- *   (bytes) => Promise.resolve(c.json({ bytes: bytes.length })),
+ *   (atImageHead) => readUpload(c.req.raw, null, undefined, atImageHead),
+ *   ({ bytes }) => Promise.resolve(c.json({ bytes: bytes.length })),
  * );
  * ```
  */
 export async function admitUpload(
   c: Context,
   budget: DecodeLanes | undefined,
-  read: (atImageHead?: (head: Uint8Array) => void) => Promise<Uint8Array>,
-  answer: (bytes: Uint8Array) => Promise<Response>,
+  read: (atImageHead?: (head: Uint8Array) => void) => Promise<Upload>,
+  answer: (upload: Upload) => Promise<Response>,
 ): Promise<Response> {
-  let bytes: Uint8Array;
+  let upload: Upload;
   try {
-    bytes = await read(
+    upload = await read(
       budget && ((head) => {
         if (refusesNow(c, budget, head)) throw REFUSED_AT_HEAD;
       }),
@@ -88,7 +89,7 @@ export async function admitUpload(
     if (error === REFUSED_AT_HEAD) return refused(c);
     throw error;
   }
-  return await admitDecode(c, budget, bytes, () => answer(bytes));
+  return await admitDecode(c, budget, upload.bytes, () => answer(upload));
 }
 
 /** Whether the image whose first bytes are `head` would be refused now (false: can't tell). */

@@ -66,9 +66,10 @@ Deno.test("an upload whose lane is full is refused from its image's head, the re
   await withMlp(async (registry) => {
     const engine = InferenceEngine.inProcess();
     const decodeBudget = new DecodeLanes({ bytes: 192 * 1024 * 1024 });
-    const app = new Hono().route(
+    const options = { registry, engine, maxBodyBytes: 4 * 1024 * 1024, decodeBudget };
+    const app = new Hono().route("/", predictRoutes(options)).route(
       "/",
-      predictRoutes({ registry, engine, maxBodyBytes: 4 * 1024 * 1024, decodeBudget }),
+      predictNumberRoutes(options),
     );
     const bomb = bigDigitPng(4096, 16);
     const boundary = "b0undary";
@@ -87,7 +88,10 @@ Deno.test("an upload whose lane is full is refused from its image's head, the re
       ],
     };
     const held = decodeBudget.big.reserve(1, "someone else")!;
-    for (const [type, [head, rest]] of Object.entries(bodies)) {
+    const cases = ["/predict", "/predict/number"].flatMap((path) =>
+      Object.entries(bodies).map(([type, parts]) => ({ path, type, parts }))
+    );
+    for (const { path, type, parts: [head, rest] } of cases) {
       let restRead = false;
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
@@ -98,16 +102,16 @@ Deno.test("an upload whose lane is full is refused from its image's head, the re
           controller.close();
         },
       }, { highWaterMark: 0 });
-      const refused = await app.request("/predict", {
+      const refused = await app.request(path, {
         method: "POST",
         body,
         // With a Content-Length, the body limit checks it instead of buffering the body.
         headers: { "content-type": type, "content-length": String(head.length + rest.length) },
       });
-      equal(refused.status, 503, type);
-      equal((await refused.json()).error, "overloaded", type);
-      equal(refused.headers.get("retry-after"), "1", type);
-      equal(restRead, false, `${type}: the rest of the body was not read`);
+      equal(refused.status, 503, `${path} ${type}`);
+      equal((await refused.json()).error, "overloaded", `${path} ${type}`);
+      equal(refused.headers.get("retry-after"), "1", `${path} ${type}`);
+      equal(restRead, false, `${path} ${type}: the rest of the body was not read`);
     }
     held();
     equal(decodeBudget.big.held, 0);

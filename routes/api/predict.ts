@@ -11,7 +11,7 @@ import type { InferenceEngine } from "../../inference/engine.ts";
 import type { ModelRegistry } from "../../inference/model_registry.ts";
 import { predictDigit } from "../../inference/predict.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
-import { readImageUpload } from "./request_image.ts";
+import { readUpload, UPLOAD_JSON_LIMITS } from "./request_image.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
 import type { BigDecodePool } from "../../inference/big_decode.ts";
@@ -43,8 +43,8 @@ export function predictRoutes(
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
       const read = (atImageHead?: (head: Uint8Array) => void) =>
-        readImageUpload(c.req.raw, atImageHead);
-      return await admitUpload(c, decodeBudget, read, async (bytes) => {
+        readUpload(c.req.raw, null, UPLOAD_JSON_LIMITS, atImageHead);
+      return await admitUpload(c, decodeBudget, read, async ({ bytes }) => {
         const prediction = await predictDigit(engine, registry, bytes, {
           model,
           startedAt,

@@ -14,7 +14,7 @@ import { predictNumber } from "../../inference/predict_number.ts";
 import type { ObservedEnv } from "../../metrics/observe.ts";
 import { readUpload } from "./request_image.ts";
 import type { DecodeLanes } from "../../inference/decode_budget.ts";
-import { admitDecode } from "./decode_admission.ts";
+import { admitUpload } from "./decode_admission.ts";
 import { documented, error, json, modelParameter, type Operation, probability } from "./openapi.ts";
 import { imageRequestBody } from "./image_upload_docs.ts";
 import { noteBatch, requestedModel } from "./prediction_notes.ts";
@@ -41,9 +41,10 @@ export function predictNumberRoutes(
     async function predictNumberRoute(c) {
       const startedAt = performance.now();
       const model = requestedModel(c, registry);
-      const { bytes, extra } = await readUpload(c.req.raw, STROKES_FIELD, STROKES_JSON_LIMITS);
-      const strokes = parseStrokes(extra);
-      return await admitDecode(c, decodeBudget, bytes, async () => {
+      const read = (atImageHead?: (head: Uint8Array) => void) =>
+        readUpload(c.req.raw, STROKES_FIELD, STROKES_JSON_LIMITS, atImageHead);
+      return await admitUpload(c, decodeBudget, read, async ({ bytes, extra }) => {
+        const strokes = parseStrokes(extra);
         const answer = await predictNumber(engine, registry, bytes, { model, startedAt, strokes });
         noteBatch(c, answer);
         return c.json(answer);

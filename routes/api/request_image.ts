@@ -20,15 +20,9 @@ export const IMAGE_FIELD = "img";
 /** A JSON upload is the image and a few fields besides; far more is refused unparsed. */
 export const UPLOAD_JSON_LIMITS: JsonLimits = { maxValues: 1024 };
 
-/**
- * The image bytes of a request; throws DigitlabError (400/415) when there are none.
- * `atImageHead` (see readUpload) may stop the read from the image's first bytes.
- */
-export async function readImageUpload(
-  request: Request,
-  atImageHead?: (head: Uint8Array) => void,
-): Promise<Uint8Array> {
-  return (await readUpload(request, null, UPLOAD_JSON_LIMITS, atImageHead)).bytes;
+/** The image bytes of a request; throws DigitlabError (400/415) when there are none. */
+export async function readImageUpload(request: Request): Promise<Uint8Array> {
+  return (await readUpload(request, null)).bytes;
 }
 
 /** An upload's image and the text of one extra field (multipart part or JSON member). */
