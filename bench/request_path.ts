@@ -14,10 +14,11 @@
 import { encode } from "fast-png";
 import process from "node:process";
 import { decodeImage, initImageDecoders } from "../inference/image_decode.ts";
-import { createSession, runBatch } from "../inference/onnx_runtime.ts";
+import { createSession, DIGIT_PIXELS, runBatch } from "../inference/onnx_runtime.ts";
 import { type Prediction, roundedField } from "../inference/predict.ts";
 import { int8FileName, MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { mnistField, normalise } from "../lib/preprocess.ts";
+import { mnistField, normalise, normaliseInto } from "../lib/preprocess.ts";
+import { numberCandidates, readNumber } from "../lib/number_segmentation.ts";
 import { assessAnswer } from "../lib/confidence.ts";
 import { readImageUpload } from "../routes/api/request_image.ts";
 import { InferenceEngine } from "../inference/engine.ts";
@@ -167,6 +168,9 @@ const four = await predictNumber(engine, registry, fourPad, { model });
 for (const [i, [path]] of wholePaths.entries()) {
   rows.push([`${served}, bytes to answer (CPU, median of ${rounds} rounds)`, path, cpuUs[i]]);
 }
+for (const [path, stage, us] of await stageTimes()) {
+  rows.push([`${served}, ${path} by stage (CPU, median)`, stage, us]);
+}
 await registry.close();
 
 console.log(
@@ -190,6 +194,46 @@ console.log(
     `  vs one digit on the same 560x280 pad: ${spread(ratios(1, 2))}`,
 );
 
+/**
+ * The two paths of the target stage by stage, timed the same way: where the ratio comes from.
+ * The stages call what `predictDigit` and `predictNumber` call, on the same payloads.
+ */
+async function stageTimes(): Promise<[string, string, number][]> {
+  const [{ image: oneImage }, { image: fourImage }] = await Promise.all(
+    [digit280, fourPad].map((png) => decodeImage(png)),
+  );
+  const loaded = registry.get(model);
+  const { normalisation } = loaded.metadata.input;
+  const infer = async (input: Float32Array, count: number) => {
+    const result = await engine.submit(loaded, { kind: "tensor", input, count });
+    if (!result.ok) throw new Error(`inference failed: ${JSON.stringify(result)}`);
+    return result.output.probabilities;
+  };
+  const oneField = mnistField(oneImage);
+  const oneInput = normalise(oneField, normalisation);
+  const oneScores = Array.from(await infer(oneInput, 1));
+  const plan = numberCandidates(fourImage);
+  const fourInput = new Float32Array(plan.candidates.length * DIGIT_PIXELS);
+  plan.candidates.forEach(({ field }, i) => normaliseInto(field, normalisation, fourInput, i));
+  const fourScores = await infer(fourInput, plan.candidates.length);
+  const stages: [string, string, () => unknown][] = [
+    ["one digit", "PNG decode, 280x280", () => decodeImage(digit280)],
+    ["one digit", "recipe (mnistField)", () => mnistField(oneImage)],
+    ["one digit", "inference, batch 1, in the engine", () => infer(oneInput, 1)],
+    ["one digit", "ink checks (assessAnswer)", () => assessAnswer(oneScores, oneField)],
+    ["4 digits", "PNG decode, 560x280", () => decodeImage(fourPad)],
+    ["4 digits", "segmentation and recipes (numberCandidates)", () => numberCandidates(fourImage)],
+    [
+      "4 digits",
+      `inference, batch ${plan.candidates.length}, in the engine`,
+      () => infer(fourInput, plan.candidates.length),
+    ],
+    ["4 digits", "reading (readNumber)", () => readNumber(plan, fourScores)],
+  ];
+  const { median } = await interleavedCpuTimes(stages.map(([, , fn]) => fn), { rounds: 21 });
+  return stages.map(([path, stage], i) => [path, stage, median[i]]);
+}
+
 function loadAverage(): string {
   return Deno.loadavg().map((n) => n.toFixed(2)).join(" ");
 }
@@ -209,7 +253,7 @@ function quantile(values: number[], q: number): number {
  * collection fall on all of them alike. Ratios are taken within a round.
  */
 async function interleavedCpuTimes(
-  fns: (() => Promise<unknown>)[],
+  fns: (() => unknown)[],
   { warmUp = 150, rounds = 41, calls = 10 } = {},
 ) {
   for (let i = 0; i < warmUp; i++) for (const fn of fns) await fn();
