@@ -69,6 +69,32 @@ Deno.test("inkPlane (paper skipped a word at a time) holds every pixel's ink as 
   }
 });
 
+Deno.test("inkPlane reads one-byte levels in place and writes out the ink of the others", () => {
+  const width = 12, height = 5;
+  const grey = new Uint8Array(width * height).fill(240);
+  grey.fill(20, 2 * width + 3, 2 * width + 9);
+  const rgba = new Uint8Array(4 * grey.length);
+  grey.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+  const alpha = new Uint8Array(4 * grey.length);
+  grey.forEach((v, i) => alpha[4 * i + 3] = 255 - v);
+  for (
+    const [name, image, inPlace] of [
+      ["grey", { width, height, channels: 1, data: grey }, true],
+      ["opaque RGBA (luma)", { width, height, channels: 4, data: rgba }, true],
+      ["transparent RGBA (alpha)", { width, height, channels: 4, data: alpha }, false],
+    ] as const
+  ) {
+    const levels = inkLevels(image)!;
+    const plane = inkPlane(levels);
+    deepStrictEqual(plane.ink.buffer === levels.bytes.buffer, inPlace, name);
+    deepStrictEqual(plane.inkOf !== undefined, inPlace, name);
+    // Either way the ink is the same, and so are the components.
+    const expected = Uint8Array.from(inkMap(image)!.ink, (v) => Math.round(v * 255));
+    deepStrictEqual(inkBytes(plane).ink, expected, name);
+    deepStrictEqual(Int32Array.from(inkComponents(plane).labels), referenceLabels(plane), name);
+  }
+});
+
 /** The plain definition: 8-connected flood fill in raster order, every pixel visited. */
 function referenceLabels(plane: InkPlane): Int32Array {
   const { width, height, ink } = inkBytes(plane);
