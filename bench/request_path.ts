@@ -254,7 +254,7 @@ function quantile(values: number[], q: number): number {
  */
 async function interleavedCpuTimes(
   fns: (() => unknown)[],
-  { warmUp = 150, rounds = 41, calls = 10 } = {},
+  { warmUp = 150, rounds = 81, calls = 10 } = {},
 ) {
   for (let i = 0; i < warmUp; i++) for (const fn of fns) await fn();
   const times: number[][] = fns.map(() => []);
