@@ -15,16 +15,18 @@
  *
  * @module
  */
-import { createSession, runLogits } from "../inference/onnx_runtime.ts";
-import { softmaxRows, temperatureScale } from "../lib/calibration.ts";
 import { assessAnswer } from "../lib/confidence.ts";
-import { mnistField, normalise } from "../lib/preprocess.ts";
 import { NO_SCRIBBLE_SCORE } from "../lib/scribble_score.ts";
-import type { Stroke } from "../lib/strokes.ts";
 import { scribbles } from "../tests/helpers/non_digits.ts";
 import { loadMnist } from "../training/mnist_data.ts";
 import { fitStrokes, loadPendigits, splitByWriter } from "../training/pendigits.ts";
-import { padPixels, PLACEMENTS } from "../training/stroke_field.ts";
+import {
+  drawnFields,
+  openServedModel,
+  scanFields,
+  servedProbabilities,
+} from "../training/served_reads.ts";
+import { PLACEMENTS } from "../training/stroke_field.ts";
 
 /**
  * Scribble seeds, none fitted on (the score's are 100-199, training/scribble_score_fit.ts): the
@@ -50,10 +52,7 @@ if (!dir) {
 }
 const mnistDir = Deno.env.get("MNIST_DIR");
 const modelPath = Deno.args[0] ?? "models/draw.int8.onnx";
-const metadataPath = modelPath.replace(/(\.int8)?\.onnx$/, ".json");
-const metadata = JSON.parse(await Deno.readTextFile(metadataPath));
-const temperature = metadata.calibration?.temperature ?? 1;
-const session = await createSession(await Deno.readFile(modelPath));
+const model = await openServedModel(modelPath);
 
 interface Tally {
   count: number;
@@ -69,28 +68,22 @@ interface Tally {
 /** Reads fields (labels: the digit, or -1 for a scribble) and tallies the verdicts. */
 async function judge(fields: Float32Array[], labels: readonly number[]): Promise<Tally> {
   const tally: Tally = { count: 0, unscored: 0, confident: 0, right: 0, assessMs: 0 };
-  for (let start = 0; start < fields.length; start += 250) {
-    const batch = fields.slice(start, start + 250);
-    const input = new Float32Array(batch.length * 784);
-    batch.forEach((field, i) => input.set(normalise(field, metadata.input.normalisation), i * 784));
-    const probabilities = softmaxRows(await runLogits(session, input, batch.length));
-    batch.forEach((field, i) => {
-      const p = temperatureScale(probabilities.subarray(i * 10, i * 10 + 10), temperature);
-      const started = performance.now();
-      const answer = assessAnswer(p, field);
-      tally.assessMs += performance.now() - started;
-      tally.count++;
-      if (assessAnswer(p, field, NO_SCRIBBLE_SCORE).confident) tally.unscored++;
-      if (!answer.confident) return;
-      tally.confident++;
-      if (p.indexOf(Math.max(...p)) === labels[start + i]) tally.right++;
-    });
-  }
+  const probabilities = await servedProbabilities(model, fields);
+  fields.forEach((field, i) => {
+    const p = probabilities[i];
+    const started = performance.now();
+    const answer = assessAnswer(p, field);
+    tally.assessMs += performance.now() - started;
+    tally.count++;
+    if (assessAnswer(p, field, NO_SCRIBBLE_SCORE).confident) tally.unscored++;
+    if (!answer.confident) return;
+    tally.confident++;
+    if (p.indexOf(Math.max(...p)) === labels[i]) tally.right++;
+  });
   return tally;
 }
 
 const percent = (n: number, of: number) => `${(n / of * 100).toFixed(2)}%`;
-const drawn = (drawings: Stroke[][]) => drawings.map((strokes) => mnistField(padPixels(strokes)));
 
 function reportDigits(name: string, t: Tally) {
   console.log(
@@ -100,26 +93,24 @@ function reportDigits(name: string, t: Tally) {
   );
 }
 
-console.log(`model ${modelPath} (temperature ${temperature})`);
+console.log(`model ${modelPath} (temperature ${model.temperature})`);
 const { heldOut } = splitByWriter((await loadPendigits(dir)).digits);
 reportDigits(
   "held-out writers' drawings",
   await judge(
-    drawn(heldOut.flatMap((digit) => PLACEMENTS.map(({ box }) => fitStrokes(digit.strokes, box)))),
+    drawnFields(
+      heldOut.flatMap((digit) => PLACEMENTS.map(({ box }) => fitStrokes(digit.strokes, box))),
+    ),
     heldOut.flatMap((digit) => PLACEMENTS.map(() => digit.label)),
   ),
 );
 if (mnistDir) {
   const { test } = await loadMnist({ dataDir: mnistDir, cacheDir: mnistDir, quiet: true });
-  const scans = Array.from({ length: test.count }, (_, i) => {
-    const data = test.images.subarray(i * 784, i * 784 + 784).map((v) => 255 - v);
-    return mnistField({ width: 28, height: 28, channels: 1, data });
-  });
-  reportDigits("MNIST test digits", await judge(scans, Array.from(test.labels)));
+  reportDigits("MNIST test digits", await judge(scanFields(test), Array.from(test.labels)));
 }
 for (const { name, seeds } of SCRIBBLE_SETS) {
   const drawings = seeds.flatMap(([seed, count]) => scribbles(count, seed));
-  const t = await judge(drawn(drawings), drawings.map(() => -1));
+  const t = await judge(drawnFields(drawings), drawings.map(() => -1));
   console.log(
     `scribbles, ${name}: ${t.count}, confident ${t.confident} (${percent(t.confident, t.count)}` +
       `; ${t.unscored} without the scribble score); assessAnswer ` +

@@ -13,11 +13,8 @@
  *
  * @module
  */
-import { createSession, runLogits } from "../inference/onnx_runtime.ts";
-import { softmaxRows, temperatureScale } from "../lib/calibration.ts";
 import { assessAnswer } from "../lib/confidence.ts";
 import { measureInk } from "../lib/ink_shape.ts";
-import { mnistField, normalise } from "../lib/preprocess.ts";
 import {
   NO_SCRIBBLE_SCORE,
   scoreFeatures,
@@ -25,12 +22,12 @@ import {
   scribbleFeatures,
   type ScribbleScore,
 } from "../lib/scribble_score.ts";
-import type { Stroke } from "../lib/strokes.ts";
 import { scribbles } from "../tests/helpers/non_digits.ts";
 import { loadMnist } from "./mnist_data.ts";
 import { fitStrokes, loadPendigits, splitByWriter } from "./pendigits.ts";
 import { Random } from "./random.ts";
-import { padPixels, PLACEMENTS } from "./stroke_field.ts";
+import { drawnFields, openServedModel, scanFields, servedProbabilities } from "./served_reads.ts";
+import { PLACEMENTS } from "./stroke_field.ts";
 
 /** Scribble seeds fitted on, 200 scribbles each; the tests and bench/ink_checks.ts use others. */
 export const FIT_SEEDS: readonly number[] = Array.from({ length: 100 }, (_, i) => 100 + i);
@@ -161,48 +158,26 @@ if (import.meta.main) {
   }
   const mnistDir = Deno.env.get("MNIST_DIR");
   const modelPath = Deno.args[0] ?? "models/draw.int8.onnx";
-  const metadata = JSON.parse(
-    await Deno.readTextFile(modelPath.replace(/(\.int8)?\.onnx$/, ".json")),
-  );
-  const session = await createSession(await Deno.readFile(modelPath));
+  const model = await openServedModel(modelPath);
   /** Features of each field, and whether it is confident without the score. */
   const read = async (fields: Float32Array[]) => {
-    const rows: { features: number[]; confident: boolean }[] = [];
-    for (let start = 0; start < fields.length; start += 250) {
-      const batch = fields.slice(start, start + 250);
-      const input = new Float32Array(batch.length * 784);
-      batch.forEach((f, i) => input.set(normalise(f, metadata.input.normalisation), i * 784));
-      const probabilities = softmaxRows(await runLogits(session, input, batch.length));
-      batch.forEach((field, i) => {
-        const p = temperatureScale(
-          probabilities.subarray(i * 10, i * 10 + 10),
-          metadata.calibration?.temperature ?? 1,
-        );
-        rows.push({
-          features: scribbleFeatures(measureInk(field), p),
-          confident: assessAnswer(p, field, NO_SCRIBBLE_SCORE).confident,
-        });
-      });
-    }
-    return rows;
+    const probabilities = await servedProbabilities(model, fields);
+    return fields.map((field, i) => ({
+      features: scribbleFeatures(measureInk(field), probabilities[i]),
+      confident: assessAnswer(probabilities[i], field, NO_SCRIBBLE_SCORE).confident,
+    }));
   };
-  const drawn = (drawings: Stroke[][]) => drawings.map((s) => mnistField(padPixels(s)));
   const { train } = splitByWriter((await loadPendigits(dir)).digits);
   const digits = await read(
-    drawn(train.flatMap((d) => PLACEMENTS.map(({ box }) => fitStrokes(d.strokes, box)))),
+    drawnFields(train.flatMap((d) => PLACEMENTS.map(({ box }) => fitStrokes(d.strokes, box)))),
   );
   if (mnistDir) {
     const mnist = await loadMnist({ dataDir: mnistDir, cacheDir: mnistDir, quiet: true });
-    const scans = Array.from({ length: MNIST_DIGITS }, (_, i) => {
-      // Dark ink on white paper, as a client's PNG of the digit would be.
-      const data = mnist.train.images.subarray(i * 784, i * 784 + 784).map((v) => 255 - v);
-      return mnistField({ width: 28, height: 28, channels: 1, data });
-    });
-    digits.push(...await read(scans));
+    digits.push(...await read(scanFields(mnist.train, MNIST_DIGITS)));
   } else {
     console.warn("MNIST_DIR is not set: fitting on the pen digits alone");
   }
-  const scrawls = await read(drawn(FIT_SEEDS.flatMap((seed) => scribbles(200, seed))));
+  const scrawls = await read(drawnFields(FIT_SEEDS.flatMap((seed) => scribbles(200, seed))));
   const fitted = fitScribbleNet(
     [...digits.map((d) => d.features), ...scrawls.map((s) => s.features)],
     [...digits.map(() => 0), ...scrawls.map(() => 1)],
