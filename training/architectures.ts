@@ -134,6 +134,11 @@ export interface Architecture {
   /** Epochs of the default recipe. */
   defaultEpochs: number;
   /**
+   * Share of its training set that is scribbles with a uniform target (--negatives), by
+   * default; absent = it trains on digits only and ignores --negatives.
+   */
+  defaultNegatives?: number;
+  /**
    * Trains on one thread unless --workers asks for more: its steps are too small for workers to
    * pay for the exchange (default false: the workers' default, one per core).
    */
@@ -163,6 +168,7 @@ export const ARCHITECTURES: Record<ModelName, Architecture> = {
     trainSet: async (mnist, source) => (await prepareDrawData(mnist, source)).train,
     exportMetadata: drawMetadata,
     defaultEpochs: 5,
+    defaultNegatives: 0.03,
     epochSeconds: 314,
   },
 };
@@ -209,10 +215,22 @@ export function firstImages(set: DigitSet, limit: number | null): DigitSet {
   };
 }
 
+/**
+ * The share of scribbles `name` trains on: `requested` (--negatives) or its default; 0 for a
+ * model without negatives, and for a run recorded before the option (`undefined`).
+ */
+export function negativesFor(name: ModelName, requested: number | null | undefined): number {
+  const fallback = ARCHITECTURES[name].defaultNegatives;
+  if (fallback === undefined || requested === undefined) return 0;
+  return requested ?? fallback;
+}
+
 /** What a model's own training set is made from besides MNIST. */
 export interface TrainSource {
   limit: number | null;
   seed: number;
+  /** Share of scribbles labelled NOT_A_DIGIT (negativesFor); 0 = none. */
+  negatives: number;
   /** UCI pendigits (pen strokes); undefined = the MNIST parts only. */
   pendigitsDir?: string;
 }

@@ -19,6 +19,8 @@ import {
   splitByWriter,
 } from "./pendigits.ts";
 import { Random } from "./random.ts";
+import { scribbles } from "./scribbles.ts";
+import { NOT_A_DIGIT } from "./soft_targets.ts";
 import { augmentStrokes } from "./stroke_augment.ts";
 import { PAD_SIZE, strokeField } from "./stroke_field.ts";
 
@@ -38,6 +40,8 @@ export interface DrawDataOptions {
   strokeCopies?: number;
   /** Train on the first N MNIST digits only (quick runs). */
   limit?: number | null;
+  /** Share of the training set that is scribbles labelled NOT_A_DIGIT (default 0: none). */
+  negatives?: number;
   log?: (line: string) => void;
 }
 
@@ -67,7 +71,11 @@ export function concatSets(sets: DigitSet[]): DigitSet {
  * 280 or 140 px pad (a second antialiasing of the same line, so no one rasteriser's edges
  * become a feature).
  */
-export function renderPenDigits(digits: readonly PenDigit[], copies: number, random: Random) {
+export function renderPenDigits(
+  digits: readonly Pick<PenDigit, "strokes" | "label">[],
+  copies: number,
+  random: Random,
+) {
   const images = new Uint8Array(digits.length * copies * PIXELS);
   const labels = new Uint8Array(digits.length * copies);
   let count = 0;
@@ -112,6 +120,32 @@ function firstDigits(set: DigitSet, limit: number | null | undefined): DigitSet 
   };
 }
 
+/**
+ * Seeds of the training scribbles, {@link SCRIBBLES_PER_SEED} per seed from this one up: far from
+ * every seed a test or benchmark judges (2026, 4242, bench/ink_checks.ts's 1-99 and 3000-3024)
+ * and the scribble score's (100-199, scribble_score_fit.ts).
+ */
+export const FIRST_NEGATIVE_SEED = 1_000_000;
+export const SCRIBBLES_PER_SEED = 200;
+
+/** Scribbles to add so that they are `share` of a set that has `digits` digits. */
+export function negativeCount(digits: number, share: number): number {
+  return share > 0 ? Math.round(digits * share / (1 - share)) : 0;
+}
+
+/**
+ * `count` training scribbles (training/scribbles.ts, seeds from {@link FIRST_NEGATIVE_SEED}),
+ * drawn as the pen digits are (renderPenDigits: stroke jitter, random box, pen and pad size),
+ * labelled {@link NOT_A_DIGIT}.
+ */
+export function renderNegatives(count: number, random: Random): DigitSet {
+  const drawings = Array.from(
+    { length: Math.ceil(count / SCRIBBLES_PER_SEED) },
+    (_, i) => scribbles(SCRIBBLES_PER_SEED, FIRST_NEGATIVE_SEED + i),
+  ).flat().slice(0, count);
+  return renderPenDigits(drawings.map((strokes) => ({ strokes, label: NOT_A_DIGIT })), 1, random);
+}
+
 /** Pen-rendered MNIST digits per MNIST training digit. */
 export const PEN_MNIST_SHARE = 0.4;
 /** Augmented renderings of each training writer's digit. */
@@ -125,6 +159,7 @@ export function drawDataSets(
   mnist: Pick<Mnist, "sha256">,
   mnistCount: number,
   pendigits: Pendigits | null,
+  negatives = 0,
 ): DataSet[] {
   const sets: DataSet[] = [
     { name: "MNIST training digits", use: "train", count: mnistCount, sha256: mnist.sha256 },
@@ -161,6 +196,18 @@ export function drawDataSets(
       },
     );
   }
+  if (negatives > 0) {
+    const digits = sets.reduce((sum, set) => sum + set.count, 0) +
+      (pendigits ? splitByWriter(pendigits.digits).train.length * (STROKE_COPIES - 1) : 0);
+    sets.push({
+      name: `random scribbles (seeds from ${FIRST_NEGATIVE_SEED}), ${
+        (negatives * 100).toFixed(1)
+      }% of the set, target: uniform over the ten digits`,
+      use: "train",
+      count: negativeCount(digits, negatives),
+      sha256: {}, // made by a seeded generator, from no file
+    });
+  }
   return sets;
 }
 
@@ -193,10 +240,21 @@ export async function prepareDrawData(mnist: Mnist, options: DrawDataOptions): P
         "pen-rendered MNIST only, with no held-out writers to calibrate on",
     );
   }
+  const negatives = options.negatives ?? 0;
+  if (negatives > 0) {
+    started = performance.now();
+    const digits = sets.reduce((sum, set) => sum + set.count, 0);
+    const scrawls = renderNegatives(negativeCount(digits, negatives), random);
+    log(
+      `draw data: ${scrawls.count} scribbles as negatives (${(negatives * 100).toFixed(1)}% ` +
+        `of the set, target uniform; ${seconds(started)} s)`,
+    );
+    sets.push(scrawls);
+  }
   return {
     train: concatSets(sets),
     heldOut,
-    sources: drawDataSets(mnist, mnistTrain.count, pendigits),
+    sources: drawDataSets(mnist, mnistTrain.count, pendigits, negatives),
   };
 }
 

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { skeletonize } from "../lib/skeleton.ts";
 import { DrawAugmenter } from "./draw_augment.ts";
-import { concatSets } from "./draw_data.ts";
+import {
+  concatSets,
+  FIRST_NEGATIVE_SEED,
+  negativeCount,
+  renderNegatives,
+  SCRIBBLES_PER_SEED,
+} from "./draw_data.ts";
+import { NOT_A_DIGIT } from "./soft_targets.ts";
 import { penRedraw } from "./pen_mnist.ts";
 import { Random } from "./random.ts";
 import { augmentStrokes, resampleStroke } from "./stroke_augment.ts";
@@ -79,4 +86,17 @@ Deno.test("concatSets joins digit sets in order", () => {
   const joined = concatSets([set(1, 2), set(7, 1)]);
   assert.deepEqual(Array.from(joined.labels), [1, 1, 7]);
   assert.equal(joined.images[784 * 2], 7);
+});
+
+Deno.test("negatives: scribbles of their own seeds, labelled NOT_A_DIGIT, the share asked for", () => {
+  assert.equal(negativeCount(970, 0.03), 30);
+  assert.equal(negativeCount(970, 0), 0);
+  // Far from the seeds tests and benchmarks judge on (up to 4242) and the score's (100-199).
+  assert(FIRST_NEGATIVE_SEED > 10_000);
+  const set = renderNegatives(SCRIBBLES_PER_SEED + 5, new Random(1));
+  assert.equal(set.count, SCRIBBLES_PER_SEED + 5);
+  assert(set.labels.every((label) => label === NOT_A_DIGIT));
+  for (let n = 0; n < set.count; n++) {
+    assert(set.images.subarray(n * 784, (n + 1) * 784).some((v) => v > 128), `${n} has no ink`);
+  }
 });

@@ -16,6 +16,8 @@ export interface DrawExportInputs {
   mnist: Mnist;
   mnistCount: number;
   pendigitsDir?: string;
+  /** Share of the training set that was scribbles (negativesFor); default 0. */
+  negatives?: number;
   /** The file the server runs and its name. */
   served: { file: string; bytes: Uint8Array };
   normalisation: ModelMetadata["input"]["normalisation"];
@@ -29,7 +31,7 @@ export async function drawMetadata(
 ): Promise<Pick<ModelMetadata, "dataSets" | "calibration" | "heldOut">> {
   const log = inputs.log ?? console.log;
   const pendigits = inputs.pendigitsDir ? await loadPendigits(inputs.pendigitsDir) : null;
-  const dataSets = drawDataSets(inputs.mnist, inputs.mnistCount, pendigits);
+  const dataSets = drawDataSets(inputs.mnist, inputs.mnistCount, pendigits, inputs.negatives);
   if (!pendigits) {
     log("draw: no pendigits data, so no held-out writers' accuracy and no calibration");
     return { dataSets };

@@ -9,7 +9,7 @@
  * @module
  */
 import type { ModelName } from "../lib/model_metadata.ts";
-import { firstImages, trainSetFor } from "./architectures.ts";
+import { firstImages, negativesFor, trainSetFor } from "./architectures.ts";
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import { loadMnist, type Mnist, MnistDataError } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
@@ -97,6 +97,7 @@ export async function main(
         await trainSetFor(name, mnist, {
           limit: plan.recipe.limit,
           seed: plan.recipe.seed,
+          negatives: negativesFor(name, plan.recipe.negatives),
           pendigitsDir: config.pendigitsDir,
         }),
       );

@@ -15,6 +15,7 @@ import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
+import { targetRows } from "./soft_targets.ts";
 import type { StepTiming } from "./step_timing.ts";
 import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
 
@@ -143,7 +144,7 @@ async function localStepper(
       const loss = withTrainingStep(step, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
-          const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
+          const y = targetRows(labels.subarray(0, size));
           return optimizer.minimize(() => {
             const logits = model.apply(x, { training: true }) as tf.Tensor;
             return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { ARCHITECTURES } from "./architectures.ts";
+import { ARCHITECTURES, negativesFor } from "./architectures.ts";
 import { defaultCacheDir } from "./mnist_files.ts";
 import type { Schedule } from "./train_loop.ts";
 
@@ -23,6 +23,11 @@ export interface TrainRecipe {
   evalEvery: number;
   /** Score only the first N test images (per epoch and at export); null = all 10k. */
   evalLimit: number | null;
+  /**
+   * Share of a model's training set that is scribbles with a uniform target; null = each
+   * model's default (architectures.ts negativesFor: draw's, none for the others).
+   */
+  negatives: number | null;
 }
 
 export interface TrainConfig extends TrainRecipe {
@@ -55,6 +60,7 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   limit: null,
   evalEvery: 1,
   evalLimit: null,
+  negatives: null,
 };
 
 /** One training worker per core: tfjs's wasm backend runs one thread each. */
@@ -62,6 +68,8 @@ export const DEFAULT_WORKERS = navigator.hardwareConcurrency;
 
 /** The models that train on one thread by default (architectures.ts oneThread). */
 const ONE_THREAD = MODEL_NAMES.filter((name) => ARCHITECTURES[name].oneThread);
+
+const DRAW_NEGATIVES = ARCHITECTURES.draw.defaultNegatives;
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -80,6 +88,9 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --limit N          train on the first N of the 60,000 images only (quick runs)
   --eval-every K     score the test set every K epochs and after the last (default 1)
   --eval-limit N     score only the first N of the 10,000 test images
+  --negatives SHARE  share of draw's training set that is random scribbles taught as "not a
+                     digit" (uniform target), 0 to 0.5 (default ${DRAW_NEGATIVES}; 0 = off; other
+                     models train on digits only)
   --out DIR          where the model set goes (default: models/ for the full default recipe,
                      build/runs/<time>-<model>/ for any other run)
   --force            let a run that is not the full recipe replace files in models/
@@ -116,6 +127,7 @@ const OPTIONS = {
   limit: { type: "string" },
   "eval-every": { type: "string" },
   "eval-limit": { type: "string" },
+  negatives: { type: "string" },
   ...OUTPUT_AND_DATA_OPTIONS,
   resume: { type: "string" },
   workers: { type: "string" },
@@ -133,6 +145,7 @@ const RECIPE_FLAGS = [
   "limit",
   "eval-every",
   "eval-limit",
+  "negatives",
 ] as const;
 
 /**
@@ -211,6 +224,10 @@ export function parseTrainArgs(
   if (!Number.isInteger(seed) || seed < 0) {
     throw new UsageError(`--seed wants a non-negative integer, got "${parsed.seed}"`);
   }
+  const negatives = parsed.negatives === undefined ? null : Number(parsed.negatives);
+  if (negatives !== null && !(negatives >= 0 && negatives <= 0.5)) {
+    throw new UsageError(`--negatives wants a share from 0 to 0.5, got "${parsed.negatives}"`);
+  }
   if (parsed.out === "") throw new UsageError('--out wants a folder, got ""');
   return {
     models: modelList(parsed.model),
@@ -222,6 +239,7 @@ export function parseTrainArgs(
     limit: optionalPositiveInt("limit", parsed.limit),
     evalEvery: positiveInt("eval-every", parsed["eval-every"], DEFAULT_RECIPE.evalEvery),
     evalLimit: optionalPositiveInt("eval-limit", parsed["eval-limit"]),
+    negatives,
     out: parsed.out,
     force: parsed.force ?? false,
     resume: parsed.resume,
@@ -251,6 +269,12 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
     ["evalEvery", "--eval-every"],
     ["evalLimit", "--eval-limit"],
   ];
+  if (
+    recipe.negatives != null &&
+    models.some((name) => negativesFor(name, null) !== negativesFor(name, recipe.negatives))
+  ) {
+    changes.push(`--negatives ${recipe.negatives}`);
+  }
   for (const [key, flag] of flags) {
     if (recipe[key] !== DEFAULT_RECIPE[key]) changes.push(`${flag} ${recipe[key]}`);
   }
@@ -260,5 +284,16 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
 /** Only the recipe fields of a config (what a run folder records). */
 export function recipeOf(config: TrainRecipe): TrainRecipe {
   const { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit } = config;
-  return { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit };
+  const negatives = config.negatives;
+  return {
+    epochs,
+    batchSize,
+    learningRate,
+    schedule,
+    seed,
+    limit,
+    evalEvery,
+    evalLimit,
+    negatives,
+  };
 }

@@ -6,7 +6,7 @@ import {
   recipeChanges,
   UsageError,
 } from "./train_options.ts";
-import { workersFor } from "./architectures.ts";
+import { ARCHITECTURES, negativesFor, workersFor } from "./architectures.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
@@ -117,4 +117,21 @@ Deno.test("--workers: each model's default (mlp on one thread) unless given", ()
   );
   deepStrictEqual(workersFor("mlp", 2, 2), 2);
   usageError(["--workers", "0"], "--workers");
+});
+
+Deno.test("--negatives: draw's default share unless given, 0 to 0.5, other models none", () => {
+  deepStrictEqual(parse([]).negatives, null);
+  deepStrictEqual(parse(["--negatives", "0.05"]).negatives, 0.05);
+  deepStrictEqual(negativesFor("draw", null), ARCHITECTURES.draw.defaultNegatives);
+  deepStrictEqual(negativesFor("draw", 0), 0);
+  deepStrictEqual(negativesFor("cnn-aug", 0.05), 0);
+  // A run recorded before the option trained without negatives; resuming it keeps that.
+  deepStrictEqual(negativesFor("draw", undefined), 0);
+  const config = parse(["--model", "draw", "--negatives", "0.1"]);
+  deepStrictEqual(recipeChanges(config, config.models), ["--negatives 0.1"]);
+  const spelled = parse(["--model", "draw", "--negatives", `${negativesFor("draw", null)}`]);
+  deepStrictEqual(recipeChanges(spelled, spelled.models), []);
+  usageError(["--negatives", "0.6"], "--negatives");
+  usageError(["--negatives", "-0.1"], "--negatives");
+  usageError(["--negatives", "some"], "--negatives");
 });

@@ -8,7 +8,13 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
 import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { ARCHITECTURES, augmenterFor, buildModel, workersFor } from "./architectures.ts";
+import {
+  ARCHITECTURES,
+  augmenterFor,
+  buildModel,
+  negativesFor,
+  workersFor,
+} from "./architectures.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
 import {
   applyWeights,
@@ -308,6 +314,7 @@ export class TrainingRun {
           mnist,
           mnistCount: Math.min(plan.recipe.limit ?? Infinity, mnist.train.count),
           pendigitsDir: this.pendigitsDir,
+          negatives: negativesFor(name, plan.recipe.negatives),
           served,
           normalisation: MNIST_NORMALISATION,
           log: (line) => context.log(line),

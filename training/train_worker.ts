@@ -17,6 +17,7 @@ import { withShard } from "./batch_shard.ts";
 import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
+import { targetRows } from "./soft_targets.ts";
 import { type AdamStep, adamUpdate, nextAccumulators, ownedRange } from "./split_adam.ts";
 import { StepClock, type StepTiming } from "./step_timing.ts";
 import { modelConfig } from "./train_workers.ts";
@@ -177,7 +178,7 @@ function sliceGradients(
   return withShard(shard, () =>
     tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(0, size * 784), [size, 28, 28, 1]);
-      const y = tf.oneHot(tf.tensor1d(request.labels, "int32"), 10);
+      const y = targetRows(request.labels);
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
       const { value, grads } = tf.variableGrads(() => {
         const logits = t.model.apply(x, { training: t.training }) as tf.Tensor;

@@ -13,6 +13,7 @@ import { readWeights } from "./checkpoint.ts";
 import { DEFAULT_FINE_TUNE, fineTune } from "./fine_tune.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { Random } from "./random.ts";
+import { NOT_A_DIGIT } from "./soft_targets.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 import { train, type TrainOptions } from "./train_loop.ts";
 import { sliceSizes, TrainWorkerPool } from "./train_workers.ts";
@@ -95,21 +96,34 @@ Deno.test("a batch's slices differ by at most one image and cover it in order", 
   assert.deepEqual(sliceSizes(10, 3), [4, 3, 3]);
 });
 
-const CASES: { name: ModelName; count: number; batchSize: number }[] = [
+/**
+ * Every `every`-th image from the second relabelled NOT_A_DIGIT: its target is uniform
+ * (soft_targets.ts). The first stays a digit: trainOnce scores it as the test set.
+ */
+function withNegatives(set: DigitSet, every: number): DigitSet {
+  const labels = set.labels.slice();
+  for (let n = 1; n < set.count; n += every) labels[n] = NOT_A_DIGIT;
+  return { ...set, labels };
+}
+
+const CASES: { name: ModelName; count: number; batchSize: number; negatives?: number }[] = [
   { name: "mlp", count: 24, batchSize: 24 },
   { name: "cnn", count: 23, batchSize: 16 }, // slices 8+8, then 4+3
   { name: "cnn-aug", count: 17, batchSize: 16 }, // BatchNorm and Dropout; then 1+0
   { name: "draw", count: 12, batchSize: 12 },
+  { name: "draw", count: 13, batchSize: 13, negatives: 3 }, // soft targets in both slices
 ];
 
-for (const { name, count, batchSize } of CASES) {
+for (const { name, count, batchSize, negatives } of CASES) {
   Deno.test({
-    name: `${name}: two workers' steps equal one thread's on the whole batch`,
+    name: `${name}: two workers' steps equal one thread's on the whole batch` +
+      (negatives ? `, every ${negatives}rd image a negative` : ""),
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
       await initTrainingBackend();
-      const set = syntheticDigits(count, 11);
+      const digits = syntheticDigits(count, 11);
+      const set = negatives ? withNegatives(digits, negatives) : digits;
       const one = await trainOnce(name, set, batchSize, 1);
       const two = await trainOnce(name, set, batchSize, 2);
       assert(

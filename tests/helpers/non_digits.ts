@@ -5,7 +5,6 @@
  * @module
  */
 import type { Stroke } from "../../lib/strokes.ts";
-import { Random } from "../../training/random.ts";
 
 export const DOT: Stroke[] = [[{ x: 0.5, y: 0.5 }]];
 
@@ -23,23 +22,5 @@ export function filledSquare(left = 0.3, top = 0.3, side = 0.4): Stroke[] {
   return [stroke];
 }
 
-/**
- * `count` random scribbles: 1-2 strokes of 10-17 random points each over most of the pad, a
- * scrawl with many sharp turns and crossings (fewer random points can make a real digit).
- */
-export function scribbles(count: number, seed = 13): Stroke[][] {
-  const random = new Random(seed);
-  return Array.from({ length: count }, () => {
-    const side = random.uniform(0.4, 0.9);
-    const left = random.uniform(0.02, 0.98 - side), top = random.uniform(0.02, 0.98 - side);
-    const strokes = 1 + Math.floor(random.next() * 2);
-    return Array.from(
-      { length: strokes },
-      () =>
-        Array.from({ length: 10 + Math.floor(random.next() * 8) }, () => ({
-          x: left + random.next() * side,
-          y: top + random.next() * side,
-        })),
-    );
-  });
-}
+/** Seeded random scribbles (the generator `draw` also trains on, with seeds of its own). */
+export { scribbles } from "../../training/scribbles.ts";
