@@ -22,10 +22,10 @@ import {
   scribbleFeatures,
   type ScribbleScore,
 } from "../lib/scribble_score.ts";
-import { scribbles } from "../tests/helpers/non_digits.ts";
 import { loadMnist } from "./mnist_data.ts";
 import { fitStrokes, loadPendigits, splitByWriter } from "./pendigits.ts";
 import { Random } from "./random.ts";
+import { scribbles } from "./scribbles.ts";
 import { drawnFields, openServedModel, scanFields, servedProbabilities } from "./served_reads.ts";
 import { PLACEMENTS } from "./stroke_field.ts";
 
