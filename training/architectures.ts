@@ -168,7 +168,7 @@ export const ARCHITECTURES: Record<ModelName, Architecture> = {
     trainSet: async (mnist, source) => (await prepareDrawData(mnist, source)).train,
     exportMetadata: drawMetadata,
     defaultEpochs: 5,
-    defaultNegatives: 0.03,
+    defaultNegatives: 0.08,
     epochSeconds: 314,
   },
 };
