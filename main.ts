@@ -27,7 +27,9 @@ import { warmUpPreprocessing } from "./inference/predict.ts";
 import { listingOf } from "./lib/model_metadata.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
-import { UploadsInProgress } from "./middleware/mod.ts";
+import { clientKey, UploadsInProgress } from "./middleware/mod.ts";
+import { DecodeLanes } from "./inference/decode_budget.ts";
+import { IMAGE_UPLOAD_PATHS } from "./routes/api/decode_admission.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { runBackup } from "./feedback/backup.ts";
 import { startFeedback } from "./feedback/open_store.ts";
@@ -38,6 +40,8 @@ import {
   serveGuarded,
   serveResiliently,
   serveUntilSignalled,
+  SHED_MIN_BYTES,
+  shedBigUploads,
   SHUTDOWN_GRACE_MS,
 } from "./server/mod.ts";
 
@@ -108,8 +112,11 @@ async function serve(config: Config): Promise<number> {
   // One big-image worker started now, so the first big image does not wait for it.
   const bigDecodes = new BigDecodePool(1);
   bigDecodes.warmUp();
+  // Shared with the shed below, which refuses a burst's excess before the app.
+  const decodeBudget = new DecodeLanes({ bytes: config.limits.decodeMemoryBytes });
   const app = createApp({
     bigDecodes,
+    decodeBudget,
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
@@ -139,7 +146,15 @@ async function serve(config: Config): Promise<number> {
           `ready in ${Math.round(performance.now())} ms)`,
       );
     };
-    const handler = drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle)));
+    const handler = drain.handler(
+      shedBigUploads(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle)), {
+        bigLane: decodeBudget.big,
+        clientOf: (request, info) =>
+          clientKey(request.headers, peerHostname(info), config.limits.trustProxy),
+        paths: IMAGE_UPLOAD_PATHS,
+        minBytes: SHED_MIN_BYTES,
+      }),
+    );
     const listen = { hostname: config.host, port: config.port, reusePort: lifecycle.reusePort };
     // --idle-timeout 0: Deno.serve on the port itself (no relay, no timeouts, no cap).
     server = config.connections.idleMs === 0
@@ -186,6 +201,11 @@ async function serve(config: Config): Promise<number> {
   engine.close();
   bigDecodes.close();
   return 0;
+}
+
+/** The peer's address, as the app's per-client limits see it (middleware/rate_limit.ts). */
+function peerHostname(info: Deno.ServeHandlerInfo<Deno.Addr>): string {
+  return (info.remoteAddr as Partial<Deno.NetAddr>).hostname ?? "unknown";
 }
 
 /** Exit 0 when the server at --host/--port says it is healthy; for container health checks. */

@@ -33,9 +33,14 @@ export function clientOf(c: Context): string {
  */
 export function identifyClients({ trustProxy }: { trustProxy: boolean }): MiddlewareHandler {
   return async function identifyClient(c, next) {
-    const forwarded = trustProxy ? c.req.header("x-forwarded-for") : undefined;
-    const last = forwarded?.split(",").at(-1)?.trim();
-    c.set("client", last ? last.slice(0, 64) : peerAddress(c));
+    c.set("client", clientKey(c.req.raw.headers, peerAddress(c), trustProxy));
     await next();
   };
+}
+
+/** The key per-client limits count a request from `peer` with these headers under. */
+export function clientKey(headers: Headers, peer: string, trustProxy: boolean): string {
+  const forwarded = trustProxy ? headers.get("x-forwarded-for") : null;
+  const last = forwarded?.split(",").at(-1)?.trim();
+  return last ? last.slice(0, 64) : peer;
 }
