@@ -153,6 +153,7 @@ async function serve(config: Config): Promise<number> {
           clientKey(request.headers, peerHostname(info), config.limits.trustProxy),
         paths: IMAGE_UPLOAD_PATHS,
         minBytes: SHED_MIN_BYTES,
+        onShed: (path, ms) => metrics.observeRequest(path, "POST", 503, ms),
       }),
     );
     const listen = { hostname: config.host, port: config.port, reusePort: lifecycle.reusePort };

@@ -6,8 +6,9 @@
  * watch, logging, metrics: ~1 ms), so a burst of 128 held every other client's request
  * behind ~100 ms of them. Here an upload to an image route from such a client is refused from
  * its headers alone when it declares a body no drawing needs (`minBytes`): 503 + Retry-After,
- * the same answer the head check gives, built from a few constants. A smaller upload (every
- * canvas) goes on to the app, and so does anything from another client.
+ * the same answer the head check gives, built from a few constants; no access log line (a
+ * burst would write 128), only `onShed` (the request metrics). A smaller upload (every canvas)
+ * goes on to the app, and so does anything from another client.
  *
  * @module
  */
@@ -23,6 +24,8 @@ export interface BigUploadShedOptions {
   paths: readonly string[];
   /** Declared bodies at least this long are taken for big images. */
   minBytes: number;
+  /** Called for each upload refused here (the app's metrics never see it). */
+  onShed?(path: string, ms: number): void;
 }
 
 /** The canvas page's drawings are 5-30 KB; a 4096x4096 blank 16-bit PNG is 143 KB. */
@@ -60,20 +63,21 @@ const HEADERS: [string, string][] = [
  */
 export function shedBigUploads<A extends Deno.Addr>(
   fetch: Deno.ServeHandler<A>,
-  { bigLane, clientOf, paths, minBytes }: BigUploadShedOptions,
+  { bigLane, clientOf, paths, minBytes, onShed }: BigUploadShedOptions,
 ): Deno.ServeHandler<A> {
   const imagePaths = new Set(paths);
   return function shedBigUpload(request, info) {
     if (request.method !== "POST" || bigLane.held === 0) return fetch(request, info);
+    const started = performance.now();
     if (!(Number(request.headers.get("content-length")) >= minBytes)) return fetch(request, info);
     // The path without building a URL: the request line's target, after the authority.
     const url = request.url;
     const start = url.indexOf("/", url.indexOf("//") + 2);
     const end = url.indexOf("?", start);
-    if (!imagePaths.has(end < 0 ? url.slice(start) : url.slice(start, end))) {
-      return fetch(request, info);
-    }
+    const path = end < 0 ? url.slice(start) : url.slice(start, end);
+    if (!imagePaths.has(path)) return fetch(request, info);
     if (bigLane.admits(SMALLEST_BIG_COST, clientOf(request, info))) return fetch(request, info);
+    onShed?.(path, performance.now() - started);
     return new Response(BODY, { status: 503, headers: HEADERS });
   };
 }

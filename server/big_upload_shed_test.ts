@@ -7,6 +7,7 @@ const info = (hostname: string) =>
 
 function shedWith(lanes: DecodeLanes) {
   let reachedApp = 0;
+  const shed: string[] = [];
   const handler = shedBigUploads(() => {
     reachedApp++;
     return new Response("app");
@@ -15,8 +16,9 @@ function shedWith(lanes: DecodeLanes) {
     clientOf: (_request, info) => (info.remoteAddr as Deno.NetAddr).hostname,
     paths: ["/predict", "/predict/number"],
     minBytes: 1000,
+    onShed: (path) => shed.push(path),
   });
-  return { handler, reachedApp: () => reachedApp };
+  return { handler, reachedApp: () => reachedApp, shed };
 }
 
 const upload = (path: string, bytes: number, method = "POST") =>
@@ -27,7 +29,7 @@ const upload = (path: string, bytes: number, method = "POST") =>
 
 Deno.test("shedBigUploads: a big upload from a client whose big lane is full gets 503 before the app", async () => {
   const lanes = new DecodeLanes({ bytes: 192 * 2 ** 20 });
-  const { handler, reachedApp } = shedWith(lanes);
+  const { handler, reachedApp, shed } = shedWith(lanes);
   const release = lanes.big.reserve(lanes.big.bytes, "203.0.113.7")!;
   for (const path of ["/predict", "/predict/number", "/predict?model=cnn"]) {
     const response = await handler(upload(path, 150_000), info("203.0.113.7"));
@@ -37,6 +39,7 @@ Deno.test("shedBigUploads: a big upload from a client whose big lane is full get
     deepStrictEqual((await response.json()).error, "overloaded");
   }
   equal(reachedApp(), 0);
+  deepStrictEqual(shed, ["/predict", "/predict/number", "/predict"], "counted in the metrics");
   release();
   equal((await handler(upload("/predict", 150_000), info("203.0.113.7"))).status, 200);
 });
