@@ -27,13 +27,14 @@ import { warmUpPreprocessing } from "./inference/predict.ts";
 import { listingOf } from "./lib/model_metadata.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
-import { clientKey, UploadsInProgress } from "./middleware/mod.ts";
+import { UploadsInProgress } from "./middleware/mod.ts";
 import { DecodeLanes } from "./inference/decode_budget.ts";
 import { IMAGE_UPLOAD_PATHS } from "./routes/api/decode_admission.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { runBackup } from "./feedback/backup.ts";
 import { startFeedback } from "./feedback/open_store.ts";
 import {
+  BigUploadShed,
   ConnectionDrain,
   dropWritePermission,
   lingerAfterRefusal,
@@ -41,7 +42,6 @@ import {
   serveResiliently,
   serveUntilSignalled,
   SHED_MIN_BYTES,
-  shedBigUploads,
   SHUTDOWN_GRACE_MS,
 } from "./server/mod.ts";
 
@@ -146,15 +146,16 @@ async function serve(config: Config): Promise<number> {
           `ready in ${Math.round(performance.now())} ms)`,
       );
     };
+    // A burst's excess of big uploads is refused before the app (server/big_upload_shed.ts).
+    const shed = new BigUploadShed({
+      bigLane: decodeBudget.big,
+      paths: IMAGE_UPLOAD_PATHS,
+      minBytes: SHED_MIN_BYTES,
+      trustProxy: config.limits.trustProxy,
+      onShed: (path, ms) => metrics.observeRequest(path, "POST", 503, ms),
+    });
     const handler = drain.handler(
-      shedBigUploads(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle)), {
-        bigLane: decodeBudget.big,
-        clientOf: (request, info) =>
-          clientKey(request.headers, peerHostname(info), config.limits.trustProxy),
-        paths: IMAGE_UPLOAD_PATHS,
-        minBytes: SHED_MIN_BYTES,
-        onShed: (path, ms) => metrics.observeRequest(path, "POST", 503, ms),
-      }),
+      shed.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle))),
     );
     const listen = { hostname: config.host, port: config.port, reusePort: lifecycle.reusePort };
     // --idle-timeout 0: Deno.serve on the port itself (no relay, no timeouts, no cap).
@@ -169,6 +170,7 @@ async function serve(config: Config): Promise<number> {
         // A closing answer's client may still be sending a refused body (lingering_close.ts).
         closingMs: lifecycle.lingerMs + 1_000,
         onListen: announce,
+        answerAtHead: (head, peer) => shed.atHead(head, peer),
       }, handler);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {
@@ -202,11 +204,6 @@ async function serve(config: Config): Promise<number> {
   engine.close();
   bigDecodes.close();
   return 0;
-}
-
-/** The peer's address, as the app's per-client limits see it (middleware/rate_limit.ts). */
-function peerHostname(info: Deno.ServeHandlerInfo<Deno.Addr>): string {
-  return (info.remoteAddr as Partial<Deno.NetAddr>).hostname ?? "unknown";
 }
 
 /** Exit 0 when the server at --host/--port says it is healthy; for container health checks. */

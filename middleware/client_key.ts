@@ -33,14 +33,17 @@ export function clientOf(c: Context): string {
  */
 export function identifyClients({ trustProxy }: { trustProxy: boolean }): MiddlewareHandler {
   return async function identifyClient(c, next) {
-    c.set("client", clientKey(c.req.raw.headers, peerAddress(c), trustProxy));
+    c.set("client", clientKey(c.req.header("x-forwarded-for"), peerAddress(c), trustProxy));
     await next();
   };
 }
 
-/** The key per-client limits count a request from `peer` with these headers under. */
-export function clientKey(headers: Headers, peer: string, trustProxy: boolean): string {
-  const forwarded = trustProxy ? headers.get("x-forwarded-for") : null;
-  const last = forwarded?.split(",").at(-1)?.trim();
+/** The key per-client limits count a request from `peer` with this X-Forwarded-For under. */
+export function clientKey(
+  forwardedFor: string | null | undefined,
+  peer: string,
+  trustProxy: boolean,
+): string {
+  const last = trustProxy ? forwardedFor?.split(",").at(-1)?.trim() : undefined;
   return last ? last.slice(0, 64) : peer;
 }

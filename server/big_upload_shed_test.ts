@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { DecodeLanes } from "../inference/decode_budget.ts";
-import { shedBigUploads } from "./big_upload_shed.ts";
+import { BigUploadShed } from "./big_upload_shed.ts";
 
 const info = (hostname: string) =>
   ({ remoteAddr: { transport: "tcp", hostname, port: 1 } }) as Deno.ServeHandlerInfo<Deno.Addr>;
@@ -8,17 +8,23 @@ const info = (hostname: string) =>
 function shedWith(lanes: DecodeLanes) {
   let reachedApp = 0;
   const shed: string[] = [];
-  const handler = shedBigUploads(() => {
-    reachedApp++;
-    return new Response("app");
-  }, {
+  const bigUploadShed = new BigUploadShed({
     bigLane: lanes.big,
-    clientOf: (_request, info) => (info.remoteAddr as Deno.NetAddr).hostname,
     paths: ["/predict", "/predict/number"],
     minBytes: 1000,
+    trustProxy: false,
     onShed: (path) => shed.push(path),
   });
-  return { handler, reachedApp: () => reachedApp, shed };
+  const handler = bigUploadShed.handler(() => {
+    reachedApp++;
+    return new Response("app");
+  });
+  return {
+    handler,
+    atHead: bigUploadShed.atHead.bind(bigUploadShed),
+    reachedApp: () => reachedApp,
+    shed,
+  };
 }
 
 const upload = (path: string, bytes: number, method = "POST") =>
@@ -63,4 +69,50 @@ Deno.test("shedBigUploads: drawings, other routes, other methods and other clien
   }
   equal(reachedApp(), passes.length);
   equal((await handler(upload("/predict", 150_000), info("203.0.113.7"))).status, 503);
+});
+
+const peer = (hostname: string): Deno.NetAddr => ({ transport: "tcp", hostname, port: 1 });
+const head = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("BigUploadShed.atHead: the relay answers a big upload's first piece itself when the lane is full", () => {
+  const lanes = new DecodeLanes({ bytes: 192 * 2 ** 20 });
+  const { atHead, shed } = shedWith(lanes);
+  const request = "POST /predict?model=cnn HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n" +
+    "Content-Length: 150000\r\n\r\n";
+  const first = head(request + "x".repeat(100));
+  equal(atHead(first, peer("203.0.113.7")), null, "nothing held: relayed");
+  lanes.big.reserve(lanes.big.bytes, "203.0.113.7");
+  const answer = atHead(first, peer("203.0.113.7"))!;
+  equal(answer.bodyLeft, 150_000 - 100);
+  const text = new TextDecoder().decode(answer.response);
+  equal(text.split("\r\n")[0], "HTTP/1.1 503 Service Unavailable");
+  const [fields, body] = text.split("\r\n\r\n");
+  equal(/\r\nconnection: close\r\n/.test(fields + "\r\n"), true);
+  equal(/\r\nretry-after: 1\r\n/.test(fields + "\r\n"), true);
+  equal(Number(/content-length: (\d+)/.exec(fields)![1]), body.length);
+  equal(JSON.parse(body).error, "overloaded");
+  deepStrictEqual(shed, ["/predict"]);
+});
+
+Deno.test("BigUploadShed.atHead: anything unusual or small is relayed to the runtime", () => {
+  const lanes = new DecodeLanes({ bytes: 192 * 2 ** 20 });
+  const { atHead } = shedWith(lanes);
+  // The client holds its share: nothing big of its own fits; another client's does.
+  lanes.big.reserve(lanes.big.bytes / 2, "203.0.113.7");
+  const relayed = [
+    "POST /predict HTTP/1.1\r\nContent-Length: 150000\r\n", // head not whole yet
+    "POST /predict HTTP/1.1\r\nContent-Length: 999\r\n\r\n", // a drawing
+    "POST /feedback HTTP/1.1\r\nContent-Length: 150000\r\n\r\n",
+    "PUT /predict HTTP/1.1\r\nContent-Length: 150000\r\n\r\n",
+    "POST /predict HTTP/1.0\r\nContent-Length: 150000\r\n\r\n",
+    "POST /predict HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 150000\r\n\r\n",
+    "POST /predict HTTP/1.1\r\nContent-Length: 150000\r\nContent-Length: 150000\r\n\r\n",
+    "POST /predict HTTP/1.1\r\nContent-Length: 15e4\r\n\r\n",
+    "POST /predict HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 150000\r\n\r\n",
+    "POST /predict HTTP/1.1\r\n folded\r\nContent-Length: 150000\r\n\r\n",
+  ];
+  for (const text of relayed) equal(atHead(head(text), peer("203.0.113.7")), null, text);
+  const big = "POST /predict HTTP/1.1\r\nContent-Length: 150000\r\n\r\n";
+  equal(atHead(head(big), peer("198.51.100.1")), null, "another client");
+  equal(atHead(head(big), peer("203.0.113.7"))?.bodyLeft, 150_000);
 });

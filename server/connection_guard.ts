@@ -58,7 +58,23 @@ export interface ConnectionGuardOptions extends ConnectionLimits {
   /** Called with the public address each time the server starts listening. */
   onListen?(addr: Deno.NetAddr): void;
   log?(message: string): void;
+  /**
+   * An answer for a new connection from its first piece alone (it must hold the whole request
+   * head), sent by the relay without the request reaching the handler; null relays it.
+   */
+  answerAtHead?(head: Uint8Array, peer: Deno.NetAddr): HeadAnswer | null;
 }
+
+/** The relay's own answer to a connection's first request (answerAtHead). */
+export interface HeadAnswer {
+  /** The whole HTTP response; it must close the connection. */
+  response: Uint8Array;
+  /** Bytes of the request's body still to come after the first piece (read and dropped). */
+  bodyLeft: number;
+}
+
+/** Most of a refused body the relay reads and drops before it closes the connection. */
+const MAX_DISCARD_BYTES = 4 * 1024 * 1024;
 
 /** At shutdown, how long the last answers get to reach their clients. */
 const FLUSH_MS = 1_000;
@@ -232,7 +248,7 @@ export function serveGuarded(
     const connection = new Relayed(client, toBackend, options, () => relayed.delete(port));
     relayed.set(port, connection);
     const relaying = Promise.allSettled([
-      copy(client, toBackend, () => connection.received()),
+      fromClient(client, toBackend, connection),
       copy(toBackend, client),
     ]).then(() => connection.close());
     relaying.finally(() => relays.delete(relaying));
@@ -240,6 +256,21 @@ export function serveGuarded(
     await relaying;
   }
   const relays = new Set<Promise<void>>();
+
+  /** The client's bytes to the backend, but for a first request answerAtHead answers. */
+  async function fromClient(client: Deno.TcpConn, toBackend: Deno.TcpConn, connection: Relayed) {
+    const { answerAtHead } = options;
+    if (answerAtHead) {
+      const first = new Uint8Array(READ_BYTES);
+      const n = await client.read(first).catch(() => null);
+      if (n === null) return await toBackend.closeWrite().catch(() => {});
+      connection.received();
+      const answer = answerAtHead(first.subarray(0, n), client.remoteAddr as Deno.NetAddr);
+      if (answer) return await answerFromRelay(client, connection, answer);
+      if (!await writeAll(toBackend, first.subarray(0, n))) return;
+    }
+    await copy(client, toBackend, () => connection.received());
+  }
 
   const finished = (async () => {
     await accepting;
@@ -305,6 +336,38 @@ const BULK_READ_BYTES = 64 * 1024;
 /** Large buffers kept for the next transfer (4 MiB at most). */
 const spareBulkBuffers: Uint8Array<ArrayBuffer>[] = [];
 const MAX_SPARE_BULK_BUFFERS = 64;
+
+/**
+ * Sends the relay's own answer, then reads and drops what is left of the body (bounded; the
+ * closing timer bounds the wait), as lingering_close.ts does: a client that sends its whole
+ * body before reading would otherwise be reset and lose the answer.
+ */
+async function answerFromRelay(client: Deno.TcpConn, connection: Relayed, answer: HeadAnswer) {
+  connection.requestStarted();
+  const sent = await writeAll(client, answer.response);
+  connection.requestEnded(true);
+  if (!sent) return connection.close();
+  let left = Math.min(answer.bodyLeft, MAX_DISCARD_BYTES);
+  const buffer = new Uint8Array(BULK_READ_BYTES);
+  while (left > 0) {
+    const n = await client.read(buffer).catch(() => null);
+    if (n === null) break;
+    left -= n;
+  }
+  connection.close();
+}
+
+/** Writes all of `bytes`; false when the connection went away. */
+async function writeAll(to: Deno.TcpConn, bytes: Uint8Array): Promise<boolean> {
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += await to.write(bytes.subarray(written));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Relays `from` to `to` until `from` ends; then half-closes `to` so it sees the end too. */
 async function copy(from: Deno.TcpConn, to: Deno.TcpConn, onData?: () => void): Promise<void> {
