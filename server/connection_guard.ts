@@ -348,12 +348,13 @@ async function answerFromRelay(client: Deno.TcpConn, connection: Relayed, answer
   connection.requestEnded(true);
   if (!sent) return connection.close();
   let left = Math.min(answer.bodyLeft, MAX_DISCARD_BYTES);
-  const buffer = new Uint8Array(BULK_READ_BYTES);
+  const buffer = spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES);
   while (left > 0) {
     const n = await client.read(buffer).catch(() => null);
     if (n === null) break;
     left -= n;
   }
+  giveBack(buffer);
   connection.close();
 }
 
