@@ -14,8 +14,12 @@
  * that keep the connection say so (`Keep-Alive: timeout=N`), so clients that read it (undici,
  * curl) stop reusing a connection before the server closes it.
  *
+ * With `answerAtHead`, the relay reads a connection's first piece before it connects to the
+ * backend, and may answer that first request itself (a burst's excess: big_upload_shed.ts).
+ *
  * Past `maxConnections` open ones, new connections are closed at once. Each relayed
- * connection holds three descriptors (the client's, and both ends of the loopback one); when
+ * connection holds three descriptors (the client's, and both ends of the loopback one; with
+ * answerAtHead, only the client's until its first bytes arrive); when
  * accept() or connect() runs out of them (EMFILE: the open-files limit is lower than the cap
  * needs) the loop backs off, keeps serving the connections it has, and lowers the cap to 90%
  * of what was open, so later floods are shed before the limit.
@@ -86,12 +90,13 @@ class Relayed {
   closing = false;
   /** Bytes arrived since the connection last became idle: the header timer runs. */
   arriving = false;
+  /** The loopback connection to the backend, once opened. */
+  backend: Deno.TcpConn | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(
     readonly client: Deno.TcpConn,
-    readonly backend: Deno.TcpConn,
     readonly timeouts: Pick<ConnectionGuardOptions, "idleMs" | "headerMs" | "closingMs">,
     readonly onClose: () => void,
   ) {
@@ -125,10 +130,14 @@ class Relayed {
     clearTimeout(this.#timer);
     for (const conn of [this.client, this.backend]) {
       try {
-        conn.close();
+        conn?.close();
       } catch { /* already closed */ }
     }
     this.onClose();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   #wait(ms: number) {
@@ -161,8 +170,9 @@ export function serveGuarded(
   const { log = console.warn } = options;
   const keepAlive = `timeout=${Math.max(1, Math.floor(options.idleMs / 1000))}`;
   let cap = options.maxConnections;
-  /** Relayed connections by the loopback port they reach the backend from. */
-  const relayed = new Map<number, Relayed>();
+  /** Every connection open now, and by the loopback port it reaches the backend from. */
+  const relayed = new Set<Relayed>();
+  const byPort = new Map<number, Relayed>();
   // reusePort is typed only with --unstable-net (which the server runs with).
   const listen = { hostname: options.hostname, port: options.port, reusePort: options.reusePort };
   const listener = Deno.listen(listen);
@@ -172,7 +182,7 @@ export function serveGuarded(
     port: 0,
     log,
   }, async function guardedHandler(request, info) {
-    const relay = relayed.get(info.remoteAddr.port);
+    const relay = byPort.get(info.remoteAddr.port);
     if (!relay) {
       const error = { code: "forbidden", message: "Connect to the server's public port." };
       return Response.json({ error }, { status: 403 });
@@ -234,43 +244,51 @@ export function serveGuarded(
   })();
 
   async function relay(client: Deno.TcpConn) {
-    let toBackend: Deno.TcpConn;
-    try {
-      toBackend = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
-    } catch (error) {
-      if (isOutOfDescriptors(error)) outOfDescriptors();
-      client.close();
-      return;
-    }
     client.setNoDelay(true);
-    toBackend.setNoDelay(true);
-    const port = (toBackend.localAddr as Deno.NetAddr).port;
-    const connection = new Relayed(client, toBackend, options, () => relayed.delete(port));
-    relayed.set(port, connection);
-    const relaying = Promise.allSettled([
-      fromClient(client, toBackend, connection),
-      copy(toBackend, client),
-    ]).then(() => connection.close());
+    let port: number | undefined;
+    const connection = new Relayed(client, options, () => {
+      relayed.delete(connection);
+      if (port !== undefined) byPort.delete(port);
+    });
+    relayed.add(connection);
+    const relaying = (async () => {
+      // With answerAtHead, the first piece is read before the backend is connected to: a
+      // request answered from it never costs a loopback connection.
+      let first: Uint8Array | undefined;
+      if (options.answerAtHead) {
+        const buffer = new Uint8Array(READ_BYTES);
+        const n = await client.read(buffer).catch(() => null);
+        if (n === null) return;
+        connection.received();
+        first = buffer.subarray(0, n);
+        const answer = options.answerAtHead(first, client.remoteAddr as Deno.NetAddr);
+        if (answer) return await answerFromRelay(client, connection, answer);
+      }
+      let toBackend: Deno.TcpConn;
+      try {
+        toBackend = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
+      } catch (error) {
+        if (isOutOfDescriptors(error)) outOfDescriptors();
+        return;
+      }
+      connection.backend = toBackend;
+      if (connection.closed) return toBackend.close();
+      toBackend.setNoDelay(true);
+      port = (toBackend.localAddr as Deno.NetAddr).port;
+      byPort.set(port, connection);
+      await Promise.allSettled([
+        (async () => {
+          if (first && !await writeAll(toBackend, first)) return;
+          await copy(client, toBackend, () => connection.received());
+        })(),
+        copy(toBackend, client),
+      ]);
+    })().finally(() => connection.close());
     relaying.finally(() => relays.delete(relaying));
     relays.add(relaying);
     await relaying;
   }
   const relays = new Set<Promise<void>>();
-
-  /** The client's bytes to the backend, but for a first request answerAtHead answers. */
-  async function fromClient(client: Deno.TcpConn, toBackend: Deno.TcpConn, connection: Relayed) {
-    const { answerAtHead } = options;
-    if (answerAtHead) {
-      const first = new Uint8Array(READ_BYTES);
-      const n = await client.read(first).catch(() => null);
-      if (n === null) return await toBackend.closeWrite().catch(() => {});
-      connection.received();
-      const answer = answerAtHead(first.subarray(0, n), client.remoteAddr as Deno.NetAddr);
-      if (answer) return await answerFromRelay(client, connection, answer);
-      if (!await writeAll(toBackend, first.subarray(0, n))) return;
-    }
-    await copy(client, toBackend, () => connection.received());
-  }
 
   const finished = (async () => {
     await accepting;
@@ -281,7 +299,7 @@ export function serveGuarded(
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([flushed, new Promise((resolve) => timer = setTimeout(resolve, FLUSH_MS))]);
     clearTimeout(timer);
-    for (const connection of relayed.values()) connection.close();
+    for (const connection of relayed) connection.close();
   })();
 
   return new GuardedServer(() => relayed.size, {
