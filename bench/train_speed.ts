@@ -19,7 +19,7 @@
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
-import { formatTiming, type StepTiming } from "../training/step_timing.ts";
+import { formatTiming, type PhaseTimes, totalMs } from "../training/step_timing.ts";
 import { train } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
 import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
@@ -41,7 +41,7 @@ async function measure(name: ModelName, workers: number) {
   const started = performance.now();
   const seconds: number[] = [];
   const cpu: number[] = [];
-  let stepTimes: StepTiming[] = [];
+  let stepTimes: PhaseTimes[] = [];
   await train(model, slice(SUBSET), tinyTest, {
     epochs: 2,
     batchSize: 64,
@@ -81,6 +81,7 @@ console.log(
 );
 console.log("|---|---|---|---|---|---|---|");
 const splits: string[] = [];
+const cpuSplits: string[] = [];
 for (const name of MODELS) {
   const single = await measure(name, 1);
   const parallel = await measure(name, WORKERS);
@@ -92,10 +93,30 @@ for (const name of MODELS) {
       `${perEpoch(parallel.cpu / WORKERS).toFixed(1)} | ${parallel.startUp.toFixed(1)} | ` +
       `${load()} |`,
   );
-  parallel.stepTimes.forEach((timing, rank) =>
-    splits.push(`| ${name} | ${rank} | ${formatTiming(timing)} |`)
-  );
+  const steps = Math.ceil(SUBSET / 64);
+  for (const [run, label] of [[single, "1 thread"], [parallel, "worker"]] as const) {
+    run.stepTimes.forEach((times, rank) =>
+      splits.push(
+        `| ${name} | ${label === "worker" ? `worker ${rank}` : label} | ` +
+          `${formatTiming(times.wall)} | ${formatTiming(times.cpu)} |`,
+      )
+    );
+    const process = run.cpu * 1000 / steps;
+    const threads = run.stepTimes.reduce((sum, times) => sum + totalMs(times.cpu), 0);
+    cpuSplits.push(
+      `| ${name} | ${run.stepTimes.length === 1 && label === "1 thread" ? 1 : WORKERS} | ` +
+        `${process.toFixed(1)} | ${threads.toFixed(1)} | ${(process - threads).toFixed(1)} |`,
+    );
+  }
 }
-console.log(`\nMean ms per step of the ${WORKERS} workers' second epoch, by phase:\n`);
-console.log("| model | worker | ms per step |\n|---|---|---|");
+console.log(
+  `\nMean ms per step of each thread's second epoch, by phase (wall, then that thread's CPU):\n`,
+);
+console.log("| model | thread | wall ms per step | CPU ms per step |\n|---|---|---|---|");
 for (const line of splits) console.log(line);
+console.log(
+  "\nCPU ms per step: the process (all threads), the stepping threads' sum, and the rest " +
+    "(the main thread's feeding and the runtime's helper threads):\n",
+);
+console.log("| model | threads | process | stepping threads | rest |\n|---|---|---|---|---|");
+for (const line of cpuSplits) console.log(line);
