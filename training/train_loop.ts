@@ -108,7 +108,7 @@ export interface EpochReport {
 }
 
 /** Who takes the optimizer steps: this thread, or a pool of workers. */
-interface Stepper {
+export interface Stepper {
   /**
    * One step on `batch` (the stepper fills and augments its images); reads it before it
    * returns, so a second step may be queued at once.
@@ -122,7 +122,7 @@ interface Stepper {
 }
 
 /** Steps on this thread, with tfjs's own optimizer loop. */
-async function localStepper(
+export async function localStepper(
   model: tf.LayersModel,
   options: TrainOptions,
 ): Promise<Stepper> {
@@ -173,7 +173,7 @@ async function localStepper(
 }
 
 /** Steps in `workers` workers that copy `model` now and write their weights back on sync. */
-async function workerStepper(
+export async function workerStepper(
   model: tf.LayersModel,
   options: TrainOptions,
   workers: number,

@@ -235,8 +235,9 @@ function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
     let at = 0;
     for (const variable of t.variables) {
       // A new tensor, not a write into the old one's memory: the wasm backend caches packed
-      // weights of matrix products and convolutions by tensor.
-      variable.assign(tf.tensor(weights.slice(at, at += variable.size), variable.shape));
+      // weights of matrix products and convolutions by tensor. It copies the values into its
+      // heap as it makes the tensor (backend_wasm's move), so a view of the exchange will do.
+      variable.assign(tf.tensor(weights.subarray(at, at += variable.size), variable.shape));
     }
   });
   clock.lap("load");
