@@ -83,16 +83,20 @@ function batchMatMul(builtin: Kernel, transpose: Kernel): Kernel {
   };
 }
 
-/** Routes each output gradient to the first maximum of its pooling window (NHWC). */
+/** Routes each output gradient to the first maximum of its pooling window (NHWC), into dx. */
 export function maxPoolGradValues(
   x: Float32Array,
   dy: Float32Array,
   info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array = new Float32Array(
+    info.batchSize * info.inHeight * info.inWidth * info.inChannels,
+  ),
 ): Float32Array {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
-  const dx = new Float32Array(batchSize * inHeight * inWidth * inChannels);
+  // The wasm heap hands back reused memory.
+  dx.fill(0);
   const halving = strideHeight === 2 && strideWidth === 2 && filterHeight === 2 &&
     filterWidth === 2 && top === 0 && left === 0;
   if (halving) {
@@ -176,13 +180,15 @@ function maxPoolGrad(builtin: Kernel): Kernel {
       attrs.dimRoundingMode,
     );
     const backend = args.backend;
-    const values = maxPoolGradValues(
+    // Allocated before the views are taken (allocating may move the heap), and written in
+    // place: no full-size JS array per call for the garbage collector.
+    const out = backend.makeOutput(input.shape, "float32");
+    maxPoolGradValues(
       backend.typedArrayFromHeap(input) as Float32Array,
       backend.typedArrayFromHeap(dy) as Float32Array,
       info,
+      backend.typedArrayFromHeap(out) as Float32Array,
     );
-    const out = backend.makeOutput(input.shape, "float32");
-    backend.typedArrayFromHeap(out).set(values);
     return out;
   };
 }
