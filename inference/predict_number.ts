@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { temperatureScale } from "../lib/calibration.ts";
 import { probabilityDoubt } from "../lib/confidence.ts";
 import { readImageHeader } from "./image_header.ts";
 import { numberCandidates, readNumber, type UnitStroke } from "../lib/number_segmentation.ts";
@@ -55,8 +56,11 @@ export async function predictNumber(
   });
   if (!result.ok) throw jobError(result);
   const { probabilities, inferenceMs, queueMs, batchSize } = result.output;
+  const temperature = model.metadata.calibration?.temperature ?? 1;
   const digits = readNumber(plan, probabilities).map(({ result, probabilities, box }) => {
-    const scores = Array.from(probabilities);
+    // Calibrated, as /predict answers: the reading is chosen on the model's own scores, but
+    // what the client is told (and `confident`) is what they mean.
+    const scores = temperatureScale(probabilities, temperature);
     const digit: NumberDigit = {
       result,
       probabilities: scores,

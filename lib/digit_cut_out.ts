@@ -27,6 +27,9 @@ export interface GroupCrop {
 /** Gray value -> ink for the cut-out bytes, which hold ink directly. */
 const IDENTITY_INK = Float32Array.from({ length: 256 }, (_, byte) => byte / 255);
 
+/** The ink of a plane that holds ink directly. */
+const IDENTITY_BYTES = Uint8Array.from({ length: 256 }, (_, byte) => byte);
+
 /**
  * Each group's crop: its runs of full ink copied as they are, then its edge haze. Haze (ink
  * under the components' threshold, so unlabelled) goes with its first neighbour with full
@@ -40,6 +43,7 @@ export function groupCrops(
   threshold = COMPONENT_THRESHOLD,
 ): GroupCrop[] {
   const { width, height, ink } = plane;
+  const inkOf = plane.inkOf ?? IDENTITY_BYTES;
   const cut = Math.max(1, Math.round(threshold * 255));
   let maxLabel = 0;
   for (const part of parts) maxLabel = Math.max(maxLabel, part.label);
@@ -72,7 +76,7 @@ export function groupCrops(
       if (index === 0) continue;
       const { group, levels } = crops[index - 1];
       const cy = y - group.y0, at = cy * levels.width - group.x0;
-      for (let x = start[r]; x < end[r]; x++) levels.bytes[at + x] = ink[row + x];
+      for (let x = start[r]; x < end[r]; x++) levels.bytes[at + x] = inkOf[ink[row + x]];
       widenRow(levels, cy, start[r] - group.x0, end[r] - group.x0);
     }
     // Haze: the pixels next to a run of this row or the rows beside it, each interval of
@@ -101,7 +105,7 @@ export function groupCrops(
         }
       }
       for (let x = spanFrom; x < spanTo; x++) {
-        const value = ink[row + x];
+        const value = inkOf[ink[row + x]];
         if (value === 0 || value >= cut) continue;
         // Its first neighbour with full ink, row above first, left to right: in each row,
         // the first run ending right of x - 1, if it starts by x + 1.

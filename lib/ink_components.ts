@@ -9,12 +9,21 @@
  */
 import { DigitlabError } from "./errors.ts";
 import type { InkLevels } from "./ink_map.ts";
+import type { LevelPlane } from "./level_scan.ts";
 
-/** One pixel of ink per byte, 0 (none) .. 255 (full), row-major. */
+/**
+ * One byte per pixel, row-major: the pixel's ink, 0 (none) .. 255 (full), or with `inkOf` a
+ * level (the picture's luma or grey) whose ink `inkOf` gives.
+ */
 export interface InkPlane {
   width: number;
   height: number;
   ink: Uint8Array;
+  /**
+   * Ink (0..255) for each byte of `ink` when those are levels: the picture's own bytes then
+   * serve as the plane, and no plane is written per request. Absent: `ink` is the ink.
+   */
+  inkOf?: Uint8Array;
   /**
    * Row `y` has no ink outside pixels `[rowStart[y], rowEnd[y])` (as `InkLevels` says): the
    * passes over the plane skip the blank paper. Absent: any pixel may hold ink.
@@ -77,30 +86,74 @@ export const COMPONENT_THRESHOLD = 0.3;
  */
 export const MAX_RUNS = 500_000;
 
-/** The ink of `levels` as bytes, one per pixel. */
+/**
+ * The ink of `levels` as a plane: their own bytes and a table to the ink when they are one byte
+ * a pixel (luma or grey), else the ink written out a byte per pixel (`inkBytes`).
+ */
 export function inkPlane(levels: InkLevels): InkPlane {
   const { width, height, bytes, offset, stride, ink, rowStart, rowEnd } = levels;
-  const table = new Uint8Array(256);
-  for (let byte = 0; byte < 256; byte++) table[byte] = Math.round(ink[byte] * 255);
+  const inkOf = new Uint8Array(256);
+  for (let byte = 0; byte < 256; byte++) inkOf[byte] = Math.round(ink[byte] * 255);
+  if (stride === 1 && offset === 0 && bytes instanceof Uint8Array) {
+    return { width, height, ink: bytes.subarray(0, width * height), inkOf, rowStart, rowEnd };
+  }
+  return { width, height, ink: writtenInk(levels, inkOf, rowStart, rowEnd), rowStart, rowEnd };
+}
+
+/** The plane with its ink written out, one byte per pixel (as it is, when it has no levels). */
+export function inkBytes(plane: InkPlane): InkPlane {
+  const { width, height, ink, inkOf, rowStart, rowEnd } = plane;
+  if (inkOf === undefined) return plane;
+  const levels = { width, height, bytes: ink, offset: 0, stride: 1 };
+  return { width, height, ink: writtenInk(levels, inkOf, rowStart, rowEnd), rowStart, rowEnd };
+}
+
+/** Each pixel's ink, `inkOf` its byte's, within the rows' ranges when given (0 outside). */
+function writtenInk(
+  { width, height, bytes, offset, stride }: LevelPlane,
+  inkOf: Uint8Array,
+  rowStart?: Int32Array,
+  rowEnd?: Int32Array,
+): Uint8Array {
   const plane = new Uint8Array(width * height);
   // One byte per pixel (luma): four pixels of paper (no ink) are one word, skipped at once.
   const paper = bytes[offset];
-  const words = stride === 1 && (bytes.byteOffset + offset) % 4 === 0 && table[paper] === 0
+  const words = stride === 1 && (bytes.byteOffset + offset) % 4 === 0 && inkOf[paper] === 0
     ? new Uint32Array(bytes.buffer, bytes.byteOffset + offset, (width * height) >> 2)
     : null;
   const paperWord = Math.imul(paper, 0x01010101) >>> 0;
   for (let y = 0; y < height; y++) {
-    const end = y * width + rowEnd[y];
-    for (let i = y * width + rowStart[y], p = offset + i * stride; i < end; i++, p += stride) {
+    const end = y * width + (rowEnd ? rowEnd[y] : width);
+    const start = y * width + (rowStart ? rowStart[y] : 0);
+    for (let i = start, p = offset + i * stride; i < end; i++, p += stride) {
       if (words !== null && (i & 3) === 0 && i + 4 <= end && words[i >> 2] === paperWord) {
         i += 3;
         p += 3;
         continue;
       }
-      plane[i] = table[bytes[p]];
+      plane[i] = inkOf[bytes[p]];
     }
   }
-  return { width, height, ink: plane, rowStart, rowEnd };
+  return plane;
+}
+
+/** Byte of `plane.ink` -> 1 when that pixel has at least `cut` ink. */
+export function fullInk(plane: InkPlane, cut: number): Uint8Array {
+  const full = new Uint8Array(256);
+  for (let byte = 0; byte < 256; byte++) full[byte] = (plane.inkOf?.[byte] ?? byte) >= cut ? 1 : 0;
+  return full;
+}
+
+/**
+ * A byte of `plane.ink` with no ink, repeated in a word: four such pixels are skipped at once.
+ * Null when the plane cannot be read a word at a time.
+ */
+export function quietWord(plane: InkPlane): number | null {
+  const { ink, inkOf } = plane;
+  if (ink.byteOffset % 4 !== 0) return null;
+  const quiet = inkOf === undefined ? 0 : ink[0];
+  if (inkOf !== undefined && inkOf[quiet] !== 0) return null;
+  return Math.imul(quiet, 0x01010101) >>> 0;
 }
 
 /**
@@ -112,6 +165,7 @@ export function inkPlane(levels: InkLevels): InkPlane {
 export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD): ComponentInk {
   const { width, height, ink } = plane;
   const cut = Math.max(1, Math.round(threshold * 255));
+  const full = fullInk(plane, cut);
   // Runs as parallel arrays: row, first pixel, one past the last, provisional label.
   const runRow: number[] = [], runStart: number[] = [], runEnd: number[] = [];
   const parent: number[] = [];
@@ -119,10 +173,11 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     while (parent[a] !== a) a = parent[a] = parent[parent[a]];
     return a;
   };
-  // Four pixels of blank paper are one zero word: skipped with one comparison.
-  const words = ink.byteOffset % 4 === 0
-    ? new Uint32Array(ink.buffer, ink.byteOffset, ink.length >> 2)
-    : null;
+  // Four pixels of blank paper are one word: skipped with one comparison.
+  const quiet = quietWord(plane);
+  const words = quiet === null
+    ? null
+    : new Uint32Array(ink.buffer, ink.byteOffset, ink.length >> 2);
   let above = 0, aboveEnd = 0; // the previous row's runs: [above, aboveEnd)
   const rowFirst = new Int32Array(height + 1);
   for (let y = 0; y < height; y++) {
@@ -132,13 +187,13 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     const from = plane.rowStart ? row + plane.rowStart[y] : row;
     const to = plane.rowEnd ? row + plane.rowEnd[y] : row + width;
     for (let i = from; i < to; i++) {
-      if (words !== null && (i & 3) === 0 && i + 4 <= to && words[i >> 2] === 0) {
+      if (words !== null && (i & 3) === 0 && i + 4 <= to && words[i >> 2] === quiet) {
         i += 3;
         continue;
       }
-      if (ink[i] < cut) continue;
+      if (full[ink[i]] === 0) continue;
       const start = i - row;
-      while (i < to && ink[i] >= cut) i++;
+      while (i < to && full[ink[i]] === 1) i++;
       const x = i - row;
       const run = runRow.length;
       if (run === MAX_RUNS) {

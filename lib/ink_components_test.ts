@@ -2,7 +2,13 @@ import { deepStrictEqual } from "node:assert/strict";
 import { seededRandom } from "../tests/helpers/bad_inputs.ts";
 import { groupCrops } from "./digit_cut_out.ts";
 import { groupDigits } from "./digit_groups.ts";
-import { COMPONENT_THRESHOLD, inkComponents, type InkPlane, inkPlane } from "./ink_components.ts";
+import {
+  COMPONENT_THRESHOLD,
+  inkBytes,
+  inkComponents,
+  type InkPlane,
+  inkPlane,
+} from "./ink_components.ts";
 import { inkLevels, inkMap, type PixelImage } from "./ink_map.ts";
 
 /** Grey pictures (white ink on black) of blobs, haze, specks and noise, varied sizes. */
@@ -56,15 +62,42 @@ Deno.test("inkPlane (paper skipped a word at a time) holds every pixel's ink as 
       { width, height, channels: 4, data: rgba },
     ];
     for (const image of images) {
-      const plane = inkPlane(inkLevels(image)!);
+      const plane = inkBytes(inkPlane(inkLevels(image)!));
       const map = inkMap(image)!;
       deepStrictEqual(plane.ink, Uint8Array.from(map.ink, (v) => Math.round(v * 255)));
     }
   }
 });
 
+Deno.test("inkPlane reads one-byte levels in place and writes out the ink of the others", () => {
+  const width = 12, height = 5;
+  const grey = new Uint8Array(width * height).fill(240);
+  grey.fill(20, 2 * width + 3, 2 * width + 9);
+  const rgba = new Uint8Array(4 * grey.length);
+  grey.forEach((v, i) => rgba.set([v, v, v, 255], 4 * i));
+  const alpha = new Uint8Array(4 * grey.length);
+  grey.forEach((v, i) => alpha[4 * i + 3] = 255 - v);
+  for (
+    const [name, image, inPlace] of [
+      ["grey", { width, height, channels: 1, data: grey }, true],
+      ["opaque RGBA (luma)", { width, height, channels: 4, data: rgba }, true],
+      ["transparent RGBA (alpha)", { width, height, channels: 4, data: alpha }, false],
+    ] as const
+  ) {
+    const levels = inkLevels(image)!;
+    const plane = inkPlane(levels);
+    deepStrictEqual(plane.ink.buffer === levels.bytes.buffer, inPlace, name);
+    deepStrictEqual(plane.inkOf !== undefined, inPlace, name);
+    // Either way the ink is the same, and so are the components.
+    const expected = Uint8Array.from(inkMap(image)!.ink, (v) => Math.round(v * 255));
+    deepStrictEqual(inkBytes(plane).ink, expected, name);
+    deepStrictEqual(Int32Array.from(inkComponents(plane).labels), referenceLabels(plane), name);
+  }
+});
+
 /** The plain definition: 8-connected flood fill in raster order, every pixel visited. */
-function referenceLabels({ width, height, ink }: InkPlane): Int32Array {
+function referenceLabels(plane: InkPlane): Int32Array {
+  const { width, height, ink } = inkBytes(plane);
   const cut = Math.max(1, Math.round(COMPONENT_THRESHOLD * 255));
   const labels = new Int32Array(width * height);
   let next = 0;
@@ -101,7 +134,7 @@ Deno.test("groupCrops: each group's ink and haze, as the per-pixel definition pi
   for (const { name, plane } of planes().filter(({ name }) => name.startsWith("blobs"))) {
     const components = inkComponents(plane);
     const { groups } = groupDigits(components.parts);
-    const { width, height, ink } = plane;
+    const { width, height, ink } = inkBytes(plane);
     const { labels } = components;
     const groupOf = new Map(groups.flatMap((g, index) => g.labels.map((l) => [l, index])));
     // Haze: the first neighbour with full ink, row above first, left to right.

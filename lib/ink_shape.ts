@@ -50,6 +50,14 @@ export interface InkShape {
   thickest: number;
   /** Height / width of the ink's bounding box: a one is tall, a scribble about square. */
   heightOverWidth: number;
+  /**
+   * Distance to paper along the skeleton (half the pen's width) at its 15th, 50th and 90th
+   * percentiles: one pen draws a digit, so they stay close; where a scribble's strokes pile up
+   * the upper ones grow.
+   */
+  skeletonDepth: readonly [low: number, middle: number, high: number];
+  /** Share of the ink over 1.5 px deeper than the pen's low depth: ink piled on ink. */
+  deepShare: number;
 }
 
 /** Measures the field (row-major 28x28, 0..1, ink = 1). */
@@ -79,6 +87,8 @@ export function measureInk(field: Float32Array): InkShape {
       mass: 0,
       thickest: 0,
       heightOverWidth: 1,
+      skeletonDepth: [0, 0, 0],
+      deepShare: 0,
     };
   }
   const cx = sumX / mass, cy = sumY / mass;
@@ -106,6 +116,16 @@ export function measureInk(field: Float32Array): InkShape {
     total += field[i];
     if (distance[i] > thickest) thickest = distance[i];
   }
+  const depths = skeletonDepths(skeleton, distance);
+  const depthAt = (q: number) =>
+    depths.length === 0 ? 0 : depths[Math.min(depths.length - 1, Math.floor(depths.length * q))];
+  const low = depthAt(0.15);
+  let inked = 0, deep = 0;
+  for (let i = 0; i < distance.length; i++) {
+    if (distance[i] === 0) continue;
+    inked++;
+    if (distance[i] > low + 1.5) deep++;
+  }
   return {
     fill: strong / (width * height),
     boxAspect: Math.max(width, height) / Math.min(width, height),
@@ -114,11 +134,13 @@ export function measureInk(field: Float32Array): InkShape {
     pathLength: skeleton.reduce((sum, v) => sum + v, 0),
     crossings: countCrossings(skeleton),
     holes: countHoles(field),
-    drawnLength: drawnLength(field, skeleton, distance),
+    drawnLength: depths.length === 0 ? 0 : drawnLength(total, low),
     faintHoles: countHoles(field, 0.9),
     mass: total,
     thickest,
     heightOverWidth: height / width,
+    skeletonDepth: [low, depthAt(0.5), depthAt(0.9)],
+    deepShare: inked === 0 ? 0 : deep / inked,
   };
 }
 
@@ -185,21 +207,21 @@ export function scribbleSigns(shape: InkShape): (keyof typeof INK_LIMITS)[] {
   return signs;
 }
 
+/** The distance to paper of every skeleton pixel, ascending. */
+function skeletonDepths(skeleton: Uint8Array, distance: Float32Array): Float32Array {
+  let count = 0;
+  for (let i = 0; i < skeleton.length; i++) count += skeleton[i];
+  const depths = new Float32Array(count);
+  for (let i = 0, k = 0; i < skeleton.length; i++) if (skeleton[i]) depths[k++] = distance[i];
+  return depths.sort();
+}
+
 /**
- * Ink area divided by the pen's width, where the width comes from the distance between the
- * skeleton and the background (chamfer distances). A low percentile, not the median: where
- * strokes cross or overlap the distance grows, and a scribble is mostly overlaps.
+ * Ink area divided by the pen's width, where the width comes from the skeleton's depth (its
+ * distance to paper). A low percentile, not the median: where strokes cross or overlap the
+ * distance grows, and a scribble is mostly overlaps.
  */
-function drawnLength(field: Float32Array, skeleton: Uint8Array, distance: Float32Array): number {
-  let area = 0;
-  for (let i = 0; i < field.length; i++) area += field[i];
-  const radii: number[] = [];
-  for (let i = 0; i < skeleton.length; i++) {
-    if (skeleton[i]) radii.push(distance[i]);
-  }
-  if (radii.length === 0) return 0;
-  radii.sort((a, b) => a - b);
+function drawnLength(area: number, lowDepth: number): number {
   // A distance of 1 means the pixel touches the background: the pen is ~1 px wide there.
-  const width = Math.max(1, 2 * radii[Math.floor(radii.length * 0.15)] - 1);
-  return area / width;
+  return area / Math.max(1, 2 * lowDepth - 1);
 }

@@ -18,7 +18,7 @@ import { cutPoints } from "./column_cuts.ts";
 import { cutOut, groupCrops } from "./digit_cut_out.ts";
 import { type DigitGroup, groupDigits } from "./digit_groups.ts";
 import { DigitlabError } from "./errors.ts";
-import { inkComponents, inkPlane } from "./ink_components.ts";
+import { inkBytes, inkComponents, inkPlane } from "./ink_components.ts";
 import { inkLevels, type PixelImage } from "./ink_map.ts";
 import {
   type DigitCandidate,
@@ -104,7 +104,7 @@ export function numberCandidates(
     const byColumns = { candidates: table, boundaryCosts: points.map(() => CUT_COST) };
     let byStrokes: Partition | null = null;
     if (strokes && candidates.length < MAX_CANDIDATES) {
-      if (strokeLabelling === undefined) strokeLabelling = strokeLabels(plane, strokes);
+      if (strokeLabelling === undefined) strokeLabelling = strokeLabels(inkBytes(plane), strokes);
       if (strokeLabelling) {
         byStrokes = strokePartition(
           crop,
