@@ -8,8 +8,11 @@
  * On a busy machine a thread's wall time says more about the scheduler than about the code, so
  * each figure also gives the CPU seconds all of the process's threads used (getrusage): on free
  * cores N workers take about (CPU seconds / N) of wall time, if they stay busy. A second table
- * splits the workers' mean step into its phases (step_timing.ts): augmentation, compute, the
- * exchange's sum, Adam and weight load, and the time each waited at the barriers for the other.
+ * splits each stepping thread's mean step (one thread's, each worker's) into its phases
+ * (step_timing.ts): augmentation, compute, the exchange's sum, Adam and weight load, and the
+ * time each waited at the barriers for the other, in wall time and in that thread's own CPU. A
+ * third splits the process's CPU per step into the stepping threads, the main thread and the
+ * runtime's helper threads.
  *
  * BENCH_IMAGES (default 3200) sets the subset, BENCH_MODELS (comma-separated) the models,
  * BENCH_WORKERS (default: the number of cores) the workers.
