@@ -7,7 +7,8 @@
  * read by a model as the server reads them (calibrated, MNIST's recipe on the page's pixels).
  *
  * For each set: how many answers are confident without the scribble score and with it, how many
- * of the confident ones are right, and what one assessment costs (mean over the set).
+ * of the confident ones are right, and what one assessment costs (mean over the set); for the
+ * scribbles also the model's own top probability, which `draw`'s --negatives trains down.
  *
  * `PENDIGITS_DIR=../shared/data/pendigits [MNIST_DIR=../shared/data/mnist] deno run --allow-read
  * --allow-env bench/ink_checks.ts [models/draw.int8.onnx]` (a few minutes: every drawing is
@@ -63,11 +64,22 @@ interface Tally {
   right: number;
   /** Milliseconds spent in assessAnswer. */
   assessMs: number;
+  /** The model's own (calibrated) top probabilities: their sum, and how many exceed 0.9. */
+  topSum: number;
+  topOver90: number;
 }
 
 /** Reads fields (labels: the digit, or -1 for a scribble) and tallies the verdicts. */
 async function judge(fields: Float32Array[], labels: readonly number[]): Promise<Tally> {
-  const tally: Tally = { count: 0, unscored: 0, confident: 0, right: 0, assessMs: 0 };
+  const tally: Tally = {
+    count: 0,
+    unscored: 0,
+    confident: 0,
+    right: 0,
+    assessMs: 0,
+    topSum: 0,
+    topOver90: 0,
+  };
   const probabilities = await servedProbabilities(model, fields);
   fields.forEach((field, i) => {
     const p = probabilities[i];
@@ -75,6 +87,9 @@ async function judge(fields: Float32Array[], labels: readonly number[]): Promise
     const answer = assessAnswer(p, field);
     tally.assessMs += performance.now() - started;
     tally.count++;
+    const top = Math.max(...p);
+    tally.topSum += top;
+    if (top > 0.9) tally.topOver90++;
     if (assessAnswer(p, field, NO_SCRIBBLE_SCORE).confident) tally.unscored++;
     if (!answer.confident) return;
     tally.confident++;
@@ -113,7 +128,8 @@ for (const { name, seeds } of SCRIBBLE_SETS) {
   const t = await judge(drawnFields(drawings), drawings.map(() => -1));
   console.log(
     `scribbles, ${name}: ${t.count}, confident ${t.confident} (${percent(t.confident, t.count)}` +
-      `; ${t.unscored} without the scribble score); assessAnswer ` +
+      `; ${t.unscored} without the scribble score); the model's top probability: mean ` +
+      `${(t.topSum / t.count).toFixed(3)}, above 0.9 ${t.topOver90}; assessAnswer ` +
       `${(t.assessMs / t.count).toFixed(3)} ms`,
   );
 }
