@@ -46,6 +46,8 @@ export interface AppOptions {
   engine?: InferenceEngine;
   /** Served at /metrics; a fresh set when absent. */
   metrics?: ServiceMetrics;
+  /** Decoded pixels in flight (inference/decode_budget.ts); `limits.decodeMemoryBytes` when absent. */
+  decodeBudget?: DecodeLanes;
   /** Where images over 1 MP are decoded (inference/big_decode.ts); a pool of one when absent. */
   bigDecodes?: BigDecodePool;
   /** One line per request on stdout; none when absent. */
@@ -96,7 +98,7 @@ export function createApp(options: AppOptions): Hono<ObservedEnv> {
     );
   }
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const decodeBudget = new DecodeLanes({ bytes: limits.decodeMemoryBytes });
+  const decodeBudget = options.decodeBudget ?? new DecodeLanes({ bytes: limits.decodeMemoryBytes });
   // Big images decode in a worker, one at a time, off this thread (#17).
   const bigDecodes = options.bigDecodes ?? new BigDecodePool(1);
   app.route("/", apiRoutes({ ...options, engine, metrics, decodeBudget, bigDecodes }));

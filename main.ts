@@ -28,16 +28,20 @@ import { listingOf } from "./lib/model_metadata.ts";
 import { BigDecodePool } from "./inference/big_decode.ts";
 import { VERSION } from "./lib/version.ts";
 import { UploadsInProgress } from "./middleware/mod.ts";
+import { DecodeLanes } from "./inference/decode_budget.ts";
+import { IMAGE_UPLOAD_PATHS } from "./routes/api/decode_admission.ts";
 import { ServiceMetrics } from "./metrics/service_metrics.ts";
 import { runBackup } from "./feedback/backup.ts";
 import { startFeedback } from "./feedback/open_store.ts";
 import {
+  BigUploadShed,
   ConnectionDrain,
   dropWritePermission,
   lingerAfterRefusal,
   serveGuarded,
   serveResiliently,
   serveUntilSignalled,
+  SHED_MIN_BYTES,
   SHUTDOWN_GRACE_MS,
 } from "./server/mod.ts";
 
@@ -108,8 +112,11 @@ async function serve(config: Config): Promise<number> {
   // One big-image worker started now, so the first big image does not wait for it.
   const bigDecodes = new BigDecodePool(1);
   bigDecodes.warmUp();
+  // Shared with the shed below, which refuses a burst's excess before the app.
+  const decodeBudget = new DecodeLanes({ bytes: config.limits.decodeMemoryBytes });
   const app = createApp({
     bigDecodes,
+    decodeBudget,
     registry,
     maxBodyBytes: config.maxBodyBytes,
     limits: config.limits,
@@ -139,7 +146,17 @@ async function serve(config: Config): Promise<number> {
           `ready in ${Math.round(performance.now())} ms)`,
       );
     };
-    const handler = drain.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle)));
+    // A burst's excess of big uploads is refused before the app (server/big_upload_shed.ts).
+    const shed = new BigUploadShed({
+      bigLane: decodeBudget.big,
+      paths: IMAGE_UPLOAD_PATHS,
+      minBytes: SHED_MIN_BYTES,
+      trustProxy: config.limits.trustProxy,
+      onShed: (path, ms) => metrics.observeRequest(path, "POST", 503, ms),
+    });
+    const handler = drain.handler(
+      shed.handler(lingerAfterRefusal(app.fetch, lingerOptions(lifecycle))),
+    );
     const listen = { hostname: config.host, port: config.port, reusePort: lifecycle.reusePort };
     // --idle-timeout 0: Deno.serve on the port itself (no relay, no timeouts, no cap).
     server = config.connections.idleMs === 0
@@ -153,6 +170,7 @@ async function serve(config: Config): Promise<number> {
         // A closing answer's client may still be sending a refused body (lingering_close.ts).
         closingMs: lifecycle.lingerMs + 1_000,
         onListen: announce,
+        answerAtHead: (head, peer) => shed.atHead(head, peer),
       }, handler);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) {

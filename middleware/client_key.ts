@@ -33,9 +33,17 @@ export function clientOf(c: Context): string {
  */
 export function identifyClients({ trustProxy }: { trustProxy: boolean }): MiddlewareHandler {
   return async function identifyClient(c, next) {
-    const forwarded = trustProxy ? c.req.header("x-forwarded-for") : undefined;
-    const last = forwarded?.split(",").at(-1)?.trim();
-    c.set("client", last ? last.slice(0, 64) : peerAddress(c));
+    c.set("client", clientKey(c.req.header("x-forwarded-for"), peerAddress(c), trustProxy));
     await next();
   };
+}
+
+/** The key per-client limits count a request from `peer` with this X-Forwarded-For under. */
+export function clientKey(
+  forwardedFor: string | null | undefined,
+  peer: string,
+  trustProxy: boolean,
+): string {
+  const last = trustProxy ? forwardedFor?.split(",").at(-1)?.trim() : undefined;
+  return last ? last.slice(0, 64) : peer;
 }

@@ -16,7 +16,7 @@ import { requestTimeout } from "./request_timeout.ts";
 import { probe, routeHas, runsModel } from "./route_marks.ts";
 import type { UploadsInProgress } from "./uploads.ts";
 
-export { clientOf, identifyClients } from "./client_key.ts";
+export { clientKey, clientOf, identifyClients } from "./client_key.ts";
 export { concurrencyLimit } from "./concurrency_limit.ts";
 export { corsAllowList } from "./cors.ts";
 export { peerAddress, rateLimit } from "./rate_limit.ts";

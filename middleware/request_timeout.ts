@@ -10,6 +10,7 @@ import { DigitlabError } from "../lib/errors.ts";
 import { errorWithHeaders } from "./error_response.ts";
 import type { UploadsInProgress } from "./uploads.ts";
 import { watchBody } from "./watched_body.ts";
+import { idleCollector } from "./idle_collect.ts";
 
 export interface RequestTimeoutOptions {
   /** Milliseconds from the request reaching the app to its answer. */
@@ -39,8 +40,10 @@ export function requestTimeout({ timeoutMs, uploads }: RequestTimeoutOptions): M
       timer = setTimeout(() => resolve("expired"), timeoutMs);
     });
     const work = next().then(() => "done" as const);
-    const outcome = await Promise.race([work, expired]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([work, expired]).finally(() => {
+      clearTimeout(timer);
+      idleCollector.noteBody(body.received());
+    });
     if (outcome === "done") return;
 
     const error = body.complete()

@@ -22,6 +22,8 @@ export interface WatchedBody {
   arrived: Promise<void>;
   /** True once the last byte has been received. */
   complete(): boolean;
+  /** Bytes received so far. */
+  received(): number;
   /**
    * Fails the reader with `error` and cancels the upload (or, with `cancel` false, leaves the
    * rest unread); nothing once the body has ended.
@@ -45,7 +47,13 @@ export const MS_PER_READ = 10;
 export function watchBody(request: Request): WatchedBody {
   const source = request.body;
   if (source === null) {
-    return { request, arrived: Promise.resolve(), complete: () => true, cutOff() {} };
+    return {
+      request,
+      arrived: Promise.resolve(),
+      complete: () => true,
+      received: () => 0,
+      cutOff() {},
+    };
   }
   const reader = source.getReader();
   let state: "arriving" | "complete" | "failed" = "arriving";
@@ -109,6 +117,7 @@ export function watchBody(request: Request): WatchedBody {
     request: new Request(request.url, { method: request.method, headers: request.headers, body }),
     arrived,
     complete: () => state === "complete",
+    received: () => bytes,
     cutOff: fail,
   };
 }

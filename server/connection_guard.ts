@@ -14,8 +14,12 @@
  * that keep the connection say so (`Keep-Alive: timeout=N`), so clients that read it (undici,
  * curl) stop reusing a connection before the server closes it.
  *
+ * With `answerAtHead`, the relay reads a connection's first piece before it connects to the
+ * backend, and may answer that first request itself (a burst's excess: big_upload_shed.ts).
+ *
  * Past `maxConnections` open ones, new connections are closed at once. Each relayed
- * connection holds three descriptors (the client's, and both ends of the loopback one); when
+ * connection holds three descriptors (the client's, and both ends of the loopback one; with
+ * answerAtHead, only the client's until its first bytes arrive); when
  * accept() or connect() runs out of them (EMFILE: the open-files limit is lower than the cap
  * needs) the loop backs off, keeps serving the connections it has, and lowers the cap to 90%
  * of what was open, so later floods are shed before the limit.
@@ -58,7 +62,23 @@ export interface ConnectionGuardOptions extends ConnectionLimits {
   /** Called with the public address each time the server starts listening. */
   onListen?(addr: Deno.NetAddr): void;
   log?(message: string): void;
+  /**
+   * An answer for a new connection from its first piece alone (it must hold the whole request
+   * head), sent by the relay without the request reaching the handler; null relays it.
+   */
+  answerAtHead?(head: Uint8Array, peer: Deno.NetAddr): HeadAnswer | null;
 }
+
+/** The relay's own answer to a connection's first request (answerAtHead). */
+export interface HeadAnswer {
+  /** The whole HTTP response; it must close the connection. */
+  response: Uint8Array;
+  /** Bytes of the request's body still to come after the first piece (read and dropped). */
+  bodyLeft: number;
+}
+
+/** Most of a refused body the relay reads and drops before it closes the connection. */
+const MAX_DISCARD_BYTES = 4 * 1024 * 1024;
 
 /** At shutdown, how long the last answers get to reach their clients. */
 const FLUSH_MS = 1_000;
@@ -70,12 +90,13 @@ class Relayed {
   closing = false;
   /** Bytes arrived since the connection last became idle: the header timer runs. */
   arriving = false;
+  /** The loopback connection to the backend, once opened. */
+  backend: Deno.TcpConn | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(
     readonly client: Deno.TcpConn,
-    readonly backend: Deno.TcpConn,
     readonly timeouts: Pick<ConnectionGuardOptions, "idleMs" | "headerMs" | "closingMs">,
     readonly onClose: () => void,
   ) {
@@ -109,10 +130,14 @@ class Relayed {
     clearTimeout(this.#timer);
     for (const conn of [this.client, this.backend]) {
       try {
-        conn.close();
+        conn?.close();
       } catch { /* already closed */ }
     }
     this.onClose();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   #wait(ms: number) {
@@ -145,8 +170,9 @@ export function serveGuarded(
   const { log = console.warn } = options;
   const keepAlive = `timeout=${Math.max(1, Math.floor(options.idleMs / 1000))}`;
   let cap = options.maxConnections;
-  /** Relayed connections by the loopback port they reach the backend from. */
-  const relayed = new Map<number, Relayed>();
+  /** Every connection open now, and by the loopback port it reaches the backend from. */
+  const relayed = new Set<Relayed>();
+  const byPort = new Map<number, Relayed>();
   // reusePort is typed only with --unstable-net (which the server runs with).
   const listen = { hostname: options.hostname, port: options.port, reusePort: options.reusePort };
   const listener = Deno.listen(listen);
@@ -156,7 +182,7 @@ export function serveGuarded(
     port: 0,
     log,
   }, async function guardedHandler(request, info) {
-    const relay = relayed.get(info.remoteAddr.port);
+    const relay = byPort.get(info.remoteAddr.port);
     if (!relay) {
       const error = { code: "forbidden", message: "Connect to the server's public port." };
       return Response.json({ error }, { status: 403 });
@@ -218,23 +244,46 @@ export function serveGuarded(
   })();
 
   async function relay(client: Deno.TcpConn) {
-    let toBackend: Deno.TcpConn;
-    try {
-      toBackend = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
-    } catch (error) {
-      if (isOutOfDescriptors(error)) outOfDescriptors();
-      client.close();
-      return;
-    }
     client.setNoDelay(true);
-    toBackend.setNoDelay(true);
-    const port = (toBackend.localAddr as Deno.NetAddr).port;
-    const connection = new Relayed(client, toBackend, options, () => relayed.delete(port));
-    relayed.set(port, connection);
-    const relaying = Promise.allSettled([
-      copy(client, toBackend, () => connection.received()),
-      copy(toBackend, client),
-    ]).then(() => connection.close());
+    let port: number | undefined;
+    const connection = new Relayed(client, options, () => {
+      relayed.delete(connection);
+      if (port !== undefined) byPort.delete(port);
+    });
+    relayed.add(connection);
+    const relaying = (async () => {
+      // With answerAtHead, the first piece is read before the backend is connected to: a
+      // request answered from it never costs a loopback connection.
+      let first: Uint8Array | undefined;
+      if (options.answerAtHead) {
+        const buffer = new Uint8Array(READ_BYTES);
+        const n = await client.read(buffer).catch(() => null);
+        if (n === null) return;
+        connection.received();
+        first = buffer.subarray(0, n);
+        const answer = options.answerAtHead(first, client.remoteAddr as Deno.NetAddr);
+        if (answer) return await answerFromRelay(client, connection, answer);
+      }
+      let toBackend: Deno.TcpConn;
+      try {
+        toBackend = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
+      } catch (error) {
+        if (isOutOfDescriptors(error)) outOfDescriptors();
+        return;
+      }
+      connection.backend = toBackend;
+      if (connection.closed) return toBackend.close();
+      toBackend.setNoDelay(true);
+      port = (toBackend.localAddr as Deno.NetAddr).port;
+      byPort.set(port, connection);
+      await Promise.allSettled([
+        (async () => {
+          if (first && !await writeAll(toBackend, first)) return;
+          await copy(client, toBackend, () => connection.received());
+        })(),
+        copy(toBackend, client),
+      ]);
+    })().finally(() => connection.close());
     relaying.finally(() => relays.delete(relaying));
     relays.add(relaying);
     await relaying;
@@ -250,7 +299,7 @@ export function serveGuarded(
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([flushed, new Promise((resolve) => timer = setTimeout(resolve, FLUSH_MS))]);
     clearTimeout(timer);
-    for (const connection of relayed.values()) connection.close();
+    for (const connection of relayed) connection.close();
   })();
 
   return new GuardedServer(() => relayed.size, {
@@ -293,9 +342,56 @@ function withKeepAlive(response: Response, value: string): Response {
   }
 }
 
+/** What a connection's relay reads into while it waits (silent connections hold only this). */
+const READ_BYTES = 16 * 1024;
+/**
+ * What it reads into while data keeps coming (a read filled the small buffer): each read and
+ * write costs the thread ~20-50 us whatever it holds, and a 143 KB upload took 9 of each in 16
+ * KB pieces (a burst of 128: ~100 ms of the thread), 3 in 64 KB ones. Back to the small one
+ * after a read that did not fill it, so only connections in mid-transfer hold a large one.
+ */
+const BULK_READ_BYTES = 64 * 1024;
+/** Large buffers kept for the next transfer (4 MiB at most). */
+const spareBulkBuffers: Uint8Array<ArrayBuffer>[] = [];
+const MAX_SPARE_BULK_BUFFERS = 64;
+
+/**
+ * Sends the relay's own answer, then reads and drops what is left of the body (bounded; the
+ * closing timer bounds the wait), as lingering_close.ts does: a client that sends its whole
+ * body before reading would otherwise be reset and lose the answer.
+ */
+async function answerFromRelay(client: Deno.TcpConn, connection: Relayed, answer: HeadAnswer) {
+  connection.requestStarted();
+  const sent = await writeAll(client, answer.response);
+  connection.requestEnded(true);
+  if (!sent) return connection.close();
+  let left = Math.min(answer.bodyLeft, MAX_DISCARD_BYTES);
+  const buffer = spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES);
+  while (left > 0) {
+    const n = await client.read(buffer).catch(() => null);
+    if (n === null) break;
+    left -= n;
+  }
+  giveBack(buffer);
+  connection.close();
+}
+
+/** Writes all of `bytes`; false when the connection went away. */
+async function writeAll(to: Deno.TcpConn, bytes: Uint8Array): Promise<boolean> {
+  try {
+    for (let written = 0; written < bytes.length;) {
+      written += await to.write(bytes.subarray(written));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Relays `from` to `to` until `from` ends; then half-closes `to` so it sees the end too. */
 async function copy(from: Deno.TcpConn, to: Deno.TcpConn, onData?: () => void): Promise<void> {
-  const buffer = new Uint8Array(16 * 1024);
+  const small = new Uint8Array(READ_BYTES);
+  let buffer = small;
   try {
     for (;;) {
       const n = await from.read(buffer);
@@ -304,9 +400,21 @@ async function copy(from: Deno.TcpConn, to: Deno.TcpConn, onData?: () => void): 
       for (let written = 0; written < n;) {
         written += await to.write(buffer.subarray(written, n));
       }
+      if (n === buffer.length && buffer === small) {
+        buffer = spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES);
+      } else if (n < buffer.length && buffer !== small) {
+        giveBack(buffer);
+        buffer = small;
+      }
     }
     await to.closeWrite();
   } catch {
     // Either side went away: the caller closes both.
+  } finally {
+    if (buffer !== small) giveBack(buffer);
   }
+}
+
+function giveBack(bulk: Uint8Array<ArrayBuffer>) {
+  if (spareBulkBuffers.length < MAX_SPARE_BULK_BUFFERS) spareBulkBuffers.push(bulk);
 }

@@ -189,3 +189,48 @@ async function assertRefused(port: number) {
   }
   assert.fail("the port still accepted connections after shutdown");
 }
+
+Deno.test("serveGuarded: answerAtHead answers a connection's first request itself, the rest relayed", async () => {
+  let handled = 0;
+  const refusal = encoder.encode(
+    "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbusy",
+  );
+  const server = start({
+    answerAtHead: (head) =>
+      decoder.decode(head).startsWith("POST /refuse ")
+        ? {
+          response: refusal,
+          bodyLeft: 100_000 - (head.length - decoder.decode(head).indexOf("\r\n\r\n") - 4),
+        }
+        : null,
+  }, () => {
+    handled++;
+    return new Response("ok");
+  });
+  try {
+    // Refused: the whole body is sent before reading, and the answer still arrives.
+    const refused = await connect(server);
+    const body = new Uint8Array(100_000);
+    await refused.write(
+      encoder.encode("POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"),
+    );
+    for (let written = 0; written < body.length;) {
+      written += await refused.write(body.subarray(written));
+    }
+    const answer = await readAnswer(refused);
+    assert(answer.head.startsWith("HTTP/1.1 503"), answer.head);
+    deepStrictEqual(answer.body, "busy");
+    assert((await closedWithin(refused, 2000)) !== null, "the relay closed the connection");
+    refused.close();
+    deepStrictEqual(handled, 0, "the handler never saw it");
+
+    // Anything else goes to the handler, first piece included.
+    const passed = await connect(server);
+    await passed.write(encoder.encode("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+    deepStrictEqual((await readAnswer(passed)).body, "ok");
+    passed.close();
+    deepStrictEqual(handled, 1);
+  } finally {
+    await server.shutdown();
+  }
+});

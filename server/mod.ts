@@ -13,6 +13,7 @@ export {
   serveGuarded,
 } from "./connection_guard.ts";
 export { dropWritePermission } from "./drop_write_permission.ts";
+export { BigUploadShed, SHED_MIN_BYTES } from "./big_upload_shed.ts";
 export {
   serveUntilSignalled,
   SHUTDOWN_GRACE_MS,

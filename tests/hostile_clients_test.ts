@@ -1,11 +1,17 @@
 /**
  * Hostile clients against the server as deployed (a real process, the release flags, the
  * unit's environment), loopback only: one chunked body of millions of one-byte chunks must
- * not freeze it, a flood of silent connections past the open-files limit must not kill it, and
- * connections that send nothing are closed by the server within its idle timeout.
+ * not freeze it, a flood of silent connections past the open-files limit must not kill it,
+ * connections that send nothing are closed by the server within its idle timeout, and a burst
+ * of big uploads is refused before the app yet every client reads its answer.
  */
 import assert, { deepStrictEqual } from "node:assert/strict";
-import { chunkFlood, probeHealth, silentConnections } from "./helpers/hostile_clients.ts";
+import {
+  bigDigitPng,
+  chunkFlood,
+  probeHealth,
+  silentConnections,
+} from "./helpers/hostile_clients.ts";
 import { startServerProcess } from "./helpers/server_process.ts";
 import { DEFAULT_CONNECTION_LIMITS } from "../server/connection_guard.ts";
 
@@ -79,6 +85,69 @@ Deno.test({
     deepStrictEqual(await crowd.closedByServer(500), 300, "still open after the idle timeout");
     crowd.close();
     const response = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(3000) });
+    deepStrictEqual(response.status, 200);
+    await response.body?.cancel();
+  } finally {
+    deepStrictEqual(await server.stop(), 0, server.output());
+  }
+});
+
+/** Sends a whole raw request before reading a byte (as Python `requests` does); the answer. */
+async function sendWholeThenRead(url: string, path: string, body: Uint8Array): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const connection = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    const head = `POST ${path} HTTP/1.1\r\nHost: test\r\nContent-Type: image/png\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    const request = new Uint8Array([...new TextEncoder().encode(head), ...body]);
+    for (let written = 0; written < request.length;) {
+      written += await connection.write(request.subarray(written));
+    }
+    let text = "";
+    const buffer = new Uint8Array(16 * 1024);
+    for (;;) {
+      const n = await connection.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+      const [fields, rest = ""] = text.split("\r\n\r\n");
+      const length = /content-length: *(\d+)/i.exec(fields)?.[1];
+      if (length !== undefined && rest.length >= Number(length)) break;
+    }
+    return text;
+  } finally {
+    connection.close();
+  }
+}
+
+Deno.test({
+  name: "hostile: a burst of big uploads from one client is refused before the app, each answered",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const server = await startServerProcess();
+  try {
+    const bomb = bigDigitPng(4096, 16); // 143 KB; decodes for a second or more
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, () => sendWholeThenRead(server.url, "/predict", bomb)),
+    );
+    const statuses = answers.map((text) => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0));
+    const refused = statuses.filter((status) => status === 503).length;
+    deepStrictEqual(statuses.filter((s) => s !== 200 && s !== 503), [], "only 200 and 503");
+    assert(refused >= 12, `only ${refused} of 24 refused: ${statuses}`);
+    for (const text of answers.filter((text) => text.startsWith("HTTP/1.1 503"))) {
+      assert(/\r\nretry-after: 1\r\n/i.test(text), text);
+      deepStrictEqual(JSON.parse(text.split("\r\n\r\n")[1]).error, "overloaded");
+    }
+    // Refused before the app: no access log line, but counted in the request metrics.
+    const logged = server.output().split("\n").filter((line) => /"status":503/.test(line));
+    assert(logged.length < refused, `${logged.length} of ${refused} refusals went through the app`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const counted =
+      /digitlab_http_requests_total\{route="\/predict",method="POST",status="503"\} (\d+)/
+        .exec(metrics)?.[1];
+    deepStrictEqual(Number(counted), refused, "every refusal counted");
+    // And the server still answers.
+    const response = await fetch(`${server.url}/health`);
     deepStrictEqual(response.status, 200);
     await response.body?.cancel();
   } finally {

@@ -69,6 +69,7 @@ export function batchNormForward(
   beta: Float32Array,
   epsilon: number,
   sumOverBatch?: SumOverBatch,
+  y: Float32Array = new Float32Array(x.length),
 ): { y: Float32Array; mean: Float32Array; variance: Float32Array } {
   const channels = gamma.length;
   // Float64 sums keep E[x^2] - E[x]^2 accurate in a single pass.
@@ -82,7 +83,6 @@ export function batchNormForward(
   const variance = Float32Array.from(sumSq, (s, c) => Math.max(0, s / rows - mean[c] * mean[c]));
   const scale = Float32Array.from(variance, (v, c) => gamma[c] / Math.sqrt(v + epsilon));
   const shift = Float32Array.from(beta, (b, c) => b - mean[c] * scale[c]);
-  const y = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += channels) {
     for (let c = 0; c < channels; c++) y[i + c] = x[i + c] * scale[c] + shift[c];
   }
@@ -104,6 +104,7 @@ export function batchNormBackward(
   variance: Float32Array,
   epsilon: number,
   sumOverBatch?: SumOverBatch,
+  dx: Float32Array = new Float32Array(x.length),
 ): { dx: Float32Array; dGamma: Float32Array; dBeta: Float32Array } {
   const channels = gamma.length;
   const local = channelSums(dy, x, channels);
@@ -122,7 +123,6 @@ export function batchNormBackward(
     b[c] = -a[c] * invStd * batchDGamma / rows;
     offset[c] = -a[c] * sumDy[c] / rows - b[c] * mean[c];
   }
-  const dx = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += channels) {
     for (let c = 0; c < channels; c++) dx[i + c] = a[c] * dy[i + c] + b[c] * x[i + c] + offset[c];
   }
@@ -130,47 +130,55 @@ export function batchNormBackward(
 }
 
 /**
- * Registers a wasm kernel computed in JS: `compute` reads its inputs as heap views and returns
- * every output's values, all before the first output is allocated (allocating may move the heap).
- * Outputs shaped like input `x` or per channel, as BatchNorm's are.
+ * Registers a wasm kernel computed in JS: `compute` reads its inputs as heap views, writes the
+ * full-size output straight into its heap view and returns the two per-channel ones. The
+ * full-size output is allocated before any view is taken (allocating may move the heap), so
+ * no full-size JS array is made and copied per call. Outputs shaped like input `x` or per
+ * channel, as BatchNorm's are.
  */
 function registerTypedArrayKernel(
   name: string,
   compute: (
     read: (input: string) => Float32Array,
     epsilon: number,
-  ) => [Float32Array, Float32Array, Float32Array],
+    full: Float32Array,
+  ) => [Float32Array, Float32Array],
 ): void {
   tf.registerKernel({
     kernelName: name,
     backendName: "wasm",
     kernelFunc: (({ inputs, backend, attrs }: KernelArgs) => {
+      const fullInfo = backend.makeOutput(inputs.x.shape, "float32");
       const read = (input: string) => backend.typedArrayFromHeap(inputs[input]) as Float32Array;
-      const [full, ...perChannel] = compute(read, attrs.epsilon);
-      const shapes = [inputs.x.shape, [inputs.gamma.shape[0]], [inputs.gamma.shape[0]]];
-      return [full, ...perChannel].map((values, i) => {
-        const info = backend.makeOutput(shapes[i], "float32");
-        backend.typedArrayFromHeap(info).set(values);
-        return info;
-      });
+      const full = backend.typedArrayFromHeap(fullInfo) as Float32Array;
+      const perChannel = compute(read, attrs.epsilon, full);
+      return [
+        fullInfo,
+        ...perChannel.map((values) => {
+          const info = backend.makeOutput([inputs.gamma.shape[0]], "float32");
+          backend.typedArrayFromHeap(info).set(values);
+          return info;
+        }),
+      ];
     }) as unknown as tf.KernelFunc,
   });
 }
 
 function registerKernels(): void {
   if (tf.getKernel(FORWARD, "wasm")) return;
-  registerTypedArrayKernel(FORWARD, (read, epsilon) => {
-    const { y, mean, variance } = batchNormForward(
+  registerTypedArrayKernel(FORWARD, (read, epsilon, y) => {
+    const { mean, variance } = batchNormForward(
       read("x"),
       read("gamma"),
       read("beta"),
       epsilon,
       currentShard()?.sumOverBatch,
+      y,
     );
-    return [y, mean, variance];
+    return [mean, variance];
   });
-  registerTypedArrayKernel(BACKWARD, (read, epsilon) => {
-    const { dx, dGamma, dBeta } = batchNormBackward(
+  registerTypedArrayKernel(BACKWARD, (read, epsilon, dx) => {
+    const { dGamma, dBeta } = batchNormBackward(
       read("dy"),
       read("x"),
       read("gamma"),
@@ -178,8 +186,9 @@ function registerKernels(): void {
       read("variance"),
       epsilon,
       currentShard()?.sumOverBatch,
+      dx,
     );
-    return [dx, dGamma, dBeta];
+    return [dGamma, dBeta];
   });
 }
 

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { threadCpuMs } from "./step_timing.ts";
+
 /** A peer that died mid-step would otherwise leave the others waiting forever. */
 const WAIT_MS = 10 * 60_000;
 
@@ -56,8 +58,10 @@ export class ShardExchange {
   readonly weights: Float32Array;
   readonly firstMoments: Float32Array;
   readonly secondMoments: Float32Array;
-  /** Milliseconds this worker has spent waiting at barriers (step timings read and reset it). */
+  /** Wall milliseconds this worker has spent waiting at barriers (step timings read it). */
   waitedMs = 0;
+  /** This thread's CPU milliseconds in those waits (step_timing.ts's threadCpuMs). */
+  waitedCpuMs = 0;
 
   constructor(buffer: SharedArrayBuffer, readonly layout: ExchangeLayout, readonly rank: number) {
     const bytes = bytesOf(layout);
@@ -95,13 +99,14 @@ export class ShardExchange {
       Atomics.notify(control, generation);
       return;
     }
-    const started = performance.now();
+    const started = performance.now(), startedCpu = threadCpuMs();
     while (Atomics.load(control, generation) === seen) {
       if (Atomics.wait(control, generation, seen, WAIT_MS) === "timed-out") {
         throw new Error(`worker ${this.rank}: no peer arrived within ${WAIT_MS / 1000} s`);
       }
     }
     this.waitedMs += performance.now() - started;
+    this.waitedCpuMs += threadCpuMs() - startedCpu;
   }
 
   /** Sums `values` over ranks 0..participants-1 (the workers with images this step). */

@@ -1,9 +1,13 @@
 /**
- * Where a data-parallel step's time goes, per worker: what `deno task bench:train` prints to
- * tell compute from the exchange's overhead and from waiting for the other workers.
+ * Where a training step's time goes, per thread: what `deno task bench:train` prints to tell
+ * compute from the exchange's overhead and from waiting for the other workers. Each phase is
+ * timed twice: wall time, and the CPU time of the thread itself (getrusage per
+ * thread), which on a busy machine is the figure to compare (wall time there says more
+ * about the scheduler), and which shows whether a wait burns CPU.
  *
  * @module
  */
+import process from "node:process";
 
 /** Milliseconds of one step (or a mean over steps) by phase. */
 export interface StepTiming {
@@ -21,47 +25,80 @@ export interface StepTiming {
   wait: number;
 }
 
+/** Wall and thread-CPU milliseconds of a step by phase (cpu is NaN where unmeasurable). */
+export interface PhaseTimes {
+  wall: StepTiming;
+  cpu: StepTiming;
+}
+
 export type StepPhase = Exclude<keyof StepTiming, "wait">;
 
 const PHASES: (keyof StepTiming)[] = ["augment", "compute", "sum", "adam", "load", "wait"];
 
+const zero = (): StepTiming => ({ augment: 0, compute: 0, sum: 0, adam: 0, load: 0, wait: 0 });
+
+/**
+ * CPU milliseconds the calling thread has run (node:process's threadCpuUsage, getrusage of
+ * the thread), or NaN where the runtime lacks it. Linux counts it in 10 ms ticks, so one
+ * phase of one step is a coarse sample; the means over an epoch's steps are what to read.
+ */
+export function threadCpuMs(): number {
+  const usage = process.threadCpuUsage?.();
+  return usage ? (usage.user + usage.system) / 1000 : NaN;
+}
+
 /**
  * Times a step's phases in order: `lap(phase)` books the time since the last lap to `phase`,
- * minus what `waited()` (a running total of barrier waits) grew by meanwhile, which goes to
- * `wait`.
+ * minus what `waited()` (a running total of barrier waits, wall ms) grew by meanwhile, which
+ * goes to `wait`; the thread's CPU time is booked alike (a wait's CPU: what the barrier
+ * burnt, nearly nothing for Atomics.wait).
  */
 export class StepClock {
-  readonly timing: StepTiming = { augment: 0, compute: 0, sum: 0, adam: 0, load: 0, wait: 0 };
+  readonly times: PhaseTimes = { wall: zero(), cpu: zero() };
   #last = performance.now();
+  #lastCpu = threadCpuMs();
   #waited: number;
+  #waitedCpu: number;
 
-  constructor(private readonly waited: () => number) {
-    this.#waited = waited();
+  constructor(private readonly waited: () => { wall: number; cpu: number } = () => NO_WAIT) {
+    ({ wall: this.#waited, cpu: this.#waitedCpu } = waited());
   }
 
   lap(phase: StepPhase): void {
-    const now = performance.now(), waited = this.waited();
-    const wait = waited - this.#waited;
-    this.timing[phase] += now - this.#last - wait;
-    this.timing.wait += wait;
+    const now = performance.now(), cpu = threadCpuMs(), waited = this.waited();
+    const wait = waited.wall - this.#waited, waitCpu = waited.cpu - this.#waitedCpu;
+    this.times.wall[phase] += now - this.#last - wait;
+    this.times.wall.wait += wait;
+    this.times.cpu[phase] += cpu - this.#lastCpu - waitCpu;
+    this.times.cpu.wait += waitCpu;
     this.#last = now;
-    this.#waited = waited;
+    this.#lastCpu = cpu;
+    this.#waited = waited.wall;
+    this.#waitedCpu = waited.cpu;
   }
 }
 
+const NO_WAIT = { wall: 0, cpu: 0 };
+
 /** Sums step timings; `mean()` is the mean step so far. */
 export class TimingTotal {
-  #sum: StepTiming = { augment: 0, compute: 0, sum: 0, adam: 0, load: 0, wait: 0 };
+  #sum: PhaseTimes = { wall: zero(), cpu: zero() };
   #steps = 0;
 
-  add(timing: StepTiming): void {
-    for (const phase of PHASES) this.#sum[phase] += timing[phase];
+  add(times: PhaseTimes): void {
+    for (const phase of PHASES) {
+      this.#sum.wall[phase] += times.wall[phase];
+      this.#sum.cpu[phase] += times.cpu[phase];
+    }
     this.#steps++;
   }
 
-  mean(): StepTiming {
-    const mean = { ...this.#sum };
-    for (const phase of PHASES) mean[phase] /= Math.max(1, this.#steps);
+  mean(): PhaseTimes {
+    const mean = { wall: { ...this.#sum.wall }, cpu: { ...this.#sum.cpu } };
+    for (const phase of PHASES) {
+      mean.wall[phase] /= Math.max(1, this.#steps);
+      mean.cpu[phase] /= Math.max(1, this.#steps);
+    }
     return mean;
   }
 }
@@ -69,4 +106,9 @@ export class TimingTotal {
 /** "augment 1.2, compute 40.1, ..." in milliseconds, for a table cell. */
 export function formatTiming(timing: StepTiming): string {
   return PHASES.map((phase) => `${phase} ${timing[phase].toFixed(1)}`).join(", ");
+}
+
+/** The sum of a step's phases, waits included. */
+export function totalMs(timing: StepTiming): number {
+  return PHASES.reduce((sum, phase) => sum + timing[phase], 0);
 }

@@ -15,7 +15,7 @@ import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
-import type { StepTiming } from "./step_timing.ts";
+import { type PhaseTimes, StepClock, TimingTotal } from "./step_timing.ts";
 import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
 
 const PIXELS = 784;
@@ -103,12 +103,12 @@ export interface EpochReport {
   state: LoopState;
   /** The optimizer's state after this epoch (for a checkpoint). */
   readOptimizer: () => Promise<AdamState>;
-  /** Each worker's mean step this epoch, by phase (empty on one thread). */
-  stepTimes: StepTiming[];
+  /** Each thread's mean step this epoch, by phase (one entry on one thread, one per worker). */
+  stepTimes: PhaseTimes[];
 }
 
 /** Who takes the optimizer steps: this thread, or a pool of workers. */
-interface Stepper {
+export interface Stepper {
   /**
    * One step on `batch` (the stepper fills and augments its images); reads it before it
    * returns, so a second step may be queued at once.
@@ -116,13 +116,13 @@ interface Stepper {
   step(batch: PixelBatch, learningRate: number): Promise<number>;
   /** Makes `model` hold the trained weights; returns the optimizer's state. */
   sync(): Promise<AdamState>;
-  /** Each worker's mean step since the last call, by phase (none on this thread). */
-  timings(): StepTiming[];
+  /** Each stepping thread's mean step since the last call, by phase. */
+  timings(): PhaseTimes[];
   close(): void;
 }
 
 /** Steps on this thread, with tfjs's own optimizer loop. */
-async function localStepper(
+export async function localStepper(
   model: tf.LayersModel,
   options: TrainOptions,
 ): Promise<Stepper> {
@@ -133,34 +133,47 @@ async function localStepper(
   const augmenter = options.augment
     ? trainingAugmenter(options.architecture?.name, new Random(0))
     : undefined;
+  let total = new TimingTotal();
   return {
     step({ set, indices, seeds, step }, rate) {
+      const clock = new StepClock();
       const size = indices.length;
       fillBatch(set, indices, options.normalisation, images, augmenter, seeds ?? undefined);
       for (let n = 0; n < size; n++) labels[n] = set.labels[indices[n]];
+      clock.lap("augment");
       // AdamOptimizer reads this field on every step; tfjs offers no setter.
       (optimizer as unknown as { learningRate: number }).learningRate = rate;
-      const loss = withTrainingStep(step, () =>
+      // optimizer.minimize(f, true) is these two calls; apart, each is timed.
+      const value = withTrainingStep(step, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
           const y = tf.oneHot(tf.tensor1d(labels.subarray(0, size), "int32"), 10);
-          return optimizer.minimize(() => {
+          const { value, grads } = optimizer.computeGradients(() => {
             const logits = model.apply(x, { training: true }) as tf.Tensor;
             return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-          }, true)!;
+          });
+          const loss = value.dataSync()[0];
+          clock.lap("compute");
+          // The gradients minimize hands it (its typing asks for variables; it reads tensors).
+          optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
+          return loss;
         }));
-      const value = loss.dataSync()[0];
-      loss.dispose();
+      clock.lap("adam");
+      total.add(clock.times);
       return Promise.resolve(value);
     },
     sync: () => readAdamState(optimizer),
-    timings: () => [],
+    timings: () => {
+      const mean = total.mean();
+      total = new TimingTotal();
+      return [mean];
+    },
     close: () => optimizer.dispose(),
   };
 }
 
 /** Steps in `workers` workers that copy `model` now and write their weights back on sync. */
-async function workerStepper(
+export async function workerStepper(
   model: tf.LayersModel,
   options: TrainOptions,
   workers: number,

@@ -18,7 +18,7 @@ import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
 import { type AdamStep, adamUpdate, nextAccumulators, ownedRange } from "./split_adam.ts";
-import { StepClock, type StepTiming } from "./step_timing.ts";
+import { type PhaseTimes, StepClock } from "./step_timing.ts";
 import { modelConfig } from "./train_workers.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 
@@ -69,7 +69,7 @@ export type WorkerRequest =
 /** What a worker answers. */
 export type WorkerReply =
   | { type: "ready"; backend: string }
-  | { type: "stepped"; loss: number; timing: StepTiming }
+  | { type: "stepped"; loss: number; timing: PhaseTimes }
   | { type: "state"; weights: Checkpoint["weights"]; adam: AdamState }
   | { type: "failed"; message: string };
 
@@ -213,7 +213,10 @@ function stepImages(t: Trainer, images: StepImages, size: number): Float32Array 
 
 function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   const t = trainer!;
-  const clock = new StepClock(() => t.exchange.waitedMs);
+  const clock = new StepClock(() => ({
+    wall: t.exchange.waitedMs,
+    cpu: t.exchange.waitedCpuMs,
+  }));
   const images = stepImages(t, request.images, request.labels.length);
   clock.lap("augment");
   const loss = withTrainingStep(request.step, () => sliceGradients(t, request, images));
@@ -232,12 +235,13 @@ function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
     let at = 0;
     for (const variable of t.variables) {
       // A new tensor, not a write into the old one's memory: the wasm backend caches packed
-      // weights of matrix products and convolutions by tensor.
-      variable.assign(tf.tensor(weights.slice(at, at += variable.size), variable.shape));
+      // weights of matrix products and convolutions by tensor. It copies the values into its
+      // heap as it makes the tensor (backend_wasm's move), so a view of the exchange will do.
+      variable.assign(tf.tensor(weights.subarray(at, at += variable.size), variable.shape));
     }
   });
   clock.lap("load");
-  return { type: "stepped", loss, timing: clock.timing };
+  return { type: "stepped", loss, timing: clock.times };
 }
 
 /** The model's weights and Adam's state as single-thread training keeps them (adam_state.ts). */

@@ -13,7 +13,7 @@ import type { AdamState } from "./adam_state.ts";
 import { applyWeights, readWeights } from "./checkpoint.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { exchangeBuffer, type ExchangeLayout } from "./shard_exchange.ts";
-import { type StepTiming, TimingTotal } from "./step_timing.ts";
+import { type PhaseTimes, TimingTotal } from "./step_timing.ts";
 import type { StepImages, WorkerReply, WorkerRequest } from "./train_worker.ts";
 
 const PIXELS = 784;
@@ -235,7 +235,7 @@ export class TrainWorkerPool {
   }
 
   /** Each worker's mean step since the last call, by phase; starts the next count. */
-  timings(): StepTiming[] {
+  timings(): PhaseTimes[] {
     const means = this.#timings.map((total) => total.mean());
     this.#timings.forEach((_, rank) => this.#timings[rank] = new TimingTotal());
     return means;

@@ -28,6 +28,19 @@ const probes: Record<string, () => Float32Array[]> = {
         false,
         true,
       ),
+      // More columns than rows: multiplied as (Bᵀ·Aᵀ)ᵀ, each transpose flag on either side.
+      ...[[false, false], [false, true], [true, false], [true, true]].map(([ta, tb]) =>
+        tf.matMul(
+          tf.tensor2d(random(3 * 7, 12), ta ? [7, 3] : [3, 7]),
+          tf.tensor2d(random(7 * 9, 13), tb ? [9, 7] : [7, 9]),
+          ta,
+          tb,
+        )
+      ),
+      tf.matMul(
+        tf.tensor3d(random(2 * 6, 14), [1, 2, 6]),
+        tf.tensor3d(random(6 * 11, 15), [1, 6, 11]),
+      ),
     ].map((t) => t.dataSync() as Float32Array);
   },
   "maxPool gradient (2x2 valid, 3x3 stride 2 same)": () => {

@@ -18,6 +18,9 @@ import { clientOf } from "../../middleware/client_key.ts";
 import { errorWithHeaders } from "../../middleware/error_response.ts";
 import type { Upload } from "./request_image.ts";
 
+/** The routes that come in through admitUpload (server/big_upload_shed.ts sheds for them). */
+export const IMAGE_UPLOAD_PATHS = ["/predict", "/predict/number"] as const;
+
 /** One error for every refusal: a burst of them builds no error (and stack trace) each. */
 const BUDGET_FULL = new DigitlabError(
   "overloaded",
