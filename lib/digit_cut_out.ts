@@ -87,6 +87,9 @@ export function groupCrops(
     // The runs a haze pixel's neighbours may be in, row above, this row, row below: each the
     // first of its row that ends right of the pixel's left neighbour (x only grows).
     let up = a, level = b, down = c;
+    // This row's own runs are full ink, never haze: each span is scanned in the gaps between
+    // them (`own`, the first of them ending right of the gap's start).
+    let own = b;
     let spanFrom = 0, spanTo = 0;
     for (;;) {
       let next = -1, nextStart = Infinity;
@@ -105,6 +108,11 @@ export function groupCrops(
         }
       }
       for (let x = spanFrom; x < spanTo; x++) {
+        while (own < bEnd && end[own] <= x) own++;
+        if (own < bEnd && start[own] <= x) {
+          x = end[own] - 1;
+          continue;
+        }
         const value = inkOf[ink[row + x]];
         if (value === 0 || value >= cut) continue;
         // Its first neighbour with full ink, row above first, left to right: in each row,

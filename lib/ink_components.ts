@@ -188,7 +188,11 @@ export function inkComponents(plane: InkPlane, threshold = COMPONENT_THRESHOLD):
     const to = plane.rowEnd ? row + plane.rowEnd[y] : row + width;
     for (let i = from; i < to; i++) {
       if (words !== null && (i & 3) === 0 && i + 4 <= to && words[i >> 2] === quiet) {
-        i += 3;
+        // A stretch of paper (between two digits) in one tight loop.
+        let word = (i >> 2) + 1;
+        const lastWord = to >> 2;
+        while (word < lastWord && words[word] === quiet) word++;
+        i = (word << 2) - 1;
         continue;
       }
       if (full[ink[i]] === 0) continue;
