@@ -67,16 +67,23 @@ async function bigDigitJpeg(side = 4096): Promise<Uint8Array<ArrayBuffer>> {
       ppm.fill(Math.max(0, Math.min(255, (ink ? 0 : 255) + noise())), at, at + 3);
     }
   }
-  const encoder = new Deno.Command("cjpeg", {
-    args: ["-progressive", "-quality", "75"],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
+  const needs = "cjpeg (apt-get install libjpeg-turbo-progs)";
+  let encoder: Deno.ChildProcess;
+  try {
+    encoder = new Deno.Command("cjpeg", {
+      args: ["-progressive", "-quality", "75"],
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`the big-jpeg case needs ${needs}`);
+    throw error;
+  }
   const writer = encoder.stdin.getWriter();
   await writer.write(ppm);
   await writer.close();
   const { success, stdout } = await encoder.output();
-  if (!success) throw new Error("cjpeg failed (apt-get install libjpeg-turbo-progs)");
+  if (!success) throw new Error(`${needs} failed`);
   return stdout as Uint8Array<ArrayBuffer>;
 }
 
