@@ -20,6 +20,7 @@
 import type { DecodeBudget } from "../inference/decode_budget.ts";
 import { DECODE_IN_WORKER_MAX_PIXELS } from "../inference/predict.ts";
 import { clientKey } from "../middleware/client_key.ts";
+import { BUDGET_FULL } from "../routes/api/decode_admission.ts";
 import type { HeadAnswer } from "./connection_guard.ts";
 
 export interface BigUploadShedOptions {
@@ -41,10 +42,9 @@ export const SHED_MIN_BYTES = 64 * 1024;
 /** What the smallest image of the big lane reserves (just over 1 MP, 1 byte a pixel). */
 const SMALLEST_BIG_COST = (DECODE_IN_WORKER_MAX_PIXELS + 1) * 4;
 
-const BODY = JSON.stringify({
-  error: "overloaded",
-  message: "too many large images are being decoded; retry shortly",
-});
+/** The head check's refusal (decode_admission.ts), as it answers it. */
+const BODY = JSON.stringify(BUDGET_FULL.toJSON());
+const STATUS = BUDGET_FULL.status;
 const HEADERS: [string, string][] = [
   ["content-type", "application/json"],
   ["retry-after", "1"],
@@ -53,7 +53,7 @@ const HEADERS: [string, string][] = [
 ];
 /** The same answer as raw HTTP, for the relay; it closes the connection. */
 const RAW_ANSWER = new TextEncoder().encode(
-  "HTTP/1.1 503 Service Unavailable\r\n" +
+  `HTTP/1.1 ${STATUS} Service Unavailable\r\n` +
     HEADERS.map(([name, value]) => `${name}: ${value}\r\n`).join("") +
     `content-length: ${BODY.length}\r\nconnection: close\r\n\r\n${BODY}`,
 );
@@ -104,7 +104,9 @@ export class BigUploadShed {
         (info.remoteAddr as Partial<Deno.NetAddr>).hostname ?? "unknown",
         started,
       );
-      return refused ? new Response(BODY, { status: 503, headers: HEADERS }) : fetch(request, info);
+      return refused
+        ? new Response(BODY, { status: STATUS, headers: HEADERS })
+        : fetch(request, info);
     };
   }
 

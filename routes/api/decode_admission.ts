@@ -21,8 +21,11 @@ import type { Upload } from "./request_image.ts";
 /** The routes that come in through admitUpload (server/big_upload_shed.ts sheds for them). */
 export const IMAGE_UPLOAD_PATHS = ["/predict", "/predict/number"] as const;
 
-/** One error for every refusal: a burst of them builds no error (and stack trace) each. */
-const BUDGET_FULL = new DigitlabError(
+/**
+ * One error for every refusal: a burst of them builds no error (and stack trace) each.
+ * server/big_upload_shed.ts answers the same one before the app.
+ */
+export const BUDGET_FULL = new DigitlabError(
   "overloaded",
   "too many large images are being decoded; retry shortly",
 );
