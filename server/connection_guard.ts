@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { bulkBuffer, copy, giveBack, READ_BYTES, writeAll } from "./relay_io.ts";
 import { isOutOfDescriptors, serveResiliently } from "./resilient_serve.ts";
 import { ServerFacade, type ServerParts } from "./server_facade.ts";
 
@@ -336,24 +337,11 @@ function withKeepAlive(response: Response, value: string): Response {
     response.headers.set("Keep-Alive", value);
     return response;
   } catch {
-    const copy = new Response(response.body, response);
-    copy.headers.set("Keep-Alive", value);
-    return copy;
+    const copied = new Response(response.body, response);
+    copied.headers.set("Keep-Alive", value);
+    return copied;
   }
 }
-
-/** What a connection's relay reads into while it waits (silent connections hold only this). */
-const READ_BYTES = 16 * 1024;
-/**
- * What it reads into while data keeps coming (a read filled the small buffer): each read and
- * write costs the thread ~20-50 us whatever it holds, and a 143 KB upload took 9 of each in 16
- * KB pieces (a burst of 128: ~100 ms of the thread), 3 in 64 KB ones. Back to the small one
- * after a read that did not fill it, so only connections in mid-transfer hold a large one.
- */
-const BULK_READ_BYTES = 64 * 1024;
-/** Large buffers kept for the next transfer (4 MiB at most). */
-const spareBulkBuffers: Uint8Array<ArrayBuffer>[] = [];
-const MAX_SPARE_BULK_BUFFERS = 64;
 
 /**
  * Sends the relay's own answer, then reads and drops what is left of the body (bounded; the
@@ -366,7 +354,7 @@ async function answerFromRelay(client: Deno.TcpConn, connection: Relayed, answer
   connection.requestEnded(true);
   if (!sent) return connection.close();
   let left = Math.min(answer.bodyLeft, MAX_DISCARD_BYTES);
-  const buffer = spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES);
+  const buffer = bulkBuffer();
   while (left > 0) {
     const n = await client.read(buffer).catch(() => null);
     if (n === null) break;
@@ -374,47 +362,4 @@ async function answerFromRelay(client: Deno.TcpConn, connection: Relayed, answer
   }
   giveBack(buffer);
   connection.close();
-}
-
-/** Writes all of `bytes`; false when the connection went away. */
-async function writeAll(to: Deno.TcpConn, bytes: Uint8Array): Promise<boolean> {
-  try {
-    for (let written = 0; written < bytes.length;) {
-      written += await to.write(bytes.subarray(written));
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Relays `from` to `to` until `from` ends; then half-closes `to` so it sees the end too. */
-async function copy(from: Deno.TcpConn, to: Deno.TcpConn, onData?: () => void): Promise<void> {
-  const small = new Uint8Array(READ_BYTES);
-  let buffer = small;
-  try {
-    for (;;) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      onData?.();
-      for (let written = 0; written < n;) {
-        written += await to.write(buffer.subarray(written, n));
-      }
-      if (n === buffer.length && buffer === small) {
-        buffer = spareBulkBuffers.pop() ?? new Uint8Array(BULK_READ_BYTES);
-      } else if (n < buffer.length && buffer !== small) {
-        giveBack(buffer);
-        buffer = small;
-      }
-    }
-    await to.closeWrite();
-  } catch {
-    // Either side went away: the caller closes both.
-  } finally {
-    if (buffer !== small) giveBack(buffer);
-  }
-}
-
-function giveBack(bulk: Uint8Array<ArrayBuffer>) {
-  if (spareBulkBuffers.length < MAX_SPARE_BULK_BUFFERS) spareBulkBuffers.push(bulk);
 }
