@@ -10,8 +10,9 @@
  * cores N workers take about (CPU seconds / N) of wall time, if they stay busy. A second table
  * splits each stepping thread's mean step (one thread's, each worker's) into its phases
  * (step_timing.ts): augmentation, compute, the exchange's sum, Adam and weight load, and the
- * time each waited at the barriers for the other, in wall time and in that thread's own CPU. A
- * third splits the process's CPU per step into the stepping threads, the main thread and the
+ * time each waited at the barriers for the other, in wall time and in that thread's own CPU
+ * (exact: the task grants --allow-ffi for the thread's CPU clock, step_timing.ts). A third
+ * splits the process's CPU per step into the stepping threads, the main thread and the
  * runtime's helper threads.
  *
  * BENCH_IMAGES (default 3200) sets the subset, BENCH_MODELS (comma-separated) the models,
@@ -19,15 +20,22 @@
  *
  * BENCH_INTERLEAVED=N measures instead N rounds of one step on one thread and one step on the
  * workers, alternating step by step on the same batches, and prints the process's CPU
- * milliseconds per step of each: on a shared machine whose load drifts by the minute, the
- * two sides of the ratio are then measured under the same load.
+ * milliseconds per step of each (on a shared machine whose load drifts by the minute, the
+ * two sides of the ratio are then measured under the same load), then each stepping thread's
+ * CPU per step by phase over the same rounds.
  *
  * @module
  */
 import { MNIST_NORMALISATION, MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
 import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
-import { formatTiming, type PhaseTimes, threadCpuMs, totalMs } from "../training/step_timing.ts";
+import {
+  formatTiming,
+  type PhaseTimes,
+  threadCpuIsExact,
+  threadCpuMs,
+  totalMs,
+} from "../training/step_timing.ts";
 import { localStepper, train, workerStepper } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
 import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
@@ -102,6 +110,8 @@ async function interleaved(name: ModelName, rounds: number) {
   const cpu = [[], []] as number[][];
   const warmUp = 3;
   for (let round = 0; round < rounds + warmUp; round++) {
+    // The phase means count from the first measured round.
+    if (round === warmUp) { for (const stepper of steppers) stepper.timings(); }
     const start = (round * 64) % (set.count - 63);
     const indices = Uint32Array.from({ length: 64 }, (_, n) => start + n);
     const seeds = options.augment ? indices.map((n) => n * 2654435761) : null;
@@ -111,6 +121,7 @@ async function interleaved(name: ModelName, rounds: number) {
       if (round >= warmUp) cpu[side].push((cpuSeconds() - before) * 1000);
     }
   }
+  const phases = steppers.map((stepper) => stepper.timings());
   for (const stepper of steppers) stepper.close();
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const [one, many] = cpu.map(mean);
@@ -118,6 +129,19 @@ async function interleaved(name: ModelName, rounds: number) {
     `| ${name} | ${rounds} | ${one.toFixed(1)} | ${many.toFixed(1)} | ` +
       `${(many / one).toFixed(3)} | ${load()} |`,
   );
+  return phases.flatMap((times, side) =>
+    times.map((time, rank) =>
+      `| ${name} | ${side === 0 ? "1 thread" : `worker ${rank}`} | ${formatTiming(time.cpu)} | ` +
+      `${totalMs(time.cpu).toFixed(1)} |`
+    )
+  );
+}
+
+/** How exact the per-thread CPU figures are (step_timing.ts's threadCpuMs). */
+function clockNote(): string {
+  return threadCpuIsExact
+    ? "(the thread's CPU clock)"
+    : "(getrusage, in 10 ms ticks: grant --allow-ffi for the exact clock)";
 }
 
 if (INTERLEAVED > 0) {
@@ -129,7 +153,13 @@ if (INTERLEAVED > 0) {
     `| model | rounds | 1 thread: CPU ms per step | ${WORKERS} workers: CPU ms per step | ` +
       "ratio | load average |\n|---|---|---|---|---|---|",
   );
-  for (const name of MODELS) await interleaved(name, INTERLEAVED);
+  const phases: string[] = [];
+  for (const name of MODELS) phases.push(...await interleaved(name, INTERLEAVED));
+  console.log(
+    `\nThe same rounds, each stepping thread's mean step by phase in its own CPU ms ${clockNote()}:\n`,
+  );
+  console.log("| model | thread | CPU ms per step | total |\n|---|---|---|---|");
+  for (const line of phases) console.log(line);
   Deno.exit(0);
 }
 
@@ -175,7 +205,8 @@ for (const name of MODELS) {
   }
 }
 console.log(
-  `\nMean ms per step of each thread's second epoch, by phase (wall, then that thread's CPU):\n`,
+  "\nMean ms per step of each thread's second epoch, by phase (wall, then that thread's CPU " +
+    `${clockNote()}):\n`,
 );
 console.log("| model | thread | wall ms per step | CPU ms per step |\n|---|---|---|---|");
 for (const line of splits) console.log(line);

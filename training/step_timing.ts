@@ -1,9 +1,9 @@
 /**
  * Where a training step's time goes, per thread: what `deno task bench:train` prints to tell
  * compute from the exchange's overhead and from waiting for the other workers. Each phase is
- * timed twice: wall time, and the CPU time of the thread itself (getrusage per
- * thread), which on a busy machine is the figure to compare (wall time there says more
- * about the scheduler), and which shows whether a wait burns CPU.
+ * timed twice: wall time, and the CPU time of the thread itself (threadCpuMs), which on a
+ * busy machine is the figure to compare (wall time there says more about the scheduler), and
+ * which shows whether a wait burns CPU.
  *
  * @module
  */
@@ -37,15 +37,48 @@ const PHASES: (keyof StepTiming)[] = ["augment", "compute", "sum", "adam", "load
 
 const zero = (): StepTiming => ({ augment: 0, compute: 0, sum: 0, adam: 0, load: 0, wait: 0 });
 
+/** CLOCK_THREAD_CPUTIME_ID (Linux): the calling thread's CPU time, to the nanosecond. */
+const THREAD_CPU_CLOCK = 3;
+
 /**
- * CPU milliseconds the calling thread has run (node:process's threadCpuUsage, getrusage of
- * the thread), or NaN where the runtime lacks it. Linux counts it in 10 ms ticks, so one
- * phase of one step is a coarse sample; the means over an epoch's steps are what to read.
+ * The thread's CPU clock through libc's clock_gettime, where the process may load libraries
+ * (--allow-ffi, as `deno task bench:train` grants); null elsewhere (training itself, other
+ * systems). getrusage's per-thread figure moves in 10 ms ticks on this machine's kernel,
+ * coarser than a phase of a step; this clock is exact.
+ */
+function preciseThreadClock(): (() => number) | null {
+  if (Deno.build.os !== "linux") return null;
+  if (Deno.permissions.querySync?.({ name: "ffi" }).state !== "granted") return null;
+  try {
+    const libc = Deno.dlopen("libc.so.6", {
+      clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+    });
+    const time = new BigInt64Array(2);
+    return () => {
+      if (libc.symbols.clock_gettime(THREAD_CPU_CLOCK, time) !== 0) return NaN;
+      return Number(time[0]) * 1000 + Number(time[1]) / 1e6;
+    };
+  } catch {
+    return null;
+  }
+}
+
+const preciseClock = preciseThreadClock();
+
+/**
+ * CPU milliseconds the calling thread has run: exact with --allow-ffi (preciseThreadClock),
+ * else node:process's threadCpuUsage (getrusage of the thread), or NaN where the runtime lacks
+ * it. Linux counts getrusage's in 10 ms ticks, so one phase of one step is then a coarse
+ * sample; the means over an epoch's steps are what to read.
  */
 export function threadCpuMs(): number {
+  if (preciseClock) return preciseClock();
   const usage = process.threadCpuUsage?.();
   return usage ? (usage.user + usage.system) / 1000 : NaN;
 }
+
+/** Whether threadCpuMs is exact (thread CPU clock) rather than counted in ticks. */
+export const threadCpuIsExact = preciseClock !== null;
 
 /**
  * Times a step's phases in order: `lap(phase)` books the time since the last lap to `phase`,
