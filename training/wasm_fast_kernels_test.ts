@@ -68,6 +68,17 @@ const probes: Record<string, () => Float32Array[]> = {
     return [tf.mean(x, [0, 1, 2]), tf.mean(x, [0, 1, 2], true), tf.mean(x, 2), tf.mean(x)]
       .map((t) => t.dataSync() as Float32Array);
   },
+  "clones outliving their source and a variable's next value": () => {
+    const source = tf.tensor2d(random(12, 16), [3, 4]);
+    const copy = tf.clone(source);
+    source.dispose();
+    const variable = tf.variable(tf.tensor1d(random(5, 17)));
+    const before = tf.clone(variable);
+    variable.assign(tf.add(variable, 1));
+    const values = [copy, before, variable].map((t) => t.dataSync() as Float32Array);
+    variable.dispose();
+    return values;
+  },
   "sum over leading and other axes": () => {
     const x = tf.tensor4d(random(3 * 4 * 5 * 6, 7), [3, 4, 5, 6]);
     return [
