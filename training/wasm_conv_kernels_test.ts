@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import assert from "node:assert/strict";
-import { registerWasmConvGradients } from "./wasm_conv_kernels.ts";
+import { registerWasmConvGradients, rotatedFilter } from "./wasm_conv_kernels.ts";
 
 interface Case {
   x: [number, number, number, number];
@@ -70,4 +70,19 @@ Deno.test("wasm conv gradient kernels match the cpu backend", async () => {
     assert(errX <= 1e-4, `case ${i} dx relative error ${errX}`);
     assert(errW <= 1e-4, `case ${i} dW relative error ${errW}`);
   });
+});
+
+Deno.test("the rotated filter is tfjs's Reverse of both spatial axes, then its channels swapped", async () => {
+  await tf.setBackend("cpu");
+  for (
+    const shape of [[3, 3, 2, 5], [5, 4, 3, 1], [1, 1, 4, 4]] as [number, number, number, number][]
+  ) {
+    const values = random(shape.reduce((a, b) => a * b), 7);
+    const expected = tf.tidy(() =>
+      tf.transpose(tf.reverse(tf.tensor4d(values, shape), [0, 1]), [0, 1, 3, 2]).dataSync()
+    );
+    const actual = new Float32Array(values.length);
+    rotatedFilter(values, shape, actual);
+    assert.deepStrictEqual(actual, expected, `filter ${shape}`);
+  }
 });
