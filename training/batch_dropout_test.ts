@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { batchDropout, withTrainingStep } from "./batch_dropout.ts";
+import { batchDropout, sliceNoise, withTrainingStep } from "./batch_dropout.ts";
 import { withShard } from "./batch_shard.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
 
@@ -50,4 +50,13 @@ Deno.test("outside a training step it is tfjs's own seeded Dropout", async () =>
     )
   );
   assert.deepEqual(mask(null), expected);
+});
+
+Deno.test("a slice's noise is its part of tfjs's seeded randomUniform, bit for bit", async () => {
+  await initTrainingBackend();
+  for (const seed of ["5/0", "47/12345", "x"]) {
+    const whole = tf.tidy(() => tf.randomUniform([64, 128], 0, 1, "float32", seed).dataSync());
+    assert.deepEqual(sliceNoise(seed, 0, whole.length), whole, seed);
+    assert.deepEqual(sliceNoise(seed, 32 * 128, 7 * 128), whole.subarray(32 * 128, 39 * 128));
+  }
 });
