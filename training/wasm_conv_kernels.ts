@@ -213,7 +213,9 @@ export function conv2DBackpropInput(
   const padBottom = h + kh - 1 - info.outHeight - padTop;
   const padRight = w + kw - 1 - info.outWidth - padLeft;
   const paddings: ExplicitPad = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
-  const padded = run("PadV2", backend, { x: dy }, { paddings, constantValue: 0 });
+  // XNNPACK pads implicitly, without a padded copy of dy; a negative pad (a crop) needs PadV2.
+  const implicit = paddings.every(([before, after]) => before >= 0 && after >= 0);
+  const padded = implicit ? dy : run("PadV2", backend, { x: dy }, { paddings, constantValue: 0 });
   const [, , inChannels, outChannels] = filter.shape;
   const swapped = backend.makeOutput([kh, kw, outChannels, inChannels], "float32");
   rotatedFilter(
@@ -223,11 +225,11 @@ export function conv2DBackpropInput(
   );
   const dx = run("Conv2D", backend, { x: padded, filter: swapped }, {
     strides: 1,
-    pad: "valid",
+    pad: implicit ? paddings : "valid",
     dataFormat: "NHWC",
     dilations: 1,
   });
-  dispose(backend, padded, swapped);
+  dispose(backend, swapped, ...(implicit ? [] : [padded]));
   return dx;
 }
 
