@@ -222,7 +222,9 @@ if (import.meta.main) {
       steps: env("PROOF_STEPS", DEFAULT_FINE_TUNE.steps),
       learningRate: env("PROOF_LR", DEFAULT_FINE_TUNE.learningRate),
       feedbackShare: env("PROOF_SHARE", DEFAULT_FINE_TUNE.feedbackShare),
-      augmentFeedback: Deno.env.get("PROOF_AUGMENT") !== "0" && DEFAULT_FINE_TUNE.augmentFeedback,
+      augmentFeedback: Deno.env.has("PROOF_AUGMENT")
+        ? Deno.env.get("PROOF_AUGMENT") === "1"
+        : DEFAULT_FINE_TUNE.augmentFeedback,
       correctionShare: env("PROOF_CORRECTIONS", DEFAULT_FINE_TUNE.correctionShare),
     },
     confirmRight: Deno.env.get("PROOF_RIGHT") !== "0",

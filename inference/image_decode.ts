@@ -13,7 +13,7 @@ import jpegCodec from "imagescript/wasm/node/jpeg.js";
 import { DigitlabError } from "../lib/errors.ts";
 import { type ImageHeader, MAX_IMAGE_SIDE, readImageHeader } from "./image_header.ts";
 import type { PixelImage } from "../lib/ink_map.ts";
-import { decodePngFast } from "./png_decode.ts";
+import { decodePngFast, releasePixels } from "./png_decode.ts";
 
 interface PngDecoder {
   decode(bytes: Uint8Array): { width: number; height: number; framebuffer: Uint8Array };
@@ -69,7 +69,14 @@ export interface DecodeOptions {
 export interface DecodedImage {
   header: ImageHeader;
   image: PixelImage;
+  /**
+   * Frees the pixels now, for a caller done with them (`image` must not be read afterwards);
+   * see png_decode.ts `releasePixels`. Nothing for pixels the decoders may share.
+   */
+  release(): void;
 }
+
+const keepPixels = () => {};
 
 /**
  * Decodes a PNG or JPEG. Throws `unsupported_media_type` for other formats,
@@ -82,7 +89,7 @@ export async function decodeImage(
 ): Promise<DecodedImage> {
   const header = readImageHeader(bytes, maxSide);
   const fast = header.format === "png" ? decodePngFast(bytes) : null;
-  if (fast !== null) return { header, image: fast };
+  if (fast !== null) return { header, image: fast, release: () => releasePixels(fast) };
   const { png, jpeg } = await initImageDecoders();
   let image: PixelImage;
   try {
@@ -112,7 +119,7 @@ export async function decodeImage(
   ) {
     throw new DigitlabError("undecodable_image", "the decoded size differs from the header's");
   }
-  return { header, image };
+  return { header, image, release: keepPixels };
 }
 
 /** A JPEG decoded at the DCT scale that leaves its longer side at least `side`. */

@@ -5,7 +5,7 @@ import type { PixelImage } from "../lib/ink_map.ts";
 import { seededRandom } from "../tests/helpers/bad_inputs.ts";
 import { chunk, concat } from "../tests/helpers/png_encode.ts";
 import { decodeImage } from "./image_decode.ts";
-import { decodePngFast } from "./png_decode.ts";
+import { decodePngFast, releasePixels } from "./png_decode.ts";
 
 /** imagescript's decoder, the reference: RGBA for every PNG. */
 const reference = await (pngCodec as unknown as {
@@ -131,6 +131,24 @@ Deno.test("decodePngFast unfilters each of the five filter types", () => {
       assert(fast !== null && fast.data.every((v, i) => v === pixels[i]), `filter ${filter}`);
     }
   }
+});
+
+Deno.test("releasePixels frees a picture's own buffer and never a pool shared with others", () => {
+  const random = seededRandom(9);
+  const bigPixels = randomBytes(300 * 200 * 4, random);
+  const big = decodePngFast(png(bigPixels, 300, 200, 6, random))!;
+  releasePixels(big);
+  deepStrictEqual(big.data.byteLength, 0, "the big picture's buffer is handed back");
+  // Tiny inflates are slices of one pool: the first slice of a pool starts at its offset 0 like
+  // a buffer of its own, and releasing it must leave the next slice whole.
+  const tinyPixels = randomBytes(3 * 2, random);
+  const tinyPng = png(tinyPixels, 3, 2, 0, random);
+  let first = decodePngFast(tinyPng)!;
+  for (let i = 0; i < 1000 && first.data.byteOffset !== 0; i++) first = decodePngFast(tinyPng)!;
+  const next = decodePngFast(tinyPng)!;
+  assert(first.data.byteOffset === 0 && next.data.buffer === first.data.buffer, "one pool");
+  releasePixels(first);
+  deepStrictEqual(Array.from(next.data), Array.from(tinyPixels), "the next picture is intact");
 });
 
 Deno.test("decodePngFast leaves every unusual or broken PNG to the general decoder", async () => {

@@ -40,9 +40,10 @@ export async function predictNumber(
   registry.get(options.model); // an unknown model costs no decode
   readImageHeader(bytes, options.maxImageSide);
   const started = performance.now();
-  const { image } = await decodeImage(bytes, options.maxImageSide);
+  const picture = await decodeImage(bytes, options.maxImageSide);
   const decoded = performance.now();
-  const plan = numberCandidates(image, options.strokes);
+  const plan = numberCandidates(picture.image, options.strokes);
+  picture.release(); // the candidates are copies: its megabyte need not wait for a full GC
   // No await between get and submit: a hot reload cannot retire the model in between.
   const model = registry.get(options.model);
   const { normalisation } = model.metadata.input;

@@ -11,9 +11,9 @@ const REQUIRED_ACCURACY: Record<ModelName, number> = {
   "mlp": 0.980,
   "cnn": 0.992,
   "cnn-aug": 0.995,
-  // issue 13 asks 99.5% of draw; the shipped one has 99.30% (int8 99.32%) after 5 epochs, so
-  // this guards what it has, below the target, until a longer run reaches it.
-  "draw": 0.993,
+  // issue 13 asks 99.5% of draw; the shipped one has 99.44% (int8 99.46%) after 14 epochs with
+  // scribbles as negatives, so this guards what it has, below the target, until a run reaches it.
+  "draw": 0.994,
 };
 
 const mnistDir = Deno.env.get("MNIST_DIR");

@@ -26,7 +26,7 @@ Deno.test("defaults follow the issue: Adam 1e-3, batch 64, per-model epochs, all
   const config = parse([], { MNIST_DIR: "/data", PENDIGITS_DIR: "/pen", HOME: "/home/u" });
   deepStrictEqual(config.models, ["mlp", "cnn", "cnn-aug", "draw"]);
   deepStrictEqual([config.epochs, config.batchSize, config.learningRate], [null, 64, 1e-3]);
-  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 5 });
+  deepStrictEqual(DEFAULT_EPOCHS, { mlp: 10, cnn: 10, "cnn-aug": 16, draw: 14 });
   deepStrictEqual([config.dataDir, config.pendigitsDir, config.cacheDir, config.out], [
     "/data",
     "/pen",
