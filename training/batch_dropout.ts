@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import seedrandom from "seedrandom";
 import { currentShard, StepContext } from "./batch_shard.ts";
 
 type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
@@ -47,63 +48,17 @@ class BatchDropout extends Dropout {
 }
 
 /**
- * seedrandom's Alea (Johannes Baagøe's generator), the one tfjs's seeded randomUniform draws
- * from: the same seed string gives the same numbers. tfjs offers no way to start its stream
- * mid-batch, so each worker drew the whole batch's noise (~1.8 ms for 64 x 128 here, every
- * step); stepping this one past the rows before a slice costs microseconds.
- */
-class Alea {
-  #s0: number;
-  #s1: number;
-  #s2: number;
-  #c = 1;
-
-  constructor(seed: string) {
-    const mash = aleaMash();
-    const [space0, space1, space2] = [mash(" "), mash(" "), mash(" ")];
-    this.#s0 = space0 - mash(seed);
-    if (this.#s0 < 0) this.#s0 += 1;
-    this.#s1 = space1 - mash(seed);
-    if (this.#s1 < 0) this.#s1 += 1;
-    this.#s2 = space2 - mash(seed);
-    if (this.#s2 < 0) this.#s2 += 1;
-  }
-
-  next(): number {
-    const t = 2091639 * this.#s0 + this.#c * 2.3283064365386963e-10; // 2^-32
-    this.#s0 = this.#s1;
-    this.#s1 = this.#s2;
-    return this.#s2 = t - (this.#c = t | 0);
-  }
-}
-
-/** Alea's seeding hash: each call goes on from the last one's state. */
-function aleaMash(): (data: string) => number {
-  let n = 0xefc8249d;
-  return (data) => {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000; // 2^32
-    }
-    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
-  };
-}
-
-/**
  * `count` values of the batch's noise from value `first` on: what
  * `tf.randomUniform(shape, 0, 1, "float32", seed)` holds there (its float32 values).
  */
 export function sliceNoise(seed: string, first: number, count: number): Float32Array {
-  const alea = new Alea(seed);
-  for (let i = 0; i < first; i++) alea.next();
+  // tfjs's own generator (seedrandom's Alea): tfjs offers no way to start its stream mid-batch,
+  // so each worker drew the whole batch's noise (~1.8 ms for 64 x 128, every step); stepping
+  // this one past the rows before a slice costs microseconds.
+  const alea = seedrandom.alea(seed);
+  for (let i = 0; i < first; i++) alea();
   const noise = new Float32Array(count);
-  for (let i = 0; i < count; i++) noise[i] = alea.next();
+  for (let i = 0; i < count; i++) noise[i] = alea();
   return noise;
 }
 
