@@ -16,6 +16,7 @@ import { fastBatchNormalization } from "./fast_batch_norm.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import type { Random } from "./random.ts";
+import { trainingConv2d } from "./training_conv.ts";
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 
@@ -101,7 +102,7 @@ function conv(
   seed: number,
   extra: Partial<ConvArgs> = {},
 ): tf.layers.Layer {
-  return tf.layers.conv2d({
+  return trainingConv2d({
     filters,
     kernelSize: 3,
     padding: "same",
