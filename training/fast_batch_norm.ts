@@ -27,16 +27,80 @@ interface KernelArgs {
   attrs: { epsilon: number };
 }
 
+/**
+ * The loops below take four rows (positions) per pass over the channels: a channel's
+ * coefficients and running sums are read and written once per four values instead of once per
+ * value, which made each pass ~1.5-2x faster in V8 (a throwaway probe, [64,28,28,32]).
+ */
+const ROWS_PER_PASS = 4;
+
 /** Per channel (channels last), in float64: the sum of `a` and the sum of `a * b`. */
 function channelSums(a: Float32Array, b: Float32Array, channels: number) {
   const sum = new Float64Array(channels), sumOfProducts = new Float64Array(channels);
-  for (let i = 0; i < a.length; i += channels) {
+  const c1 = channels, c2 = 2 * channels, c3 = 3 * channels;
+  const end = a.length - a.length % (ROWS_PER_PASS * channels);
+  for (let i = 0; i < end; i += ROWS_PER_PASS * channels) {
+    for (let j = i; j < i + channels; j++) {
+      const a0 = a[j], a1 = a[j + c1], a2 = a[j + c2], a3 = a[j + c3];
+      sum[j - i] += (a0 + a1) + (a2 + a3);
+      sumOfProducts[j - i] += (a0 * b[j] + a1 * b[j + c1]) + (a2 * b[j + c2] + a3 * b[j + c3]);
+    }
+  }
+  for (let i = end; i < a.length; i += channels) {
     for (let c = 0; c < channels; c++) {
       sum[c] += a[i + c];
       sumOfProducts[c] += a[i + c] * b[i + c];
     }
   }
   return { sum, sumOfProducts };
+}
+
+/** out = x * scale[c] + shift[c] per channel. */
+function scaleAndShift(
+  x: Float32Array,
+  scale: Float32Array,
+  shift: Float32Array,
+  out: Float32Array,
+) {
+  const channels = scale.length, c1 = channels, c2 = 2 * channels, c3 = 3 * channels;
+  const end = x.length - x.length % (ROWS_PER_PASS * channels);
+  for (let i = 0; i < end; i += ROWS_PER_PASS * channels) {
+    for (let j = i; j < i + channels; j++) {
+      const a = scale[j - i], o = shift[j - i];
+      out[j] = x[j] * a + o;
+      out[j + c1] = x[j + c1] * a + o;
+      out[j + c2] = x[j + c2] * a + o;
+      out[j + c3] = x[j + c3] * a + o;
+    }
+  }
+  for (let i = end; i < x.length; i += channels) {
+    for (let c = 0; c < channels; c++) out[i + c] = x[i + c] * scale[c] + shift[c];
+  }
+}
+
+/** out = a[c] * u + b[c] * v + offset[c] per channel. */
+function affineOfTwo(
+  u: Float32Array,
+  a: Float32Array,
+  v: Float32Array,
+  b: Float32Array,
+  offset: Float32Array,
+  out: Float32Array,
+): void {
+  const channels = a.length, c1 = channels, c2 = 2 * channels, c3 = 3 * channels;
+  const end = u.length - u.length % (ROWS_PER_PASS * channels);
+  for (let i = 0; i < end; i += ROWS_PER_PASS * channels) {
+    for (let j = i; j < i + channels; j++) {
+      const ac = a[j - i], bc = b[j - i], o = offset[j - i];
+      out[j] = ac * u[j] + bc * v[j] + o;
+      out[j + c1] = ac * u[j + c1] + bc * v[j + c1] + o;
+      out[j + c2] = ac * u[j + c2] + bc * v[j + c2] + o;
+      out[j + c3] = ac * u[j + c3] + bc * v[j + c3] + o;
+    }
+  }
+  for (let i = end; i < u.length; i += channels) {
+    for (let c = 0; c < channels; c++) out[i + c] = a[c] * u[i + c] + b[c] * v[i + c] + offset[c];
+  }
 }
 
 /** Sums over the whole mini-batch when this thread has only a slice of it (batch_shard.ts). */
@@ -83,9 +147,7 @@ export function batchNormForward(
   const variance = Float32Array.from(sumSq, (s, c) => Math.max(0, s / rows - mean[c] * mean[c]));
   const scale = Float32Array.from(variance, (v, c) => gamma[c] / Math.sqrt(v + epsilon));
   const shift = Float32Array.from(beta, (b, c) => b - mean[c] * scale[c]);
-  for (let i = 0; i < x.length; i += channels) {
-    for (let c = 0; c < channels; c++) y[i + c] = x[i + c] * scale[c] + shift[c];
-  }
+  scaleAndShift(x, scale, shift, y);
   return { y, mean, variance };
 }
 
@@ -123,9 +185,7 @@ export function batchNormBackward(
     b[c] = -a[c] * invStd * batchDGamma / rows;
     offset[c] = -a[c] * sumDy[c] / rows - b[c] * mean[c];
   }
-  for (let i = 0; i < x.length; i += channels) {
-    for (let c = 0; c < channels; c++) dx[i + c] = a[c] * dy[i + c] + b[c] * x[i + c] + offset[c];
-  }
+  affineOfTwo(dy, a, x, b, offset, dx);
   return { dx, dGamma, dBeta: Float32Array.from(local.sum) };
 }
 

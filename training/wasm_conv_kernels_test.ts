@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import assert from "node:assert/strict";
-import { registerWasmConvGradients, rotatedFilter } from "./wasm_conv_kernels.ts";
+import {
+  registerWasmConvGradients,
+  rotatedFilter,
+  stridedOnePatches,
+} from "./wasm_conv_kernels.ts";
 
 interface Case {
   x: [number, number, number, number];
@@ -84,5 +88,33 @@ Deno.test("the rotated filter is tfjs's Reverse of both spatial axes, then its c
     const actual = new Float32Array(values.length);
     rotatedFilter(values, shape, actual);
     assert.deepStrictEqual(actual, expected, `filter ${shape}`);
+  }
+});
+
+Deno.test("im2col patches overwrite every value of reused memory, padding with zeros", () => {
+  for (const c of cases.filter((c) => c.strides === 1)) {
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, 1, 1, c.pad);
+    const [b, h, w, ci] = c.x;
+    const channelsFirst = random(b * h * w * ci, 9);
+    const { outHeight, outWidth, filterHeight, filterWidth } = info;
+    const positions = b * outHeight * outWidth;
+    const patches = new Float32Array(filterHeight * filterWidth * ci * positions).fill(NaN);
+    stridedOnePatches(channelsFirst, info, patches);
+    const expected = new Float32Array(patches.length);
+    for (let fh = 0; fh < filterHeight; fh++) {
+      for (let fw = 0; fw < filterWidth; fw++) {
+        for (let q = 0; q < ci * b; q++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            for (let ow = 0; ow < outWidth; ow++) {
+              const y = oh + fh - info.padInfo.top, x = ow + fw - info.padInfo.left;
+              const row = (fh * filterWidth + fw) * ci * b + q;
+              expected[row * outHeight * outWidth + oh * outWidth + ow] =
+                y < 0 || y >= h || x < 0 || x >= w ? 0 : channelsFirst[(q * h + y) * w + x];
+            }
+          }
+        }
+      }
+    }
+    assert.deepStrictEqual(patches, expected, `case ${c.x} ${c.filter} ${c.pad}`);
   }
 });

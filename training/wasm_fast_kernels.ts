@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { registerWasmReluGradient } from "./relu_gradient.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -96,10 +97,10 @@ export function maxPoolGradValues(
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
-  // The wasm heap hands back reused memory.
-  dx.fill(0);
   const halving = strideHeight === 2 && strideWidth === 2 && filterHeight === 2 &&
     filterWidth === 2 && top === 0 && left === 0;
+  // The wasm heap hands back reused memory; 2x2 windows tiling an even image write every value.
+  if (!halving || inHeight % 2 || inWidth % 2) dx.fill(0);
   if (halving) {
     maxPool2x2Grad(x, dy, dx, info);
     return dx;
@@ -135,7 +136,11 @@ export function maxPoolGradValues(
   return dx;
 }
 
-/** The common 2x2, stride 2, unpadded case without per-tap bounds checks. */
+/**
+ * The common 2x2, stride 2, unpadded case without per-tap bounds checks. The windows do not
+ * overlap, so each writes its four values (the gradient at its first maximum, zeros elsewhere)
+ * instead of adding into a zeroed dx: one pass over dx instead of two.
+ */
 function maxPool2x2Grad(
   x: Float32Array,
   dy: Float32Array,
@@ -149,13 +154,18 @@ function maxPool2x2Grad(
     for (let oh = 0; oh < outHeight; oh++) {
       for (let ow = 0; ow < outWidth; ow++) {
         const p00 = ((b * inHeight + 2 * oh) * inWidth + 2 * ow) * c;
+        const p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
         for (let k = 0; k < c; k++, g++) {
           // First maximum in row-major window order, as the generic path picks.
-          let best = p00 + k;
-          if (x[p00 + c + k] > x[best]) best = p00 + c + k;
-          if (x[p00 + rowStride + k] > x[best]) best = p00 + rowStride + k;
-          if (x[p00 + rowStride + c + k] > x[best]) best = p00 + rowStride + c + k;
-          dx[best] += dy[g];
+          let best = 0, max = x[p00 + k];
+          if (x[p01 + k] > max) (best = 1, max = x[p01 + k]);
+          if (x[p10 + k] > max) (best = 2, max = x[p10 + k]);
+          if (x[p11 + k] > max) best = 3;
+          const grad = dy[g];
+          dx[p00 + k] = best === 0 ? grad : 0;
+          dx[p01 + k] = best === 1 ? grad : 0;
+          dx[p10 + k] = best === 2 ? grad : 0;
+          dx[p11 + k] = best === 3 ? grad : 0;
         }
       }
     }
@@ -208,7 +218,15 @@ function reduceLeading(mean: boolean) {
     const cols = keptShape.reduce((n, d) => n * d, 1);
     const values = args.backend.typedArrayFromHeap(x) as Float32Array;
     const totals = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) {
+    // Four rows per pass over the columns: each running total is read and written once per
+    // four values (~1.5x faster in V8, as fast_batch_norm.ts's channel sums).
+    const c1 = cols, c2 = 2 * cols, c3 = 3 * cols, end = rows - rows % 4;
+    for (let r = 0; r < end; r += 4) {
+      for (let j = r * cols; j < (r + 1) * cols; j++) {
+        totals[j - r * cols] += (values[j] + values[j + c1]) + (values[j + c2] + values[j + c3]);
+      }
+    }
+    for (let r = end; r < rows; r++) {
       const base = r * cols;
       for (let c = 0; c < cols; c++) totals[c] += values[base + c];
     }
@@ -284,4 +302,5 @@ export function registerWasmFastKernels(): void {
   replace("Mean", reduceLeading(true));
   replace("Tile", tile);
   replace("Identity", identity);
+  registerWasmReluGradient();
 }
