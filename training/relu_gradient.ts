@@ -3,8 +3,8 @@
  *
  * tfjs differentiates ReLU as mul(dy, cast(step(x))): three full-size kernels and two
  * full-size intermediates per ReLU per step (~4.6 of ~145 CPU ms of a cnn step of 64). The
- * kernel here gives the same values bit for bit (dy where x > 0, else dy * 0, NaN where x is
- * NaN, as step gives) in one pass; other backends keep tfjs's gradient.
+ * kernel here gives the same values bit for bit (dy * 1 where x > 0, else dy * 0, NaN where x
+ * is NaN, as step gives) in one pass; other backends keep tfjs's gradient.
  *
  * @module
  */
@@ -17,12 +17,22 @@ interface WasmBackend extends tf.KernelBackend {
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-/** dx = dy * step(x), element by element, into dx. */
+/**
+ * dx = dy * step(x), element by element, into dx. The hot loop is branchless (a branch on the
+ * sign of x mispredicts on half the values: ~4x slower in V8); NaN, which step passes on, is
+ * caught after it by a running v * 0 (NaN for NaN or an infinity) and redone exactly.
+ */
 export function reluGradValues(dy: Float32Array, x: Float32Array, dx: Float32Array): void {
+  let probe = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    // step(NaN) is NaN in tfjs, so the product is too; dy * 0 keeps the sign of zero.
-    dx[i] = v > 0 ? dy[i] : v !== v ? NaN : dy[i] * 0;
+    dx[i] = dy[i] * +(v > 0);
+    probe += v * 0;
+  }
+  if (probe === probe) return;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    dx[i] = dy[i] * (v === v ? +(v > 0) : v);
   }
 }
 

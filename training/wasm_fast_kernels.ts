@@ -97,10 +97,10 @@ export function maxPoolGradValues(
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
+  // The wasm heap hands back reused memory.
+  dx.fill(0);
   const halving = strideHeight === 2 && strideWidth === 2 && filterHeight === 2 &&
     filterWidth === 2 && top === 0 && left === 0;
-  // The wasm heap hands back reused memory; 2x2 windows tiling an even image write every value.
-  if (!halving || inHeight % 2 || inWidth % 2) dx.fill(0);
   if (halving) {
     maxPool2x2Grad(x, dy, dx, info);
     return dx;
@@ -136,11 +136,7 @@ export function maxPoolGradValues(
   return dx;
 }
 
-/**
- * The common 2x2, stride 2, unpadded case without per-tap bounds checks. The windows do not
- * overlap, so each writes its four values (the gradient at its first maximum, zeros elsewhere)
- * instead of adding into a zeroed dx: one pass over dx instead of two.
- */
+/** The common 2x2, stride 2, unpadded case without per-tap bounds checks. */
 function maxPool2x2Grad(
   x: Float32Array,
   dy: Float32Array,
@@ -154,18 +150,13 @@ function maxPool2x2Grad(
     for (let oh = 0; oh < outHeight; oh++) {
       for (let ow = 0; ow < outWidth; ow++) {
         const p00 = ((b * inHeight + 2 * oh) * inWidth + 2 * ow) * c;
-        const p01 = p00 + c, p10 = p00 + rowStride, p11 = p10 + c;
         for (let k = 0; k < c; k++, g++) {
           // First maximum in row-major window order, as the generic path picks.
-          let best = 0, max = x[p00 + k];
-          if (x[p01 + k] > max) (best = 1, max = x[p01 + k]);
-          if (x[p10 + k] > max) (best = 2, max = x[p10 + k]);
-          if (x[p11 + k] > max) best = 3;
-          const grad = dy[g];
-          dx[p00 + k] = best === 0 ? grad : 0;
-          dx[p01 + k] = best === 1 ? grad : 0;
-          dx[p10 + k] = best === 2 ? grad : 0;
-          dx[p11 + k] = best === 3 ? grad : 0;
+          let best = p00 + k;
+          if (x[p00 + c + k] > x[best]) best = p00 + c + k;
+          if (x[p00 + rowStride + k] > x[best]) best = p00 + rowStride + k;
+          if (x[p00 + rowStride + c + k] > x[best]) best = p00 + rowStride + c + k;
+          dx[best] += dy[g];
         }
       }
     }
