@@ -9,7 +9,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { registerWasmReluGradient } from "./relu_gradient.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -293,5 +292,4 @@ export function registerWasmFastKernels(): void {
   replace("Mean", reduceLeading(true));
   replace("Tile", tile);
   replace("Identity", identity);
-  registerWasmReluGradient();
 }
