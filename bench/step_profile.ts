@@ -14,12 +14,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelName } from "../lib/model_metadata.ts";
-import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
-import { buildModel, firstImages, usesAugmentation } from "../training/architectures.ts";
+import { buildModel, firstImages } from "../training/architectures.ts";
 import { threadCpuIsExact, threadCpuMs } from "../training/step_timing.ts";
 import { initTrainingBackend } from "../training/tf_backend.ts";
 import { localStepper } from "../training/train_loop.ts";
-import { benchMnist, loadAverage } from "./training_bench.ts";
+import { benchMnist, loadAverage, stepOptions } from "./training_bench.ts";
 
 const MODELS = (Deno.env.get("BENCH_MODELS") ?? "cnn,cnn-aug").split(",") as ModelName[];
 const STEPS = Number(Deno.env.get("BENCH_STEPS") ?? 20);
@@ -71,16 +70,7 @@ function wrapKernels(): void {
 }
 
 async function profile(name: ModelName, set: ReturnType<typeof firstImages>) {
-  const options = {
-    epochs: 1,
-    batchSize: BATCH,
-    learningRate: 1e-3,
-    schedule: "constant" as const,
-    augment: usesAugmentation(name),
-    seed: 1,
-    normalisation: MNIST_NORMALISATION,
-    architecture: { name, seed: 1 },
-  };
+  const options = stepOptions(name, BATCH);
   const stepper = await localStepper(buildModel(name, 1), options);
   let stepMs = 0;
   for (let round = 0; round < STEPS + WARM_UP; round++) {

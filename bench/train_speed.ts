@@ -38,7 +38,7 @@ import {
 } from "../training/step_timing.ts";
 import { localStepper, train, workerStepper } from "../training/train_loop.ts";
 import { DEFAULT_WORKERS } from "../training/train_options.ts";
-import { benchMnist, cpuSeconds, loadAverage as load } from "./training_bench.ts";
+import { benchMnist, cpuSeconds, loadAverage as load, stepOptions } from "./training_bench.ts";
 
 const SUBSET = Number(Deno.env.get("BENCH_IMAGES") ?? 3200);
 const WORKERS = Number(Deno.env.get("BENCH_WORKERS") ?? DEFAULT_WORKERS);
@@ -92,16 +92,7 @@ async function measure(name: ModelName, workers: number) {
 
 /** CPU ms per step of one thread and of the workers, alternating step by step. */
 async function interleaved(name: ModelName, rounds: number) {
-  const options = {
-    epochs: 1,
-    batchSize: 64,
-    learningRate: 1e-3,
-    schedule: "constant" as const,
-    augment: usesAugmentation(name),
-    seed: 1,
-    normalisation: MNIST_NORMALISATION,
-    architecture: { name, seed: 1 },
-  };
+  const options = stepOptions(name, 64);
   const steppers = [
     await localStepper(buildModel(name, 1), options),
     await workerStepper(buildModel(name, 1), options, WORKERS),

@@ -7,6 +7,8 @@
  * @module
  */
 import process from "node:process";
+import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
+import { usesAugmentation } from "../training/architectures.ts";
 import { loadMnist } from "../training/mnist_data.ts";
 
 /** MNIST from MNIST_DIR; without it, says what `task` needs and exits 1. */
@@ -26,4 +28,18 @@ export const loadAverage = () => Deno.loadavg().map((n) => n.toFixed(2)).join(" 
 export function cpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
+}
+
+/** The options of one bench step of `name`: the training recipe's, at a constant rate. */
+export function stepOptions(name: ModelName, batchSize: number) {
+  return {
+    epochs: 1,
+    batchSize,
+    learningRate: 1e-3,
+    schedule: "constant" as const,
+    augment: usesAugmentation(name),
+    seed: 1,
+    normalisation: MNIST_NORMALISATION,
+    architecture: { name, seed: 1 },
+  };
 }
