@@ -73,10 +73,9 @@ export class HeapAdam {
           backend.makeOutput(variable.shape, "float32"),
         );
         const heap = (tensor: tf.Tensor) => backend.typedArrayFromHeap(tensor) as Float32Array;
-        const weights = heap(next);
-        weights.set(heap(variable));
         this.#kernel.update({
-          weights,
+          weights: heap(next),
+          oldWeights: heap(variable),
           firstMoments: heap(this.#moments[i]),
           secondMoments: heap(this.#moments[count + i]),
           gradients: [heap(gradients[i])],

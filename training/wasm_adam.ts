@@ -25,6 +25,8 @@ export interface AdamViews {
   secondMoments: Float32Array;
   /** The gradients to add, in rank order, equally spaced in memory (one view: no sum). */
   gradients: Float32Array[];
+  /** Where the weights before the step are, if not in `weights` (which then only receive). */
+  oldWeights?: Float32Array;
 }
 
 // Opcodes (the WebAssembly core spec, and its fixed-width SIMD proposal after the 0xfd prefix).
@@ -56,13 +58,14 @@ const vector = (items: number[][]) => [...leb(items.length), ...items.flat()];
 const name = (text: string) => vector([...new TextEncoder().encode(text)].map((b) => [b]));
 
 // The function's parameters, then its locals, by index.
-const [WEIGHTS, FIRST, SECOND, GRADIENTS, STRIDE, SLOTS, COUNT] = [0, 1, 2, 3, 4, 5, 6];
+// OLD: the weights before the step (WEIGHTS itself, unless the new ones go elsewhere).
+const [WEIGHTS, FIRST, SECOND, GRADIENTS, STRIDE, SLOTS, COUNT, OLD] = [0, 1, 2, 3, 4, 5, 6, 7];
 /** The eight float32 constants, in float32Constants' order. */
-const CONSTANTS = 7;
-const PARAMS = [I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32];
-const [BYTES, AT, SLOT, POINTER] = [15, 16, 17, 18];
+const CONSTANTS = 8;
+const PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32, F32];
+const [BYTES, AT, SLOT, POINTER] = [16, 17, 18, 19];
 /** Per width: the constants (splatted for SIMD), the gradient sum and the two new moments. */
-const VECTOR_LOCALS = 19, SCALAR_LOCALS = 30;
+const VECTOR_LOCALS = 20, SCALAR_LOCALS = 31;
 const LOCALS: [number, number][] = [[4, I32], [11, V128], [3, F32]];
 
 interface Width {
@@ -142,13 +145,16 @@ function updateLoop(width: Width): number[] {
     ...address(WEIGHTS),
     ...[GET, first, ...oneMinusAcc1, ...div],
     ...[GET, second, ...oneMinusAcc2, ...div, ...sqrt, ...epsilon, ...add, ...div],
-    ...[...minusRate, ...mul, ...address(WEIGHTS), ...load, ...add, ...store],
+    ...[...minusRate, ...mul, ...address(OLD), ...load, ...add, ...store],
     ...next(AT, [I32_CONST, width.bytes]),
     ...[BR, 0, END, END],
   ];
 }
 
-/** The module's bytes: `adam(weights, first, second, gradients, stride, slots, count, ...8 f32)`. */
+/**
+ * The module's bytes: `adam(weights, first, second, gradients, stride, slots, count,
+ * oldWeights, ...8 f32)`.
+ */
 function moduleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const splat = Array.from(
     { length: 8 },
@@ -209,10 +215,10 @@ export class WasmAdam {
    * ```
    */
   update(views: AdamViews, step: AdamStep): void {
-    const { weights, firstMoments, secondMoments, gradients } = views;
+    const { weights, firstMoments, secondMoments, gradients, oldWeights = weights } = views;
     const count = weights.length;
     if (gradients.length === 0) throw new RangeError("no gradients to add");
-    for (const view of [weights, firstMoments, secondMoments, ...gradients]) {
+    for (const view of [weights, oldWeights, firstMoments, secondMoments, ...gradients]) {
       this.#check(view, count);
     }
     const stride = gradients.length > 1 ? gradients[1].byteOffset - gradients[0].byteOffset : 0;
@@ -230,6 +236,7 @@ export class WasmAdam {
       stride,
       gradients.length,
       count,
+      oldWeights.byteOffset,
       c.beta1,
       c.beta2,
       c.keep1,

@@ -98,13 +98,8 @@ Deno.test("WasmAdam equals adamUpdate bit for bit on a large slice, in either ki
   const random = new Random(12);
   const count = 20_003;
   for (const shared of [true, false]) {
-    const { memory, arrays: [weights, m, v, gradients] } = views(
-      shared,
-      count,
-      count,
-      count,
-      count,
-    );
+    const { memory, arrays } = views(shared, count, count, count, count, count);
+    const [weights, m, v, gradients, old] = arrays;
     fill(weights, random, 2);
     const expected = { weights: weights.slice(), m: m.slice(), v: v.slice() };
     const kernel = new WasmAdam(memory);
@@ -119,7 +114,19 @@ Deno.test("WasmAdam equals adamUpdate bit for bit on a large slice, in either ki
         begin: 0,
         end: count,
       }, step);
-      kernel.update({ weights, firstMoments: m, secondMoments: v, gradients: [gradients] }, step);
+      // Odd steps read the weights from another array (as heap_adam.ts does), even ones in place.
+      const oldWeights = n % 2 ? old : undefined;
+      if (oldWeights) {
+        oldWeights.set(weights);
+        weights.fill(NaN);
+      }
+      kernel.update({
+        weights,
+        firstMoments: m,
+        secondMoments: v,
+        gradients: [gradients],
+        oldWeights,
+      }, step);
       step = { ...step, ...nextAccumulators(step) };
     }
     assert.deepEqual(weights.slice(), expected.weights);
