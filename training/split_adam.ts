@@ -1,7 +1,9 @@
 /**
  * Adam's update on one slice of a model's flattened weights, bit for bit as tfjs's
  * AdamOptimizer computes it, so data-parallel workers can each update their own slice (and
- * share the result) instead of all repeating the whole update.
+ * share the result) instead of all repeating the whole update. Training runs it as one wasm
+ * SIMD kernel (wasm_adam.ts); `adamUpdate` is the same arithmetic spelt out in JS, which the
+ * kernel is tested against; the constants, the accumulators and the slices are shared.
  *
  * tfjs runs the update as a chain of float32 element-wise ops; every intermediate here is
  * rounded to float32 (`Math.fround`) in the same order. Each op is one IEEE operation rounded
