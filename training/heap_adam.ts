@@ -19,12 +19,27 @@ interface WasmBackend extends tf.KernelBackend {
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
 }
 
-/** tfjs's Adam constants (AdamOptimizer's defaults), read from the optimizer itself. */
-function tfjsConstants(): Pick<AdamStep, "beta1" | "beta2" | "epsilon"> {
-  const optimizer = tf.train.adam();
+/**
+ * Where Adam stands before the next step: tfjs's constants (AdamOptimizer's defaults, read from
+ * the optimizer itself) and the accumulators as `state` left them (a fresh run's without one).
+ * The workers (train_worker.ts) start from it too.
+ */
+export function startingStep(
+  learningRate: number,
+  state: AdamState | null,
+): AdamStep & { iterations: number } {
+  const optimizer = tf.train.adam(learningRate);
   const { beta1, beta2, epsilon } = optimizer as unknown as AdamStep;
   optimizer.dispose();
-  return { beta1, beta2, epsilon };
+  return {
+    learningRate,
+    beta1,
+    beta2,
+    epsilon,
+    iterations: state?.iterations ?? 0,
+    accBeta1: state?.accBeta1 ?? Math.fround(beta1),
+    accBeta2: state?.accBeta2 ?? Math.fround(beta2),
+  };
 }
 
 /** Adam over `variables` (in the order AdamState keeps their moments) on tfjs's wasm heap. */
@@ -33,23 +48,13 @@ export class HeapAdam {
   readonly #kernel: WasmAdam;
   /** First moments of each variable, then second moments, as tensors tfjs does not see. */
   readonly #moments: tf.Tensor[];
-  readonly #step: AdamStep;
-  #iterations: number;
+  readonly #step: AdamStep & { iterations: number };
 
   constructor(readonly variables: tf.Variable[], learningRate: number, state: AdamState | null) {
     if (tf.getBackend() !== "wasm") throw new Error(`HeapAdam needs wasm, not ${tf.getBackend()}`);
     this.#backend = tf.backend() as WasmBackend;
     this.#kernel = new WasmAdam(this.#backend.wasm.asm.memory);
-    const { beta1, beta2, epsilon } = tfjsConstants();
-    this.#step = {
-      learningRate,
-      beta1,
-      beta2,
-      epsilon,
-      accBeta1: state?.accBeta1 ?? Math.fround(beta1),
-      accBeta2: state?.accBeta2 ?? Math.fround(beta2),
-    };
-    this.#iterations = state?.iterations ?? 0;
+    this.#step = startingStep(learningRate, state);
     const moment = (i: number) => {
       const saved = state?.moments[i];
       const variable = variables[i % variables.length];
@@ -84,13 +89,13 @@ export class HeapAdam {
       });
     });
     Object.assign(this.#step, nextAccumulators(this.#step));
-    this.#iterations++;
+    this.#step.iterations++;
   }
 
   /** The optimizer's state, as readAdamState gives tfjs's. */
   state(): AdamState {
     return {
-      iterations: this.#iterations,
+      iterations: this.#step.iterations,
       accBeta1: this.#step.accBeta1,
       accBeta2: this.#step.accBeta2,
       moments: this.#moments.map((m) => ({

@@ -15,6 +15,7 @@ import { withTrainingStep } from "./batch_dropout.ts";
 import { fillBatch } from "./batch_fill.ts";
 import { withShard } from "./batch_shard.ts";
 import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
+import { startingStep } from "./heap_adam.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
 import { targetRows } from "./soft_targets.ts";
@@ -104,19 +105,7 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   // The order Adam keeps its moments in, and the gradients' order in the exchange.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const exchange = new ShardExchange(request.memory, request.layout, request.rank);
-  // tfjs's constants for this backend, from the optimizer single-thread training uses.
-  const optimizer = tf.train.adam(request.learningRate);
-  const { beta1, beta2, epsilon } = optimizer as unknown as Omit<AdamStep, "learningRate">;
-  optimizer.dispose();
-  const adam = {
-    learningRate: request.learningRate,
-    beta1,
-    beta2,
-    epsilon,
-    iterations: request.adam?.iterations ?? 0,
-    accBeta1: request.adam?.accBeta1 ?? Math.fround(beta1),
-    accBeta2: request.adam?.accBeta2 ?? Math.fround(beta2),
-  };
+  const adam = startingStep(request.learningRate, request.adam);
   // Every worker starts the step after all inits: one writer for the shared starting point.
   if (request.rank === 0) loadParameters(exchange, variables, request.adam);
   const owned = ownedRange(request.layout.gradients, request.layout.workers, request.rank);
