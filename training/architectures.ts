@@ -156,8 +156,9 @@ export interface Architecture {
  * after 16 (cosine schedule), so it trains longer by default.
  */
 export const ARCHITECTURES: Record<ModelName, Architecture> = {
-  // Two workers took 1.6x one thread's time per epoch (docs/training.md): a 9 ms step is
-  // mostly tfjs's per-op cost and the weights' exchange, neither of which splits.
+  // Two workers spend 1.6-1.7x one thread's CPU per step, Adam in wasm on both (docs/training.md,
+  // "mlp's step by phase"): each pays tfjs's ~2 ms of per-op bookkeeping in full, and a half
+  // batch's 784x392 products cost ~0.6x the whole batch's, not 0.5x.
   mlp: { build: mlp, augment: false, defaultEpochs: 10, epochSeconds: 10.7, oneThread: true },
   cnn: { build: cnn, augment: false, defaultEpochs: 10, epochSeconds: 136.9 },
   "cnn-aug": { build: cnnAug, augment: true, defaultEpochs: 16, epochSeconds: 221.2 },

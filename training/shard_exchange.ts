@@ -1,12 +1,13 @@
 /**
- * How data-parallel workers meet inside a step: a barrier and element-wise sums over a
- * SharedArrayBuffer. Every worker adds the slots in rank order, so all of them get identical
- * bits and their weights never drift apart.
+ * How data-parallel workers meet inside a step: a barrier and element-wise sums over a shared
+ * WebAssembly.Memory (its buffer a SharedArrayBuffer, so wasm_adam.ts's kernel can work on it in
+ * place). Every worker adds the slots in rank order, so all of them get identical bits and their
+ * weights never drift apart.
  *
  * Three barriers: the batch statistics (BatchNorm) are summed over the workers that have images
  * this step, the gradients over all workers (one with no images adds zeros but must still
  * take the optimizer step), and the updated weights: each worker sums and updates only its own
- * slice of the weights (split_adam.ts), writes it to the shared weights, and after the third
+ * slice of the weights (wasm_adam.ts), writes it to the shared weights, and after the third
  * barrier every worker reads them all. Each kind alternates between two halves of its area so a worker
  * can write its next values while a slower one is still reading the last: a worker can be at
  * most one exchange ahead, since each exchange's barrier waits for all.
@@ -21,6 +22,9 @@ const WAIT_MS = 10 * 60_000;
 
 /** Barrier counters: [arrived, generation] for statistics, gradients, then weights. */
 const CONTROL_INTS = 6;
+/** Their bytes, rounded up so the float areas after them start on 16 bytes (wasm SIMD). */
+const CONTROL_BYTES = 32;
+const PAGE = 65536;
 
 export interface ExchangeLayout {
   workers: number;
@@ -31,7 +35,7 @@ export interface ExchangeLayout {
 }
 
 function bytesOf(layout: ExchangeLayout) {
-  const control = CONTROL_INTS * 4;
+  const control = CONTROL_BYTES;
   const statistics = 2 * layout.workers * layout.statistics * 8;
   const gradients = 2 * layout.workers * layout.gradients * 4;
   // The weights and Adam's two moments, each worker writing its own slice.
@@ -46,8 +50,9 @@ function bytesOf(layout: ExchangeLayout) {
 }
 
 /** The shared memory for `layout`, to hand to every worker. */
-export function exchangeBuffer(layout: ExchangeLayout): SharedArrayBuffer {
-  return new SharedArrayBuffer(bytesOf(layout).total);
+export function exchangeMemory(layout: ExchangeLayout): WebAssembly.Memory {
+  const pages = Math.ceil(bytesOf(layout).total / PAGE);
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 }
 
 export class ShardExchange {
@@ -63,8 +68,12 @@ export class ShardExchange {
   /** This thread's CPU milliseconds in those waits (step_timing.ts's threadCpuMs). */
   waitedCpuMs = 0;
 
-  constructor(buffer: SharedArrayBuffer, readonly layout: ExchangeLayout, readonly rank: number) {
-    const bytes = bytesOf(layout);
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly layout: ExchangeLayout,
+    readonly rank: number,
+  ) {
+    const bytes = bytesOf(layout), buffer = memory.buffer;
     this.#control = new Int32Array(buffer, 0, CONTROL_INTS);
     this.#statistics = new Float64Array(buffer, bytes.control, bytes.statistics / 8);
     this.#gradients = new Float32Array(
@@ -126,7 +135,7 @@ export class ShardExchange {
     return sum;
   }
 
-  /** Where this rank writes its gradients for the coming exchange (then sumGradients). */
+  /** Where this rank writes its gradients for the coming exchange (then gradientsOver). */
   gradientSlot(): Float32Array {
     const { gradients, workers } = this.layout;
     const at = (this.#half(1) * workers + this.rank) * gradients;
@@ -134,24 +143,20 @@ export class ShardExchange {
   }
 
   /**
-   * Sums every worker's gradientSlot() in rank order over indices begin..end into `target`
-   * (length end - begin), once all have written.
+   * Every worker's gradientSlot() over indices begin..end, in rank order (equally spaced, as
+   * wasm_adam.ts adds them), once all have written.
    */
-  sumGradients(target: Float32Array, begin = 0, end = this.layout.gradients): void {
+  gradientsOver(begin: number, end: number): Float32Array[] {
     const { gradients, workers } = this.layout;
-    if (begin < 0 || end > gradients || target.length !== end - begin) {
-      throw new RangeError(`gradients ${begin}..${end} into ${target.length} of ${gradients}`);
+    if (begin < 0 || end > gradients || begin > end) {
+      throw new RangeError(`gradients ${begin}..${end} of ${gradients}`);
     }
     const half = this.#half(1) * workers * gradients;
     this.#barrier(1, workers);
-    target.set(this.#gradients.subarray(half + begin, half + end));
-    for (let r = 1; r < workers; r++) {
-      const slot = this.#gradients.subarray(
-        half + r * gradients + begin,
-        half + r * gradients + end,
-      );
-      for (let i = 0; i < target.length; i++) target[i] += slot[i];
-    }
+    return Array.from({ length: workers }, (_, r) => {
+      const at = half + r * gradients;
+      return this.#gradients.subarray(at + begin, at + end);
+    });
   }
 
   /** Waits until every worker has written its slice of `weights` (and its moments). */

@@ -1,7 +1,9 @@
 /**
  * Adam's update on one slice of a model's flattened weights, bit for bit as tfjs's
  * AdamOptimizer computes it, so data-parallel workers can each update their own slice (and
- * share the result) instead of all repeating the whole update.
+ * share the result) instead of all repeating the whole update. Training runs it as one wasm
+ * SIMD kernel (wasm_adam.ts); `adamUpdate` is the same arithmetic spelt out in JS, which the
+ * kernel is tested against; the constants, the accumulators and the slices are shared.
  *
  * tfjs runs the update as a chain of float32 element-wise ops; every intermediate here is
  * rounded to float32 (`Math.fround`) in the same order. Each op is one IEEE operation rounded
@@ -53,11 +55,8 @@ export interface AdamSlice {
  */
 export function adamUpdate(slice: AdamSlice, step: AdamStep): void {
   const { weights, firstMoments: m, secondMoments: v, gradients, begin, end } = slice;
-  const beta1 = f(step.beta1), beta2 = f(step.beta2);
-  // tfjs makes these scalars in JS (double) and uploads them as float32.
-  const keep1 = f(1 - step.beta1), keep2 = f(1 - step.beta2);
-  const oneMinusAcc1 = f(1 - f(step.accBeta1)), oneMinusAcc2 = f(1 - f(step.accBeta2));
-  const epsilon = f(step.epsilon), minusRate = f(-step.learningRate);
+  const { beta1, beta2, keep1, keep2, oneMinusAcc1, oneMinusAcc2, epsilon, minusRate } =
+    float32Constants(step);
   for (let i = begin, g = 0; i < end; i++, g++) {
     const gradient = gradients[g];
     const first = f(f(m[i] * beta1) + f(gradient * keep1));
@@ -69,6 +68,21 @@ export function adamUpdate(slice: AdamSlice, step: AdamStep): void {
     const ratio = f(correctedFirst / f(f(Math.sqrt(correctedSecond)) + epsilon));
     weights[i] = f(f(ratio * minusRate) + weights[i]);
   }
+}
+
+/** The float32 scalars tfjs's update multiplies, divides and adds by (wasm_adam.ts's too). */
+export function float32Constants(step: AdamStep) {
+  return {
+    beta1: f(step.beta1),
+    beta2: f(step.beta2),
+    // tfjs makes these scalars in JS (double) and uploads them as float32.
+    keep1: f(1 - step.beta1),
+    keep2: f(1 - step.beta2),
+    oneMinusAcc1: f(1 - f(step.accBeta1)),
+    oneMinusAcc2: f(1 - f(step.accBeta2)),
+    epsilon: f(step.epsilon),
+    minusRate: f(-step.learningRate),
+  };
 }
 
 /** beta1^(t+1) and beta2^(t+1) as tfjs accumulates them after a step (float32 products). */

@@ -7,10 +7,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, ModelName, Normalisation } from "../lib/model_metadata.ts";
-import { type AdamState, readAdamState, restoreAdamState } from "./adam_state.ts";
+import type { AdamState } from "./adam_state.ts";
 import { trainingAugmenter } from "./architectures.ts";
 import { fillBatch } from "./batch_fill.ts";
 import { withTrainingStep } from "./batch_dropout.ts";
+import { HeapAdam } from "./heap_adam.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
@@ -122,55 +123,56 @@ export interface Stepper {
   close(): void;
 }
 
-/** Steps on this thread, with tfjs's own optimizer loop. */
-export async function localStepper(
+/** Steps on this thread: tfjs's gradients, Adam in one wasm kernel per variable (heap_adam.ts). */
+export function localStepper(
   model: tf.LayersModel,
   options: TrainOptions,
 ): Promise<Stepper> {
-  const optimizer = tf.train.adam(options.learningRate);
-  if (options.resume) await restoreAdamState(optimizer, options.resume.optimizer);
+  // The order Adam keeps its moments in, as on the workers (train_worker.ts).
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new HeapAdam(
+    variables,
+    options.learningRate,
+    options.resume?.optimizer ?? null,
+  );
   const images = new Float32Array(options.batchSize * PIXELS);
   const labels = new Int32Array(options.batchSize);
   const augmenter = options.augment
     ? trainingAugmenter(options.architecture?.name, new Random(0))
     : undefined;
   let total = new TimingTotal();
-  return {
+  return Promise.resolve({
     step({ set, indices, seeds, step }, rate) {
       const clock = new StepClock();
       const size = indices.length;
       fillBatch(set, indices, options.normalisation, images, augmenter, seeds ?? undefined);
       for (let n = 0; n < size; n++) labels[n] = set.labels[indices[n]];
       clock.lap("augment");
-      // AdamOptimizer reads this field on every step; tfjs offers no setter.
-      (optimizer as unknown as { learningRate: number }).learningRate = rate;
-      // optimizer.minimize(f, true) is these two calls; apart, each is timed.
       const value = withTrainingStep(step, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
           const y = targetRows(labels.subarray(0, size));
-          const { value, grads } = optimizer.computeGradients(() => {
+          const { value, grads } = tf.variableGrads(() => {
             const logits = model.apply(x, { training: true }) as tf.Tensor;
             return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-          });
+          }, variables);
           const loss = value.dataSync()[0];
           clock.lap("compute");
-          // The gradients minimize hands it (its typing asks for variables; it reads tensors).
-          optimizer.applyGradients(grads as Parameters<typeof optimizer.applyGradients>[0]);
+          optimizer.apply(variables.map((v) => grads[v.name]), rate);
           return loss;
         }));
       clock.lap("adam");
       total.add(clock.times);
       return Promise.resolve(value);
     },
-    sync: () => readAdamState(optimizer),
+    sync: () => Promise.resolve(optimizer.state()),
     timings: () => {
       const mean = total.mean();
       total = new TimingTotal();
       return [mean];
     },
     close: () => optimizer.dispose(),
-  };
+  });
 }
 
 /** Steps in `workers` workers that copy `model` now and write their weights back on sync. */

@@ -1,8 +1,8 @@
 /**
  * One data-parallel training worker (started by train_workers.ts): its own tfjs wasm instance
  * with this project's kernels and a copy of the model. Each step it computes the gradients of
- * its slice of the batch, sums every worker's gradients over its own slice of the weights,
- * takes Adam's step on that slice (split_adam.ts, tfjs's arithmetic), and loads the whole
+ * its slice of the batch, sums every worker's gradients over its own slice of the weights and
+ * takes Adam's step on that slice (wasm_adam.ts, tfjs's arithmetic) in one pass, and loads the whole
  * updated model from the shared exchange, so the copies stay identical.
  *
  * @module
@@ -15,13 +15,15 @@ import { withTrainingStep } from "./batch_dropout.ts";
 import { fillBatch } from "./batch_fill.ts";
 import { withShard } from "./batch_shard.ts";
 import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
+import { startingStep } from "./heap_adam.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
 import { targetRows } from "./soft_targets.ts";
-import { type AdamStep, adamUpdate, nextAccumulators, ownedRange } from "./split_adam.ts";
+import { type AdamStep, nextAccumulators, ownedRange } from "./split_adam.ts";
 import { type PhaseTimes, StepClock } from "./step_timing.ts";
 import { modelConfig } from "./train_workers.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
+import { WasmAdam } from "./wasm_adam.ts";
 
 /**
  * A worker's images for a step: normalised floats (NHWC), or the set's bytes, which the worker
@@ -41,7 +43,8 @@ export type WorkerRequest =
     /** The coordinator's model as JSON: the worker's copy must be the same model. */
     config: string;
     rank: number;
-    buffer: SharedArrayBuffer;
+    /** The exchange (shard_exchange.ts): a shared WebAssembly.Memory. */
+    memory: WebAssembly.Memory;
     layout: ExchangeLayout;
     weights: Checkpoint["weights"];
     adam: AdamState | null;
@@ -80,10 +83,9 @@ interface Trainer {
   exchange: ShardExchange;
   /** Adam's constants (tfjs's defaults) and accumulators; the moments live in the exchange. */
   adam: AdamStep & { iterations: number };
-  /** The flat weight indices this worker updates. */
+  /** The flat weight indices this worker updates, and the kernel that updates them. */
   owned: [number, number];
-  /** The batch's gradients over `owned`, summed over the workers. */
-  summed: Float32Array;
+  kernel: WasmAdam;
   training: boolean;
   augmenter: SeededAugmenter | undefined;
   normalisation: Normalisation | null;
@@ -102,31 +104,18 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
   applyWeights(model, request.weights);
   // The order Adam keeps its moments in, and the gradients' order in the exchange.
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const exchange = new ShardExchange(request.buffer, request.layout, request.rank);
-  // tfjs's constants for this backend, from the optimizer single-thread training uses.
-  const optimizer = tf.train.adam(request.learningRate);
-  const { beta1, beta2, epsilon } = optimizer as unknown as Omit<AdamStep, "learningRate">;
-  optimizer.dispose();
-  const adam = {
-    learningRate: request.learningRate,
-    beta1,
-    beta2,
-    epsilon,
-    iterations: request.adam?.iterations ?? 0,
-    accBeta1: request.adam?.accBeta1 ?? Math.fround(beta1),
-    accBeta2: request.adam?.accBeta2 ?? Math.fround(beta2),
-  };
+  const exchange = new ShardExchange(request.memory, request.layout, request.rank);
+  const adam = startingStep(request.learningRate, request.adam);
   // Every worker starts the step after all inits: one writer for the shared starting point.
   if (request.rank === 0) loadParameters(exchange, variables, request.adam);
   const owned = ownedRange(request.layout.gradients, request.layout.workers, request.rank);
-  const summed = new Float32Array(owned[1] - owned[0]);
   trainer = {
     model,
     variables,
     exchange,
     adam,
     owned,
-    summed,
+    kernel: new WasmAdam(request.memory),
     training: request.training,
     augmenter: request.augment ? trainingAugmenter(request.name, new Random(0)) : undefined,
     normalisation: request.normalisation,
@@ -223,11 +212,18 @@ function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   const loss = withTrainingStep(request.step, () => sliceGradients(t, request, images));
   clock.lap("compute");
   const [begin, end] = t.owned;
-  t.exchange.sumGradients(t.summed, begin, end);
+  const gradients = t.exchange.gradientsOver(begin, end);
+  // The kernel adds the gradients as it updates: the sum is booked to Adam.
   clock.lap("sum");
   t.adam.learningRate = request.learningRate;
   const { weights, firstMoments, secondMoments } = t.exchange;
-  adamUpdate({ weights, firstMoments, secondMoments, gradients: t.summed, begin, end }, t.adam);
+  const owned = (view: Float32Array) => view.subarray(begin, end);
+  t.kernel.update({
+    weights: owned(weights),
+    firstMoments: owned(firstMoments),
+    secondMoments: owned(secondMoments),
+    gradients,
+  }, t.adam);
   Object.assign(t.adam, nextAccumulators(t.adam));
   t.adam.iterations++;
   clock.lap("adam");

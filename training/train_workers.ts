@@ -1,7 +1,7 @@
 /**
  * Data-parallel training on several cores: each Worker (train_worker.ts) holds a copy of the
  * model and takes a contiguous slice of every mini-batch; the workers add their gradients in
- * a SharedArrayBuffer and each takes the same Adam step. BatchNorm sums its statistics over
+ * shared WebAssembly.Memory and each takes the same Adam step. BatchNorm sums its statistics over
  * the whole batch and Dropout takes the whole batch's mask rows (batch_shard.ts), so a step
  * computes what one thread would on the whole batch, up to float rounding.
  *
@@ -12,7 +12,7 @@ import type { ModelName, Normalisation } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
 import { applyWeights, readWeights } from "./checkpoint.ts";
 import type { DigitSet } from "./mnist_idx.ts";
-import { exchangeBuffer, type ExchangeLayout } from "./shard_exchange.ts";
+import { type ExchangeLayout, exchangeMemory } from "./shard_exchange.ts";
 import { type PhaseTimes, TimingTotal } from "./step_timing.ts";
 import type { StepImages, WorkerReply, WorkerRequest } from "./train_worker.ts";
 
@@ -128,7 +128,7 @@ export class TrainWorkerPool {
       statistics: STATISTICS,
       gradients,
     };
-    const buffer = exchangeBuffer(layout);
+    const memory = exchangeMemory(layout);
     const weights = readWeights(options.model);
     const pool = new TrainWorkerPool(
       Array.from({ length: options.workers }, (_, rank) => new TrainWorker(rank)),
@@ -141,7 +141,7 @@ export class TrainWorkerPool {
           seed: options.seed,
           config: modelConfig(options.model),
           rank: worker.rank,
-          buffer,
+          memory,
           layout,
           weights,
           adam: options.adam,
