@@ -13,7 +13,6 @@ import { type DrawExportInputs, drawMetadata } from "./draw_export.ts";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { batchDropout } from "./batch_dropout.ts";
 import { fastBatchNormalization } from "./fast_batch_norm.ts";
-import { leanDenseLayer } from "./lean_dense.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import type { Random } from "./random.ts";
@@ -27,14 +26,8 @@ function mlp(seed: number): tf.Sequential {
     name: "mlp",
     layers: [
       tf.layers.flatten({ inputShape: INPUT_SHAPE }),
-      // Its step is mostly tfjs's per-op bookkeeping: Dense layers of fewer ops (lean_dense.ts).
-      leanDenseLayer({
-        units: 392,
-        activation: "relu",
-        kernelInitializer: glorot(seed),
-        inputGradient: false,
-      }),
-      leanDenseLayer({ units: 10, kernelInitializer: glorot(seed + 1) }),
+      tf.layers.dense({ units: 392, activation: "relu", kernelInitializer: glorot(seed) }),
+      tf.layers.dense({ units: 10, kernelInitializer: glorot(seed + 1) }),
     ],
   });
 }
