@@ -14,6 +14,11 @@ const CLASSES = 10;
 
 /** Target rows [labels.length, 10]: one-hot, or 0.1 each for {@link NOT_A_DIGIT}. */
 export function targetRows(labels: ArrayLike<number>): tf.Tensor2D {
+  return tf.tensor2d(targetValues(labels), [labels.length, CLASSES]);
+}
+
+/** {@link targetRows}' values, row-major, without a tensor (fused_loss.ts reads them in JS). */
+export function targetValues(labels: ArrayLike<number>): Float32Array {
   const rows = new Float32Array(labels.length * CLASSES);
   for (let n = 0; n < labels.length; n++) {
     const label = labels[n];
@@ -22,5 +27,5 @@ export function targetRows(labels: ArrayLike<number>): tf.Tensor2D {
       rows[n * CLASSES + label] = 1;
     } else throw new RangeError(`label ${label} is neither a digit nor NOT_A_DIGIT`);
   }
-  return tf.tensor2d(rows, [labels.length, CLASSES]);
+  return rows;
 }

@@ -1,7 +1,7 @@
 /**
  * The training loop: shuffled mini-batches (augmented on typed arrays when the
  * architecture asks for it), Adam with a per-epoch learning-rate schedule,
- * cross-entropy, and test accuracy after every epoch.
+ * cross-entropy (one fused op, fused_loss.ts), and test accuracy after every epoch.
  *
  * @module
  */
@@ -10,13 +10,14 @@ import type { EpochRecord, ModelName, Normalisation } from "../lib/model_metadat
 import type { AdamState } from "./adam_state.ts";
 import { trainingAugmenter } from "./architectures.ts";
 import { fillBatch } from "./batch_fill.ts";
+import { softmaxCrossEntropy } from "./fused_loss.ts";
 import { withTrainingStep } from "./batch_dropout.ts";
 import { HeapAdam } from "./heap_adam.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
-import { targetRows } from "./soft_targets.ts";
+import { targetValues } from "./soft_targets.ts";
 import { type PhaseTimes, StepClock, TimingTotal } from "./step_timing.ts";
 import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
 
@@ -151,10 +152,10 @@ export function localStepper(
       const value = withTrainingStep(step, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
-          const y = targetRows(labels.subarray(0, size));
+          const y = targetValues(labels.subarray(0, size));
           const { value, grads } = tf.variableGrads(() => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor;
-            return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+            return softmaxCrossEntropy(y, logits);
           }, variables);
           const loss = value.dataSync()[0];
           clock.lap("compute");

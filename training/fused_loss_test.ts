@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { softmaxCrossEntropy } from "./fused_loss.ts";
+import { NOT_A_DIGIT, targetRows, targetValues } from "./soft_targets.ts";
+import { initTrainingBackend } from "./tf_backend.ts";
+
+await initTrainingBackend();
+
+function worstDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return worst / Math.max(scale, 1e-12);
+}
+
+Deno.test("the fused loss and its gradient are tfjs's softmaxCrossEntropy's, to float tolerance", () => {
+  // One-hot digits and uniform negatives, logits from small to large (the max-shift matters).
+  const labels = Array.from({ length: 64 }, (_, n) => n % 13 === 0 ? NOT_A_DIGIT : n % 10);
+  const logits = tf.tidy(() => tf.randomNormal([64, 10], 0, 6, "float32", 7)) as tf.Tensor2D;
+  const targets = targetRows(labels);
+  const theirs = tf.valueAndGrad((z: tf.Tensor) => tf.losses.softmaxCrossEntropy(targets, z))(
+    logits,
+  );
+  const ours = tf.valueAndGrad((z: tf.Tensor) =>
+    softmaxCrossEntropy(targetValues(labels), z as tf.Tensor2D)
+  )(logits);
+  const loss = [ours.value.dataSync()[0], theirs.value.dataSync()[0]];
+  assert(Math.abs(loss[0] - loss[1]) < 1e-6 * loss[1], `loss ${loss}`);
+  const gradient = worstDifference(ours.grad.dataSync(), theirs.grad.dataSync());
+  assert(gradient < 1e-5, `gradient differs by ${gradient} of its largest value`);
+  tf.dispose([logits, targets, theirs.value, theirs.grad, ours.value, ours.grad]);
+});
+
+Deno.test("the fused loss refuses targets of another shape", () => {
+  const logits = tf.zeros([2, 10]) as tf.Tensor2D;
+  assert.throws(() => softmaxCrossEntropy(targetValues([1]), logits), RangeError);
+  logits.dispose();
+});
