@@ -22,6 +22,8 @@ export interface EpochRecord {
   loss: number;
   /** Test accuracy after the epoch; absent for epochs `--eval-every` skipped. */
   accuracy?: number;
+  /** Test accuracy of the mean of the weights averaged so far (--average-last), when scored. */
+  averageAccuracy?: number;
   seconds: number;
   learningRate: number;
 }
@@ -60,6 +62,8 @@ export interface ModelMetadata {
     limit: number | null;
     /** Test accuracy was scored every K epochs only (absent: every epoch). */
     evalEvery?: number;
+    /** The exported weights are the mean of the last N epochs' (absent: the last epoch's). */
+    averageLast?: number;
   };
   seed: number;
   trainingSeconds: number;

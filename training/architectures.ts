@@ -139,6 +139,8 @@ export interface Architecture {
    * default; absent = it trains on digits only and ignores --negatives.
    */
   defaultNegatives?: number;
+  /** Epochs whose weights the export averages (--average-last; default 1: the last alone). */
+  defaultAverageLast?: number;
   /**
    * Trains on one thread unless --workers asks for more: its steps are too small for workers to
    * pay for the exchange (default false: the workers' default, one per core).
@@ -216,6 +218,15 @@ export function firstImages(set: DigitSet, limit: number | null): DigitSet {
     images: set.images.subarray(0, limit * 784),
     labels: set.labels.subarray(0, limit),
   };
+}
+
+/**
+ * The epochs whose weights `name` exports the mean of: `requested` (--average-last) or its
+ * default; 1 (no averaging) for a run recorded before the option (`undefined`).
+ */
+export function averageLastFor(name: ModelName, requested: number | null | undefined): number {
+  if (requested === undefined) return 1;
+  return requested ?? ARCHITECTURES[name].defaultAverageLast ?? 1;
 }
 
 /**

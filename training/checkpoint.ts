@@ -3,6 +3,8 @@
  * weights, Adam's state, the shuffle order and random states, and the run's own recipe, so
  * `--resume` continues bit for bit and an export never depends on today's flags.
  *
+ * The sums of weight averaging (weight_average.ts), when the run has begun it, follow the order.
+ *
  * `state.json` names the tensor file it belongs to (`epoch-<n>.bin`, written first): a crash
  * between the two writes leaves the previous epoch's pair intact.
  *
@@ -37,7 +39,11 @@ export interface Checkpoint {
 interface StateFile {
   tensors: string;
   run: RunRecord;
-  loop: Omit<LoopState, "order" | "history"> & { orderLength: number };
+  loop: Omit<LoopState, "order" | "history" | "average"> & {
+    orderLength: number;
+    /** Epochs in the averaged sums after the order (absent in checkpoints from before). */
+    averagedEpochs?: number;
+  };
   optimizer: Omit<AdamState, "moments"> & { momentShapes: number[][] };
   weightShapes: number[][];
 }
@@ -64,18 +70,17 @@ export function applyWeights(model: tf.LayersModel, weights: Checkpoint["weights
 export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   const { run, loop, optimizer, weights } = checkpoint;
-  const floats = [...weights, ...optimizer.moments].map((t) => t.values);
-  const floatBytes = floats.reduce((sum, f) => sum + f.byteLength, 0);
-  const bytes = new Uint8Array(floatBytes + loop.order.byteLength);
+  const arrays = [
+    ...[...weights, ...optimizer.moments].map((t) => t.values),
+    loop.order,
+    ...(loop.average?.sums ?? []),
+  ];
+  const bytes = new Uint8Array(arrays.reduce((sum, a) => sum + a.byteLength, 0));
   let offset = 0;
-  for (const f of floats) {
-    bytes.set(new Uint8Array(f.buffer, f.byteOffset, f.byteLength), offset);
-    offset += f.byteLength;
+  for (const a of arrays) {
+    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+    offset += a.byteLength;
   }
-  bytes.set(
-    new Uint8Array(loop.order.buffer, loop.order.byteOffset, loop.order.byteLength),
-    offset,
-  );
   const tensors = `epoch-${loop.epochsDone}.bin`;
   await writeFileAtomic(`${dir}/${tensors}`, bytes);
   const state: StateFile = {
@@ -86,6 +91,7 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
       shuffleState: loop.shuffleState,
       augmentState: loop.augmentState,
       orderLength: loop.order.length,
+      averagedEpochs: loop.average?.epochs ?? 0,
     },
     optimizer: {
       iterations: optimizer.iterations,
@@ -122,14 +128,22 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | null> {
   const weights = state.weightShapes.map(take);
   const moments = state.optimizer.momentShapes.map(take);
   const order = new Uint32Array(bytes.slice(offset, offset + state.loop.orderLength * 4).buffer);
-  if (order.length !== state.loop.orderLength) {
-    throw new Error(`${dir}/${state.tensors} is shorter than ${STATE} says`);
+  offset += order.byteLength;
+  const averagedEpochs = state.loop.averagedEpochs ?? 0;
+  const sums = averagedEpochs > 0 ? state.weightShapes.map((shape) => take(shape).values) : [];
+  if (order.length !== state.loop.orderLength || offset !== bytes.length) {
+    throw new Error(`${dir}/${state.tensors} is not the length ${STATE} says`);
   }
   const { momentShapes: _, ...adam } = state.optimizer;
-  const { orderLength: __, ...loop } = state.loop;
+  const { orderLength: __, averagedEpochs: ___, ...loop } = state.loop;
   return {
     run: state.run,
-    loop: { ...loop, order, history: state.run.history },
+    loop: {
+      ...loop,
+      order,
+      history: state.run.history,
+      average: averagedEpochs > 0 ? { epochs: averagedEpochs, sums } : null,
+    },
     optimizer: { ...adam, moments },
     weights,
   };

@@ -17,7 +17,7 @@ function step(model: tf.LayersModel, optimizer: tf.Optimizer) {
   });
 }
 
-Deno.test("a checkpoint round-trips weights, Adam's state, the order and the run record", async () => {
+Deno.test("a checkpoint round-trips weights, Adam's state, the order, the averaged sums and the run record", async () => {
   await initTrainingBackend();
   const dir = await Deno.makeTempDir();
   try {
@@ -39,6 +39,8 @@ Deno.test("a checkpoint round-trips weights, Adam's state, the order and the run
       shuffleState: 123,
       augmentState: 456,
       history: run.history,
+      // Weight averaging's sums (weight_average.ts): twice the weights, as after two epochs.
+      average: { epochs: 2, sums: readWeights(model).map((w) => w.values.map((v) => v * 2)) },
     };
     await saveCheckpoint(dir, {
       run,
@@ -71,6 +73,40 @@ Deno.test("a folder without a checkpoint loads as null", async () => {
   const dir = await Deno.makeTempDir();
   try {
     deepStrictEqual(await loadCheckpoint(`${dir}/none`), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a checkpoint of a run that averages nothing loads with no sums", async () => {
+  await initTrainingBackend();
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = buildModel("mlp", 3);
+    const optimizer = tf.train.adam(1e-3);
+    step(model, optimizer);
+    const loop = {
+      epochsDone: 1,
+      order: Uint32Array.from([1, 0]),
+      shuffleState: 1,
+      augmentState: null,
+      history: [],
+      average: null,
+    };
+    await saveCheckpoint(dir, {
+      run: {
+        name: "mlp",
+        history: [],
+        trainingSeconds: 1,
+        trainCount: 2,
+        backend: "cpu",
+        recipe: { ...DEFAULT_RECIPE, epochs: 1 },
+      },
+      loop,
+      optimizer: await readAdamState(optimizer),
+      weights: readWeights(model),
+    });
+    deepStrictEqual((await loadCheckpoint(dir))?.loop, loop);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-web";
 import { MODEL_IO, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
-import { describeLayers, usesAugmentation } from "./architectures.ts";
+import { averageLastFor, describeLayers, usesAugmentation } from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { ONNX_OPSET } from "./onnx_export.ts";
@@ -33,6 +33,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
   const { name, model, run, evaluation } = inputs;
   // The run's own recipe (from its checkpoint), never the flags of the command that exports it.
   const recipe = run.recipe;
+  const averageLast = averageLastFor(name, recipe.averageLast);
   const date = new Date();
   return {
     name,
@@ -48,6 +49,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
       ...r,
       loss: round(r.loss),
       ...(r.accuracy === undefined ? {} : { accuracy: round(r.accuracy) }),
+      ...(r.averageAccuracy === undefined ? {} : { averageAccuracy: round(r.averageAccuracy) }),
       seconds: round(r.seconds, 2),
       learningRate: round(r.learningRate, 8),
     })),
@@ -61,6 +63,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
       augmentation: usesAugmentation(name),
       limit: recipe.limit,
       ...(recipe.evalEvery === 1 ? {} : { evalEvery: recipe.evalEvery }),
+      ...(averageLast === 1 ? {} : { averageLast }),
     },
     seed: recipe.seed,
     trainingSeconds: round(run.trainingSeconds, 1),

@@ -8,8 +8,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { EpochRecord, ModelName, Normalisation } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
-import { trainingAugmenter } from "./architectures.ts";
+import { buildModel, trainingAugmenter } from "./architectures.ts";
 import { fillBatch } from "./batch_fill.ts";
+import { applyWeights, readWeights } from "./checkpoint.ts";
 import { softmaxCrossEntropy } from "./fused_loss.ts";
 import { withTrainingStep } from "./batch_dropout.ts";
 import { HeapAdam } from "./heap_adam.ts";
@@ -20,6 +21,7 @@ import { Random } from "./random.ts";
 import { targetValues } from "./soft_targets.ts";
 import { type PhaseTimes, StepClock, TimingTotal } from "./step_timing.ts";
 import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
+import { addWeights, averagesEpoch, meanWeights, type WeightSums } from "./weight_average.ts";
 
 const PIXELS = 784;
 
@@ -51,6 +53,11 @@ export interface TrainOptions {
    */
   workers?: number;
   architecture?: { name: ModelName; seed: number };
+  /**
+   * Average the weights after each of the last N epochs and leave `model` holding the mean
+   * (weight_average.ts; default 1: the last epoch's weights as they are).
+   */
+  averageLast?: number;
 }
 
 /** Learning rate for a zero-based epoch: cosine decays from `base` towards zero. */
@@ -96,6 +103,8 @@ export interface LoopState {
   shuffleState: number;
   augmentState: number | null;
   history: EpochRecord[];
+  /** Sums of the weights of the epochs averaged so far (null before the first, or without). */
+  average: WeightSums | null;
 }
 
 /** What the loop reports after each epoch. */
@@ -220,6 +229,10 @@ export async function train(
   const batches = Math.ceil(trainSet.count / options.batchSize);
   const history: EpochRecord[] = [...(resume?.loop.history ?? [])];
   const evalEvery = options.evalEvery ?? 1;
+  const averageLast = options.averageLast ?? 1;
+  let average = resume?.loop.average ?? null;
+  // The mean is scored on a second copy: the stepper's variables keep the training weights.
+  let averageScorer: tf.LayersModel | undefined;
   const workers = options.workers ?? 1;
   const stepper = workers > 1
     ? await workerStepper(model, options, workers)
@@ -280,6 +293,20 @@ export async function train(
         record.accuracy = scorePredictions(testSet.labels.subarray(0, testSet.count), predictions)
           .accuracy;
       }
+      if (averagesEpoch(epoch, options.epochs, averageLast)) {
+        average = addWeights(average, readWeights(model));
+        if (average.epochs > 1 && record.accuracy !== undefined && options.architecture) {
+          averageScorer ??= buildModel(options.architecture.name, options.architecture.seed);
+          applyWeights(averageScorer, meanWeights(average, averageScorer.getWeights()));
+          const predictions = argmaxRows(
+            predictLogits(averageScorer, testSet, options.normalisation),
+          );
+          record.averageAccuracy = scorePredictions(
+            testSet.labels.subarray(0, testSet.count),
+            predictions,
+          ).accuracy;
+        }
+      }
       record.seconds = (performance.now() - started) / 1000;
       history.push(record);
       const state: LoopState = {
@@ -288,6 +315,7 @@ export async function train(
         shuffleState: random.state,
         augmentState: options.augment ? augmentRandom.state : null,
         history,
+        average,
       };
       await options.onEpoch?.({
         record,
@@ -299,6 +327,8 @@ export async function train(
     }
   } finally {
     stepper.close();
+    averageScorer?.dispose();
   }
+  if (average) applyWeights(model, meanWeights(average, model.getWeights()));
   return history;
 }

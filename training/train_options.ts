@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { ARCHITECTURES, negativesFor } from "./architectures.ts";
+import { ARCHITECTURES, averageLastFor, negativesFor } from "./architectures.ts";
 import { defaultCacheDir } from "./mnist_files.ts";
 import type { Schedule } from "./train_loop.ts";
 
@@ -28,6 +28,11 @@ export interface TrainRecipe {
    * model's default (architectures.ts negativesFor: draw's, none for the others).
    */
   negatives: number | null;
+  /**
+   * Export the mean of the weights after each of the last N epochs (weight_average.ts); null =
+   * each model's default (architectures.ts averageLastFor; 1, no averaging, for most).
+   */
+  averageLast: number | null;
 }
 
 export interface TrainConfig extends TrainRecipe {
@@ -61,6 +66,7 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   evalEvery: 1,
   evalLimit: null,
   negatives: null,
+  averageLast: null,
 };
 
 /** One training worker per core: tfjs's wasm backend runs one thread each. */
@@ -70,6 +76,7 @@ export const DEFAULT_WORKERS = navigator.hardwareConcurrency;
 const ONE_THREAD = MODEL_NAMES.filter((name) => ARCHITECTURES[name].oneThread);
 
 const DRAW_NEGATIVES = ARCHITECTURES.draw.defaultNegatives;
+const DRAW_AVERAGE_LAST = averageLastFor("draw", null);
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -91,6 +98,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
   --negatives SHARE  share of draw's training set that is random scribbles taught as "not a
                      digit" (uniform target), 0 to 0.5 (default ${DRAW_NEGATIVES}; 0 = off; other
                      models train on digits only)
+  --average-last N   export the mean of the weights after each of the last N epochs (weight
+                     averaging; default draw ${DRAW_AVERAGE_LAST}, the others 1 = the last epoch's)
   --out DIR          where the model set goes (default: models/ for the full default recipe,
                      build/runs/<time>-<model>/ for any other run)
   --force            let a run that is not the full recipe replace files in models/
@@ -128,6 +137,7 @@ const OPTIONS = {
   "eval-every": { type: "string" },
   "eval-limit": { type: "string" },
   negatives: { type: "string" },
+  "average-last": { type: "string" },
   ...OUTPUT_AND_DATA_OPTIONS,
   resume: { type: "string" },
   workers: { type: "string" },
@@ -146,6 +156,7 @@ const RECIPE_FLAGS = [
   "eval-every",
   "eval-limit",
   "negatives",
+  "average-last",
 ] as const;
 
 /**
@@ -240,6 +251,7 @@ export function parseTrainArgs(
     evalEvery: positiveInt("eval-every", parsed["eval-every"], DEFAULT_RECIPE.evalEvery),
     evalLimit: optionalPositiveInt("eval-limit", parsed["eval-limit"]),
     negatives,
+    averageLast: optionalPositiveInt("average-last", parsed["average-last"]),
     out: parsed.out,
     force: parsed.force ?? false,
     resume: parsed.resume,
@@ -275,6 +287,12 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
   ) {
     changes.push(`--negatives ${recipe.negatives}`);
   }
+  if (
+    recipe.averageLast != null &&
+    models.some((name) => averageLastFor(name, null) !== averageLastFor(name, recipe.averageLast))
+  ) {
+    changes.push(`--average-last ${recipe.averageLast}`);
+  }
   for (const [key, flag] of flags) {
     if (recipe[key] !== DEFAULT_RECIPE[key]) changes.push(`${flag} ${recipe[key]}`);
   }
@@ -284,7 +302,7 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
 /** Only the recipe fields of a config (what a run folder records). */
 export function recipeOf(config: TrainRecipe): TrainRecipe {
   const { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit } = config;
-  const negatives = config.negatives;
+  const { negatives, averageLast } = config;
   return {
     epochs,
     batchSize,
@@ -295,5 +313,6 @@ export function recipeOf(config: TrainRecipe): TrainRecipe {
     evalEvery,
     evalLimit,
     negatives,
+    averageLast,
   };
 }

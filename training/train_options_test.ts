@@ -6,7 +6,7 @@ import {
   recipeChanges,
   UsageError,
 } from "./train_options.ts";
-import { ARCHITECTURES, negativesFor, workersFor } from "./architectures.ts";
+import { ARCHITECTURES, averageLastFor, negativesFor, workersFor } from "./architectures.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
@@ -134,4 +134,21 @@ Deno.test("--negatives: draw's default share unless given, 0 to 0.5, other model
   usageError(["--negatives", "0.6"], "--negatives");
   usageError(["--negatives", "-0.1"], "--negatives");
   usageError(["--negatives", "some"], "--negatives");
+});
+
+Deno.test("--average-last: each model's default unless given, a positive count", () => {
+  deepStrictEqual(parse([]).averageLast, null);
+  deepStrictEqual(parse(["--average-last", "4"]).averageLast, 4);
+  deepStrictEqual(averageLastFor("draw", null), ARCHITECTURES.draw.defaultAverageLast ?? 1);
+  deepStrictEqual(averageLastFor("mlp", null), 1);
+  deepStrictEqual(averageLastFor("mlp", 3), 3);
+  // A run recorded before the option exported its last epoch's weights; resuming keeps that.
+  deepStrictEqual(averageLastFor("draw", undefined), 1);
+  const config = parse(["--model", "mlp", "--average-last", "3"]);
+  deepStrictEqual(recipeChanges(config, config.models), ["--average-last 3"]);
+  const spelled = parse(["--model", "mlp", "--average-last", "1"]);
+  deepStrictEqual(recipeChanges(spelled, spelled.models), []);
+  usageError(["--average-last", "0"], "--average-last");
+  usageError(["--average-last", "1.5"], "--average-last");
+  usageError(["--resume", "build/runs/x", "--average-last", "2"], "--average-last");
 });

@@ -11,6 +11,7 @@ import { MNIST_NORMALISATION } from "../lib/model_metadata.ts";
 import {
   ARCHITECTURES,
   augmenterFor,
+  averageLastFor,
   buildModel,
   negativesFor,
   workersFor,
@@ -35,6 +36,7 @@ import { formatRemaining, RunClock } from "./run_clock.ts";
 import { FolderError, type RunPlan } from "./run_folder.ts";
 import { train } from "./train_loop.ts";
 import { DEFAULT_WORKERS } from "./train_options.ts";
+import { meanWeights } from "./weight_average.ts";
 
 /** The steps of one model, in order; a test's hook throws at one to interrupt the run there. */
 export type Step =
@@ -143,6 +145,7 @@ export class TrainingRun {
     }
     const model = buildModel(name, plan.recipe.seed);
     if (checkpoint) applyWeights(model, checkpoint.weights);
+    const average = checkpoint?.loop.average;
     let run: RunRecord = checkpoint?.run ?? {
       name,
       history: [],
@@ -155,6 +158,8 @@ export class TrainingRun {
     const position = `model ${index + 1}/${plan.models.length}`;
     if (done >= epochs) {
       context.log(`${name} (${position}): all ${epochs} epochs in its checkpoint; exporting`);
+      // What train() leaves in the model after its last epoch (weight_average.ts).
+      if (average) applyWeights(model, meanWeights(average, checkpoint.weights));
       return { model, run };
     }
     await this.step(name, "train");
@@ -177,6 +182,7 @@ export class TrainingRun {
       evalEvery: plan.recipe.evalEvery,
       workers: threads,
       architecture: { name, seed: plan.recipe.seed },
+      averageLast: averageLastFor(name, plan.recipe.averageLast),
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>
         `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +
@@ -199,7 +205,12 @@ export class TrainingRun {
         const left = this.clock.remainingSeconds();
         const accuracy = record.accuracy === undefined
           ? "not scored (--eval-every)"
-          : `${percent(record.accuracy)} (${count(testSet.count)} images)`;
+          : `${percent(record.accuracy)} (${count(testSet.count)} images)` +
+            (record.averageAccuracy === undefined
+              ? ""
+              : `, mean of the last ${state.average!.epochs} epochs' weights ${
+                percent(record.averageAccuracy)
+              }`);
         context.log(
           `${name} (${position}) epoch ${record.epoch}/${epochs}: loss ${
             record.loss.toFixed(4)
