@@ -11,9 +11,14 @@ import * as tf from "@tensorflow/tfjs";
 /**
  * The mean over rows of `-sum(targets * logSoftmax(logits))`, `targets` being [rows, classes]
  * row-major (soft_targets.ts's rows); its gradient is `(softmax * rowSum(targets) - targets) /
- * rows`, computed in the forward pass and handed to tfjs's tape.
+ * rows`, computed in the forward pass and handed to tfjs's tape. Both are multiplied by `scale`:
+ * a worker's slice of a batch holds `rows / batch` of the batch's mean (train_worker.ts).
  */
-export function softmaxCrossEntropy(targets: Float32Array, logits: tf.Tensor2D): tf.Scalar {
+export function softmaxCrossEntropy(
+  targets: Float32Array,
+  logits: tf.Tensor2D,
+  scale = 1,
+): tf.Scalar {
   const [rows, classes] = logits.shape;
   if (targets.length !== rows * classes) {
     throw new RangeError(`${targets.length} targets for logits [${rows},${classes}]`);
@@ -36,11 +41,11 @@ export function softmaxCrossEntropy(targets: Float32Array, logits: tf.Tensor2D):
       for (let c = 0; c < classes; c++) {
         const target = targets[at + c];
         total += target * (logSum - values[at + c]);
-        gradient[at + c] = (gradient[at + c] / sum * weight - target) / rows;
+        gradient[at + c] = (gradient[at + c] / sum * weight - target) / rows * scale;
       }
     }
     return {
-      value: tf.scalar(total / rows),
+      value: tf.scalar(total / rows * scale),
       gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor2d(gradient, [rows, classes])),
     };
   });

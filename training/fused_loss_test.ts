@@ -33,6 +33,24 @@ Deno.test("the fused loss and its gradient are tfjs's softmaxCrossEntropy's, to 
   tf.dispose([logits, targets, theirs.value, theirs.grad, ours.value, ours.grad]);
 });
 
+Deno.test("a scaled fused loss is a worker's share of the batch's: loss and gradient times the share", () => {
+  const labels = Array.from({ length: 24 }, (_, n) => n % 7 === 0 ? NOT_A_DIGIT : n % 10);
+  const logits = tf.tidy(() => tf.randomNormal([24, 10], 0, 4, "float32", 3)) as tf.Tensor2D;
+  const share = 24 / 64;
+  const targets = targetRows(labels);
+  const theirs = tf.valueAndGrad((z: tf.Tensor) =>
+    tf.mul(tf.losses.softmaxCrossEntropy(targets, z), share)
+  )(logits);
+  const ours = tf.valueAndGrad((z: tf.Tensor) =>
+    softmaxCrossEntropy(targetValues(labels), z as tf.Tensor2D, share)
+  )(logits);
+  const loss = [ours.value.dataSync()[0], theirs.value.dataSync()[0]];
+  assert(Math.abs(loss[0] - loss[1]) < 1e-6 * loss[1], `loss ${loss}`);
+  const gradient = worstDifference(ours.grad.dataSync(), theirs.grad.dataSync());
+  assert(gradient < 1e-5, `gradient differs by ${gradient} of its largest value`);
+  tf.dispose([logits, targets, theirs.value, theirs.grad, ours.value, ours.grad]);
+});
+
 Deno.test("the fused loss refuses targets of another shape", () => {
   const logits = tf.zeros([2, 10]) as tf.Tensor2D;
   assert.throws(() => softmaxCrossEntropy(targetValues([1]), logits), RangeError);

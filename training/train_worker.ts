@@ -18,7 +18,8 @@ import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { startingStep } from "./heap_adam.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
-import { targetRows } from "./soft_targets.ts";
+import { softmaxCrossEntropy } from "./fused_loss.ts";
+import { targetValues } from "./soft_targets.ts";
 import { type AdamStep, nextAccumulators, ownedRange } from "./split_adam.ts";
 import { type PhaseTimes, StepClock } from "./step_timing.ts";
 import { modelConfig } from "./train_workers.ts";
@@ -167,11 +168,11 @@ function sliceGradients(
   return withShard(shard, () =>
     tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(0, size * 784), [size, 28, 28, 1]);
-      const y = targetRows(request.labels);
+      const y = targetValues(request.labels);
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
       const { value, grads } = tf.variableGrads(() => {
-        const logits = t.model.apply(x, { training: t.training }) as tf.Tensor;
-        return tf.mul(tf.losses.softmaxCrossEntropy(y, logits), size / request.total);
+        const logits = t.model.apply(x, { training: t.training }) as tf.Tensor2D;
+        return softmaxCrossEntropy(y, logits, size / request.total);
       }, t.variables);
       const heap = tf.backend() as unknown as WasmHeap;
       let at = 0;
