@@ -52,6 +52,11 @@ type Product = (
   cRow: number,
 ) => void;
 
+/** The shapes with distinct names (a 1-row or 1-vector block is also a tail's shape). */
+const dedupe = (shapes: BlockShape[]) => [
+  ...new Map(shapes.map((shape) => [blockName(shape), shape])).values(),
+];
+
 const modules = new Map<string, WebAssembly.Module>();
 
 /** Matrix products over one memory. */
@@ -63,17 +68,17 @@ export class WasmGemm {
   readonly #functions: Map<string, Product>;
 
   constructor(readonly memory: WebAssembly.Memory, options: GemmOptions = {}) {
-    this.fused = options.fused ?? relaxedMaddValid();
+    this.fused = options.fused ?? (Deno.env.get("GEMM_FUSED") !== "0" && relaxedMaddValid());
     this.rows = options.rows ?? 6;
     this.vectors = options.vectors ?? 2;
     this.adjacent = options.adjacent ?? false;
-    const shapes: BlockShape[] = [
+    const shapes: BlockShape[] = dedupe([
       { rows: this.rows, vectors: this.vectors, lanes: 4, adjacent: this.adjacent },
       { rows: 1, vectors: this.vectors, lanes: 4 },
       { rows: this.rows, vectors: 1, lanes: 4, adjacent: this.adjacent },
       { rows: 1, vectors: 1, lanes: 4 },
       { rows: 1, vectors: 1, lanes: 1 },
-    ];
+    ]);
     const key = `${this.rows}x${this.vectors}${this.fused ? "f" : ""}${this.adjacent ? "t" : ""}`;
     let module = modules.get(key);
     if (!module) {
@@ -146,9 +151,8 @@ export class WasmGemm {
   }
 }
 
-/** What this needs of tfjs's wasm backend (backend_wasm.ts). */
+/** What this needs of tfjs's wasm backend (backend_wasm.ts), besides its heap (heapOf). */
 interface WasmBackend extends tf.KernelBackend {
-  wasm: { asm: { memory: WebAssembly.Memory } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
   disposeData(dataId: object): boolean;
@@ -159,6 +163,10 @@ interface KernelArgs {
   backend: WasmBackend;
   attrs: tf.NamedAttrMap;
 }
+
+/** The backend's wasm memory, as heap_adam.ts reaches it. */
+const heapOf = (backend: tf.KernelBackend) =>
+  (backend as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
 
 export type Kernel = (args: KernelArgs) => tf.TensorInfo;
 
@@ -171,9 +179,9 @@ export function gemmBatchMatMul(
   fallback: Kernel,
   transpose: Kernel,
   options: GemmOptions = {},
-): Kernel {
+): Kernel & { fallback: Kernel } {
   let gemm: WasmGemm | undefined;
-  return (args) => {
+  const kernel: Kernel = (args) => {
     const { a, b } = args.inputs;
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const single = (x: tf.TensorInfo) => x.shape.slice(0, -2).every((d) => d === 1);
@@ -181,9 +189,15 @@ export function gemmBatchMatMul(
     const m = transposeA ? ac : ar, k = transposeA ? ar : ac, n = transposeB ? br : bc;
     if (
       a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== b.shape.length ||
-      !single(a) || !single(b) || m * n * k === 0
+      !single(a) || !single(b) || m * n === 0
     ) return fallback(args);
     const backend = args.backend;
+    if (k === 0) {
+      // tfjs's kernel leaves such a product's memory as it found it: a sum of no terms is 0.
+      const zeros = backend.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
+      backend.typedArrayFromHeap(zeros).fill(0);
+      return zeros;
+    }
     let plainB = b;
     if (transposeB) {
       const perm = b.shape.map((_, i) => i);
@@ -191,7 +205,7 @@ export function gemmBatchMatMul(
       plainB = transpose({ inputs: { x: b }, backend, attrs: { perm } });
     }
     const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
-    gemm ??= new WasmGemm(backend.wasm.asm.memory, options);
+    gemm ??= new WasmGemm(heapOf(backend), options);
     const address = (x: tf.TensorInfo) => backend.typedArrayFromHeap(x).byteOffset;
     gemm.multiply(
       { address: address(a), rowStride: transposeA ? 1 : k, colStride: transposeA ? m : 1 },
@@ -202,4 +216,6 @@ export function gemmBatchMatMul(
     if (plainB !== b) backend.disposeData(plainB.dataId);
     return out;
   };
+  // What it defers to, for a benchmark to compare (bench/gemm_step.ts).
+  return Object.assign(kernel, { fallback });
 }
