@@ -12,7 +12,7 @@
  * `deno run --allow-read --allow-env --allow-sys=loadavg --allow-ffi bench/gemm_speed.ts`;
  * BENCH_ROUNDS (default 40), BENCH_SHAPES (default the mlp's two products, e.g.
  * `64x784x392,784Tx64x392`: rows x depth x columns, T for a transposed A, tB for a transposed
- * B), BENCH_BLOCKS (default `4x2,6x2,4x3,2x4`: rows x vectors). CPU is the thread's own
+ * B), BENCH_BLOCKS (default `4x2,6x2`: rows x vectors). CPU is the thread's own
  * clock (exact with --allow-ffi).
  *
  * @module
@@ -26,7 +26,7 @@ import { loadAverage } from "./training_bench.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 40);
 const SHAPES = (Deno.env.get("BENCH_SHAPES") ?? "64x784x392,784Tx64x392").split(",");
-const BLOCKS = (Deno.env.get("BENCH_BLOCKS") ?? "4x2,6x2,4x3,2x4").split(",");
+const BLOCKS = (Deno.env.get("BENCH_BLOCKS") ?? "4x2,6x2").split(",");
 
 /** 12 independent accumulators, `count` times: acc = acc·x + y (x, y constants). */
 function peakLoop(fused: boolean): (count: number) => void {

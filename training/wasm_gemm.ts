@@ -13,13 +13,10 @@ import {
   relaxedMaddValid,
 } from "./wasm_gemm_module.ts";
 
-/** One operand's place in the memory: byte address and strides in floats. */
+/** A row-major matrix in the memory: its byte address and the floats from one row to the next. */
 export interface MatrixView {
   address: number;
-  /** Floats from one row to the next. */
   rowStride: number;
-  /** Floats from one column to the next (B and C: 1). */
-  colStride: number;
 }
 
 /** The product's sizes: C is rows x cols, over `depth` (A's columns, B's rows). */
@@ -30,13 +27,14 @@ export interface ProductSize {
 }
 
 export interface GemmOptions {
-  /** The block: `rows` rows of C by `vectors` x 4 columns in registers. Default 6 x 2 (the fastest of 4x2, 5x2, 6x2, 4x3, 3x3, 2x4 here: bench/gemm_speed.ts). */
+  /**
+   * The block: `rows` rows of C by `vectors` x 4 columns in registers. Default 4 x 2, the
+   * fastest here (bench/gemm_speed.ts; 6x2, 3x3 and 2x4 ran out of x64's 16 SIMD registers).
+   */
   rows?: number;
   vectors?: number;
   /** Fused multiply-add (relaxed SIMD). Default: when the engine accepts it. */
   fused?: boolean;
-  /** Functions for an A whose rows are adjacent (rowStride 1). */
-  adjacent?: boolean;
 }
 
 type Product = (
@@ -47,107 +45,94 @@ type Product = (
   colBytes: number,
   depth: number,
   aRow: number,
-  aCol: number,
   bRow: number,
   cRow: number,
 ) => void;
-
-/** The shapes with distinct names (a 1-row or 1-vector block is also a tail's shape). */
-const dedupe = (shapes: BlockShape[]) => [
-  ...new Map(shapes.map((shape) => [blockName(shape), shape])).values(),
-];
 
 const modules = new Map<string, WebAssembly.Module>();
 
 /** Matrix products over one memory. */
 export class WasmGemm {
   readonly fused: boolean;
-  readonly rows: number;
-  readonly vectors: number;
-  readonly adjacent: boolean;
-  readonly #functions: Map<string, Product>;
+  readonly #functions = new Map<string, Product>();
+  /** The block shapes, widest first, and the column tails' (one vector, then scalars). */
+  readonly #shapes: { block: BlockShape; rowTail: BlockShape }[];
 
   constructor(readonly memory: WebAssembly.Memory, options: GemmOptions = {}) {
-    this.fused = options.fused ?? (Deno.env.get("GEMM_FUSED") !== "0" && relaxedMaddValid());
-    this.rows = options.rows ?? 6;
-    this.vectors = options.vectors ?? 2;
-    this.adjacent = options.adjacent ?? false;
-    const shapes: BlockShape[] = dedupe([
-      { rows: this.rows, vectors: this.vectors, lanes: 4, adjacent: this.adjacent },
-      { rows: 1, vectors: this.vectors, lanes: 4 },
-      { rows: this.rows, vectors: 1, lanes: 4, adjacent: this.adjacent },
-      { rows: 1, vectors: 1, lanes: 4 },
-      { rows: 1, vectors: 1, lanes: 1 },
-    ]);
-    const key = `${this.rows}x${this.vectors}${this.fused ? "f" : ""}${this.adjacent ? "t" : ""}`;
+    this.fused = options.fused ?? relaxedMaddValid();
+    const { rows = 4, vectors = 2 } = options;
+    this.#shapes = [vectors, 1].map((v) => ({
+      block: { rows, vectors: v, lanes: 4 },
+      rowTail: { rows: 1, vectors: v, lanes: 4 },
+    }));
+    const scalar: BlockShape = { rows: 1, vectors: 1, lanes: 1 };
+    this.#shapes.push({ block: scalar, rowTail: scalar });
+    const shapes = [
+      ...new Map(
+        this.#shapes.flatMap(({ block, rowTail }) => [block, rowTail]).map((
+          s,
+        ) => [blockName(s), s]),
+      ).values(),
+    ];
+    const key = `${rows}x${vectors}${this.fused ? " fused" : ""}`;
     let module = modules.get(key);
     if (!module) {
       modules.set(key, module = new WebAssembly.Module(gemmModuleBytes(shapes, this.fused)));
     }
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    this.#functions = new Map(
-      shapes.map((shape) => [blockName(shape), instance.exports[blockName(shape)] as Product]),
-    );
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    for (const shape of shapes) {
+      this.#functions.set(blockName(shape), instance.exports[blockName(shape)] as Product);
+    }
   }
 
   /**
-   * C = A·B. B's and C's columns must be contiguous (colStride 1); A's may be either way, so
-   * A can be a transposed matrix (rowStride 1, colStride its row length).
+   * C = A·B, each row-major. C's columns are done in blocks of the widest shape that fits,
+   * each block's rows in groups of `rows` and then one by one.
+   *
+   * @example
+   * ```ts
+   * import { WasmGemm } from "./wasm_gemm.ts";
+   * const memory = new WebAssembly.Memory({ initial: 1 });
+   * const heap = new Float32Array(memory.buffer);
+   * heap.set([1, 2, 3, 4], 0); // A = [[1, 2], [3, 4]]
+   * heap.set([5, 6, 7, 8], 4); // B = [[5, 6], [7, 8]]
+   * new WasmGemm(memory).multiply(
+   *   { address: 0, rowStride: 2 },
+   *   { address: 16, rowStride: 2 },
+   *   { address: 32, rowStride: 2 },
+   *   { rows: 2, cols: 2, depth: 2 },
+   * );
+   * if (heap.subarray(8, 12).join() !== "19,22,43,50") throw new Error(heap.join());
+   * ```
    */
   multiply(a: MatrixView, b: MatrixView, c: MatrixView, size: ProductSize): void {
-    if (b.colStride !== 1 || c.colStride !== 1) {
-      throw new RangeError("B and C need columns of stride 1");
-    }
     const { rows, cols, depth } = size;
     if (rows === 0 || cols === 0) return;
     if (depth === 0) throw new RangeError("an empty shared dimension");
-    const run = (
-      shape: BlockShape,
-      row: number,
-      rowCount: number,
-      col: number,
-      colCount: number,
-    ) => {
-      if (rowCount === 0 || colCount === 0) return;
-      this.#functions.get(blockName(shape))!(
-        a.address + 4 * row * a.rowStride,
-        b.address + 4 * col,
-        c.address + 4 * (row * c.rowStride + col),
-        rowCount,
-        4 * colCount,
-        depth,
-        4 * a.rowStride,
-        4 * a.colStride,
-        4 * b.rowStride,
-        4 * c.rowStride,
-      );
-    };
-    const block = 4 * this.vectors;
-    const wideCols = cols - cols % block, blockRows = rows - rows % this.rows;
-    const quadCols = cols - cols % 4;
-    run(
-      { rows: this.rows, vectors: this.vectors, lanes: 4, adjacent: this.adjacent },
-      0,
-      blockRows,
-      0,
-      wideCols,
-    );
-    run({ rows: 1, vectors: this.vectors, lanes: 4 }, blockRows, rows - blockRows, 0, wideCols);
-    run(
-      { rows: this.rows, vectors: 1, lanes: 4, adjacent: this.adjacent },
-      0,
-      blockRows,
-      wideCols,
-      quadCols - wideCols,
-    );
-    run(
-      { rows: 1, vectors: 1, lanes: 4 },
-      blockRows,
-      rows - blockRows,
-      wideCols,
-      quadCols - wideCols,
-    );
-    run({ rows: 1, vectors: 1, lanes: 1 }, 0, rows, quadCols, cols - quadCols);
+    let col = 0;
+    for (const { block, rowTail } of this.#shapes) {
+      const width = block.vectors * block.lanes;
+      const count = Math.floor((cols - col) / width) * width;
+      if (count === 0) continue;
+      const grouped = rows - rows % block.rows;
+      const run = (shape: BlockShape, row: number, rowCount: number) => {
+        if (rowCount === 0) return;
+        this.#functions.get(blockName(shape))!(
+          a.address + 4 * row * a.rowStride,
+          b.address + 4 * col,
+          c.address + 4 * (row * c.rowStride + col),
+          rowCount,
+          4 * count,
+          depth,
+          4 * a.rowStride,
+          4 * b.rowStride,
+          4 * c.rowStride,
+        );
+      };
+      run(block, 0, grouped);
+      run(rowTail, grouped, rows - grouped);
+      col += count;
+    }
   }
 }
 
@@ -172,8 +157,7 @@ export type Kernel = (args: KernelArgs) => tf.TensorInfo;
 
 /**
  * BatchMatMul for one product (every leading axis 1) of float32 matrices through WasmGemm on
- * the backend's heap; anything else goes to `fallback`. A transposed B is transposed first
- * (the kernels read B's rows), a transposed A is read in place.
+ * the backend's heap; anything else (a batch of products) goes to `fallback`.
  */
 export function gemmBatchMatMul(
   fallback: Kernel,
@@ -198,22 +182,27 @@ export function gemmBatchMatMul(
       backend.typedArrayFromHeap(zeros).fill(0);
       return zeros;
     }
-    let plainB = b;
-    if (transposeB) {
-      const perm = b.shape.map((_, i) => i);
+    // The kernels read rows: a transposed operand is transposed back (a cheap pass next to
+    // the product's k times as many multiply-adds).
+    const rowMajor = (x: tf.TensorInfo, transposed: boolean) => {
+      if (!transposed) return x;
+      const perm = x.shape.map((_, i) => i);
       perm.splice(-2, 2, perm.length - 1, perm.length - 2);
-      plainB = transpose({ inputs: { x: b }, backend, attrs: { perm } });
-    }
+      return transpose({ inputs: { x }, backend, attrs: { perm } });
+    };
+    const plainA = rowMajor(a, transposeA), plainB = rowMajor(b, transposeB);
     const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
     gemm ??= new WasmGemm(heapOf(backend), options);
     const address = (x: tf.TensorInfo) => backend.typedArrayFromHeap(x).byteOffset;
     gemm.multiply(
-      { address: address(a), rowStride: transposeA ? 1 : k, colStride: transposeA ? m : 1 },
-      { address: address(plainB), rowStride: n, colStride: 1 },
-      { address: address(out), rowStride: n, colStride: 1 },
+      { address: address(plainA), rowStride: k },
+      { address: address(plainB), rowStride: n },
+      { address: address(out), rowStride: n },
       { rows: m, cols: n, depth: k },
     );
-    if (plainB !== b) backend.disposeData(plainB.dataId);
+    for (const made of [plainA, plainB]) {
+      if (made !== a && made !== b) backend.disposeData(made.dataId);
+    }
     return out;
   };
   // What it defers to, for a benchmark to compare (bench/gemm_step.ts).

@@ -4,9 +4,11 @@
  * on this machine; wasm_adam.ts is built the same way).
  *
  * Each function computes a region of C in blocks of `rows` x `vectors` x 4 values kept in
- * registers while k runs over the shared dimension: per k it loads the B row's `vectors`
- * four-float pieces once and each A value of the block once (splatted to four lanes), and adds
- * every product into its accumulator. With `fused` the multiply-add is `f32x4.relaxed_madd`
+ * registers while k runs over the shared dimension, four k at a time: it loads four values of
+ * each of the block's A rows as one v128, and per k the B row's `vectors` four-float pieces,
+ * splats each A value from its lane and adds its products with the B pieces into the
+ * accumulators (then k's last 1-3 one at a time). Fewer loads matter here: each wasm load is
+ * bounds-checked (V8's --no-wasm-bounds-checks made the kernel ~20% faster). With `fused` the multiply-add is `f32x4.relaxed_madd`
  * (relaxed SIMD), which V8 compiles to one fused multiply-add (vfmadd) on an x64 CPU with FMA;
  * without it, f32x4.mul then f32x4.add. The scalar functions do the last columns of a row
  * that are fewer than four.
@@ -18,7 +20,8 @@ const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
 const GET = 0x20, SET = 0x21, TEE = 0x22;
 const I32_CONST = 0x41, F32_CONST = 0x43;
-const I32_NE = 0x47, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c;
+const I32_EQ = 0x46, I32_NE = 0x47, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c;
+const I32_AND = 0x71;
 const F32_LOAD = 0x2a, F32_STORE = 0x38, F32_ADD = 0x92, F32_MUL = 0x94;
 const SIMD = 0xfd;
 const V128_LOAD = [SIMD, 0x00], V128_LOAD32_SPLAT = [SIMD, 0x09], V128_STORE = [SIMD, 0x0b];
@@ -102,66 +105,55 @@ export function relaxedMaddValid(): boolean {
 
 /**
  * The parameters of every product function, by index: A, B and C's byte addresses; C's rows
- * and its columns' bytes (the region's, a whole number of blocks); the shared dimension;
- * A's row and column strides, B's row stride and C's row stride, in bytes (B's and C's
- * columns are contiguous).
+ * and its columns' bytes (the region's, a whole number of blocks); the shared dimension; A's,
+ * B's and C's row strides in bytes (each matrix row-major, its columns adjacent floats).
  */
-const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, A_COL, B_ROW, C_ROW] = [
-  0,
-  1,
-  2,
-  3,
-  4,
-  5,
-  6,
-  7,
-  8,
-  9,
-];
-const PARAMS = new Array(10).fill(I32);
-const [ROW, COL, PA, PB, END_A, PC] = [10, 11, 12, 13, 14, 15];
+const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, B_ROW, C_ROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const PARAMS = new Array(9).fill(I32);
+const [ROW, COL, PA, PB, END_A, PC] = [9, 10, 11, 12, 13, 14];
 
 /** A block shape: `rows` x `vectors` accumulators, each of `lanes` floats (4, or 1: scalar). */
 export interface BlockShape {
   rows: number;
   vectors: number;
   lanes: 4 | 1;
-  /** A's rows are adjacent floats (A transposed): its values are read at constant offsets. */
-  adjacent?: boolean;
 }
 
 /** The exported name of the function for `shape`. */
 export const blockName = (shape: BlockShape) =>
-  `${shape.lanes === 4 ? "v" : "s"}${shape.rows}x${shape.vectors}${shape.adjacent ? "t" : ""}`;
+  `${shape.lanes === 4 ? "v" : "s"}${shape.rows}x${shape.vectors}`;
+
+const I8X16_SHUFFLE = [SIMD, 0x0d];
+/** i8x16.shuffle's immediate that splats 32-bit lane `lane` of its first operand. */
+const laneSplat = (lane: number) => Array.from({ length: 16 }, (_, i) => 4 * lane + (i % 4));
 
 function productFunction(shape: BlockShape, fused: boolean): WasmFunction {
   const { rows, vectors, lanes } = shape;
   const wide = lanes === 4;
   const type = wide ? V128 : F32;
   const bytes = 4 * lanes;
-  // Locals after the fixed ones: A's and C's row offsets (rows 1..), then the accumulators,
-  // the B pieces and the A value.
-  const aRow = (r: number) => 16 + r - 1;
-  const cRow = (r: number) => 16 + rows - 1 + r - 1;
-  const first = 16 + 2 * (rows - 1);
+  // Locals after the fixed ones, numbered in order of declaration.
+  const locals: number[] = [I32, I32, I32, I32, I32, I32];
+  const declare = (count: number, localType: number) => {
+    const at = PARAMS.length + locals.length;
+    locals.push(...new Array(count).fill(localType));
+    return at;
+  };
+  const aRows = declare(rows - 1, I32), cRows = declare(rows - 1, I32);
+  const aRow = (r: number) => aRows + r - 1, cRow = (r: number) => cRows + r - 1;
+  const [END_QUADS, B_ROW2, B_ROW3, B_ROW4] = [0, 1, 2, 3].map(() => declare(1, I32));
+  const first = declare(rows * vectors, type);
   const acc = (r: number, v: number) => first + r * vectors + v;
-  const bPiece = (v: number) => first + rows * vectors + v;
-  const aValue = first + rows * vectors + vectors;
-  const locals = [
-    ...new Array(6 + 2 * (rows - 1)).fill(I32),
-    ...new Array(rows * vectors + vectors + 1).fill(type),
-  ];
+  const bPieces = declare(vectors, type);
+  const bPiece = (v: number) => bPieces + v;
+  const aValue = declare(1, type);
+  const aQuads = declare(wide ? rows : 0, V128);
   const memarg = (offset: number) => [2, ...leb(offset)];
   const load = (offset: number) =>
     wide ? [...V128_LOAD, ...memarg(offset)] : [F32_LOAD, ...memarg(offset)];
   const store = (offset: number) =>
     wide ? [...V128_STORE, ...memarg(offset)] : [F32_STORE, ...memarg(offset)];
-  const splatLoad = (offset: number) =>
-    wide ? [...V128_LOAD32_SPLAT, ...memarg(offset)] : [F32_LOAD, ...memarg(offset)];
-  const aLoad = (r: number) =>
-    shape.adjacent || r === 0
-      ? [GET, PA, ...splatLoad(shape.adjacent ? 4 * r : 0)]
-      : [GET, PA, GET, aRow(r), I32_ADD, ...splatLoad(0)];
+  const splatLoad = wide ? [...V128_LOAD32_SPLAT, ...memarg(0)] : [F32_LOAD, ...memarg(0)];
   const zero = wide ? simd.zero : [F32_CONST, 0, 0, 0, 0];
   const multiplyAdd = (r: number, v: number) =>
     wide && fused
@@ -174,25 +166,55 @@ function productFunction(shape: BlockShape, fused: boolean): WasmFunction {
     r === 0 ? [GET, base] : [GET, base, GET, row(r), I32_ADD];
   const times = (n: number, body: (i: number) => number[]) =>
     Array.from({ length: n }, (_, i) => body(i)).flat();
-  const eachBlock = (r: number) => times(vectors, (v) => body(r, v));
-  const body = (r: number, v: number) => multiplyAdd(r, v);
+  const loadB = (bRow: number[]) =>
+    times(vectors, (v) => [...bRow, ...load(v * bytes), SET, bPiece(v)]);
+  const addRow = (r: number) => times(vectors, (v) => multiplyAdd(r, v));
+  /** `while (local != end) { body }` */
+  const whileNot = (local: number, end: number, body: number[]) => [
+    ...[BLOCK, VOID, LOOP, VOID, GET, local, GET, end, I32_EQ, BR_IF, 1],
+    ...body,
+    ...[BR, 0, END, END],
+  ];
   const kStep = [
-    ...times(vectors, (v) => [GET, PB, ...load(v * bytes), SET, bPiece(v)]),
-    ...times(rows, (r) => [...aLoad(r), SET, aValue, ...eachBlock(r)]),
-    ...[GET, PA, GET, A_COL, I32_ADD, TEE, PA, GET, PB, GET, B_ROW, I32_ADD, SET, PB],
+    ...loadB([GET, PB]),
+    ...times(rows, (r) => [...rowAddress(PA, aRow, r), ...splatLoad, SET, aValue, ...addRow(r)]),
+    ...[GET, PA, I32_CONST, 4, I32_ADD, SET, PA, GET, PB, GET, B_ROW, I32_ADD, SET, PB],
+  ];
+  const bRowAt = [[GET, PB], [GET, PB, GET, B_ROW, I32_ADD], [GET, PB, GET, B_ROW2, I32_ADD], [
+    GET,
+    PB,
+    GET,
+    B_ROW3,
+    I32_ADD,
+  ]];
+  const quadStep = [
+    ...times(rows, (r) => [...rowAddress(PA, aRow, r), ...load(0), SET, aQuads + r]),
+    ...times(4, (t) => [
+      ...loadB(bRowAt[t]),
+      ...times(rows, (r) => [
+        ...[GET, aQuads + r, GET, aQuads + r, ...I8X16_SHUFFLE, ...laneSplat(t), SET, aValue],
+        ...addRow(r),
+      ]),
+    ]),
+    ...[GET, PA, I32_CONST, 16, I32_ADD, SET, PA, GET, PB, GET, B_ROW4, I32_ADD, SET, PB],
   ];
   const code = [
     ...times(rows - 1, (i) => [GET, A_ROW, I32_CONST, ...sleb(i + 1), I32_MUL, SET, aRow(i + 1)]),
     ...times(rows - 1, (i) => [GET, C_ROW, I32_CONST, ...sleb(i + 1), I32_MUL, SET, cRow(i + 1)]),
+    ...[2, 3, 4].flatMap((f, i) => [GET, B_ROW, I32_CONST, f, I32_MUL, SET, B_ROW2 + i]),
     ...[I32_CONST, 0, SET, COL],
     ...[BLOCK, VOID, LOOP, VOID, GET, COL, GET, COL_BYTES, I32_GE_U, BR_IF, 1],
     ...[I32_CONST, 0, SET, ROW],
     ...[BLOCK, VOID, LOOP, VOID, GET, ROW, GET, ROWS, I32_GE_U, BR_IF, 1],
-    ...[GET, A, GET, ROW, GET, A_ROW, I32_MUL, I32_ADD, TEE, PA],
-    ...[GET, DEPTH, GET, A_COL, I32_MUL, I32_ADD, SET, END_A],
+    ...[GET, A, GET, ROW, GET, A_ROW, I32_MUL, I32_ADD, SET, PA],
+    ...[GET, PA, GET, DEPTH, I32_CONST, 4, I32_MUL, I32_ADD, SET, END_A],
+    // SIMD: the first DEPTH - DEPTH % 4 values of each A row four at a time, then one by one.
+    ...[GET, PA, GET, DEPTH, I32_CONST, 0x7c, I32_AND, I32_CONST, 4, I32_MUL, I32_ADD],
+    ...[SET, END_QUADS],
     ...[GET, B, GET, COL, I32_ADD, SET, PB],
     ...times(rows * vectors, (i) => [...zero, SET, first + i]),
-    ...[LOOP, VOID, ...kStep, GET, END_A, I32_NE, BR_IF, 0, END],
+    ...(wide ? whileNot(PA, END_QUADS, quadStep) : []),
+    ...whileNot(PA, END_A, kStep),
     ...[GET, C, GET, ROW, GET, C_ROW, I32_MUL, I32_ADD, GET, COL, I32_ADD, SET, PC],
     ...times(
       rows,

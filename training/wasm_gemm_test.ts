@@ -53,14 +53,18 @@ function assertClose(
   });
 }
 
-/** m x k times k x n: 1x1, row and column tails of the 6x8 block, and the mlp's products. */
+/**
+ * m x k times k x n: 1x1, the tails of the 4x8 block (rows, one vector, scalars) and of k's
+ * fours, and the mlp's products.
+ */
 const SIZES = [
   [1, 1, 1],
   [5, 3, 11],
   [7, 17, 13],
   [13, 9, 23],
-  [6, 2, 8],
+  [4, 4, 8],
   [12, 40, 19],
+  [9, 131, 30],
   [64, 784, 392],
   [784, 64, 392],
   [64, 10, 392],
@@ -130,20 +134,20 @@ Deno.test("a product over an empty shared dimension is zeros", async () => {
 Deno.test("WasmGemm with and without fused multiply-add, any block shape", () => {
   const memory = new WebAssembly.Memory({ initial: 2 });
   const heap = new Float32Array(memory.buffer);
-  const [m, k, n] = [11, 7, 21];
+  const [m, k, n] = [11, 13, 21];
   const a = random(m * k, 3), b = random(k * n, 4);
   heap.set(a, 0);
   heap.set(b, 1024);
   const { exact, magnitude } = product(a, b, [m, k, n], false, false);
   const fusedOptions = relaxedMaddValid() ? [false, true] : [false];
-  for (const [rows, vectors] of [[6, 2], [4, 2], [3, 3], [2, 4], [1, 1]]) {
+  for (const [rows, vectors] of [[4, 2], [6, 2], [3, 3], [2, 4], [1, 1]]) {
     for (const fused of fusedOptions) {
       // A guard value after C: the kernel writes C's values and nothing past them.
       heap.fill(NaN, 4096, 4096 + m * n + 8);
       new WasmGemm(memory, { rows, vectors, fused }).multiply(
-        { address: 0, rowStride: k, colStride: 1 },
-        { address: 4096, rowStride: n, colStride: 1 },
-        { address: 4 * 4096, rowStride: n, colStride: 1 },
+        { address: 0, rowStride: k },
+        { address: 4096, rowStride: n },
+        { address: 4 * 4096, rowStride: n },
         { rows: m, cols: n, depth: k },
       );
       const c = heap.slice(4096, 4096 + m * n);
