@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { leb, name, section, sleb, vector } from "./wasm_bytes.ts";
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
@@ -29,22 +30,6 @@ const V128_CONST = [SIMD, 0x0c];
 const F32X4_ADD = [SIMD, 0xe4, 0x01], F32X4_MUL = [SIMD, 0xe6, 0x01];
 /** relaxed_madd(a, b, c) = a·b + c, fused or not as the engine chooses (relaxed SIMD). */
 const F32X4_RELAXED_MADD = [SIMD, 0x85, 0x02];
-
-/** Unsigned LEB128 (sizes, indices, offsets). */
-export function leb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const vector = (items: number[][]) => [...leb(items.length), ...items.flat()];
-const name = (text: string) => vector([...new TextEncoder().encode(text)].map((b) => [b]));
 
 /** A function of a module: its parameter and local types and its code (without the end). */
 export interface WasmFunction {
@@ -225,18 +210,6 @@ function productFunction(shape: BlockShape, fused: boolean): WasmFunction {
     ...[GET, COL, I32_CONST, ...sleb(vectors * bytes), I32_ADD, SET, COL, BR, 0, END, END],
   ];
   return { name: blockName(shape), params: PARAMS, locals, code };
-}
-
-/** Signed LEB128 (i32.const's immediate), for the small positive constants used here. */
-function sleb(value: number): number[] {
-  const bytes: number[] = [];
-  for (;;) {
-    const byte = value & 0x7f;
-    value >>= 7;
-    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
-    bytes.push(done ? byte : byte | 0x80);
-    if (done) return bytes;
-  }
 }
 
 /** The module with one product function per shape in `shapes`. */

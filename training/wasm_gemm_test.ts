@@ -70,15 +70,32 @@ const SIZES = [
   [64, 10, 392],
 ];
 
+/** tfjs's own BatchMatMul (taken before the last test registers training's) and gemm's. */
+let taken: { builtin: Kernel; gemm: Kernel; plain: Kernel } | undefined;
+
 async function kernels() {
   assert(await tf.setBackend("wasm"), "wasm backend must start");
+  if (taken) return taken;
   const kernel = (name: string) => tf.getKernel(name, "wasm")!.kernelFunc as unknown as Kernel;
   const builtin = kernel("BatchMatMul");
-  return { builtin, gemm: gemmBatchMatMul(builtin, kernel("Transpose")) };
+  return taken = {
+    builtin,
+    gemm: gemmBatchMatMul(builtin, kernel("Transpose")),
+    plain: gemmBatchMatMul(builtin, kernel("Transpose"), { fused: false }),
+  };
 }
 
-Deno.test("gemm's BatchMatMul matches tfjs's, transposed or not, with tails", async () => {
-  const { builtin, gemm } = await kernels();
+for (const variant of ["gemm", "plain"] as const) {
+  const fma = variant === "gemm" && relaxedMaddValid();
+  Deno.test(
+    `gemm's BatchMatMul ${fma ? "with fused multiply-adds " : ""}matches tfjs's, transposed ` +
+      `or not, with tails${variant === "plain" ? ", bit for bit untransposed" : ""}`,
+    () => compareWithTfjs(variant),
+  );
+}
+
+async function compareWithTfjs(variant: "gemm" | "plain") {
+  const { builtin, [variant]: gemm } = await kernels();
   const backend = tf.backend() as unknown as Parameters<Kernel>[0]["backend"];
   for (const [m, k, n] of SIZES) {
     for (
@@ -95,11 +112,16 @@ Deno.test("gemm's BatchMatMul matches tfjs's, transposed or not, with tails", as
       const what = `${m}x${k}x${n} ${transposeA ? "Aᵀ" : "A"}·${transposeB ? "Bᵀ" : "B"}`;
       const values = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
       assertClose(values(ours), values(theirs), magnitude, what);
+      // Plain multiply-adds over k in order, as XNNPACK's kernel adds them (its transposed
+      // path sums another way).
+      if (variant === "plain" && !transposeA && !transposeB) {
+        assert.deepEqual(values(ours), values(theirs), what);
+      }
       for (const info of [ours, theirs]) backend.disposeData(info.dataId);
       tf.dispose([a, b]);
     }
   }
-});
+}
 
 Deno.test("gemm defers to tfjs's kernel for batches of products", async () => {
   const { gemm } = await kernels();
@@ -157,11 +179,19 @@ Deno.test("WasmGemm with and without fused multiply-add, any block shape", () =>
   }
 });
 
-Deno.test("training's BatchMatMul is the gemm kernel", async () => {
-  const { gemm } = await kernels();
+Deno.test("training's BatchMatMul is the gemm kernel with plain multiply-adds", async () => {
+  const { builtin } = await kernels();
   registerWasmFastKernels();
+  const registered = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as {
+    fallback?: unknown;
+  };
+  assert(registered.fallback, "BatchMatMul is not gemmBatchMatMul");
   const backend = tf.backend() as unknown as Parameters<Kernel>[0]["backend"];
   const a = tf.tensor(random(9 * 30, 5), [9, 30]), b = tf.tensor(random(30 * 14, 6), [30, 14]);
-  const ours = gemm({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } });
-  assert.deepEqual(tf.matMul(a, b).dataSync(), backend.typedArrayFromHeap(ours));
+  const theirs = builtin({
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  });
+  assert.deepEqual(tf.matMul(a, b).dataSync(), backend.typedArrayFromHeap(theirs));
 });
