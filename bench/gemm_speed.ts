@@ -4,15 +4,16 @@
  *
  * - the peak: a hand-assembled loop of 12 independent f32x4 multiply-adds, as f32x4.mul then
  *   f32x4.add, and as f32x4.relaxed_madd (one fused multiply-add on x64 with FMA);
- * - tfjs's BatchMatMul on wasm as training runs it (XNNPACK behind wasm_fast_kernels.ts's
- *   transposes), each call on new tensors as a training step's are (XNNPACK packs its right
- *   operand anew for each new tensor);
+ * - tfjs's BatchMatMul on wasm as training ran it before wasm_gemm.ts (XNNPACK behind
+ *   wasm_fast_kernels.ts's transposes), each call on new tensors as a training step's are
+ *   (XNNPACK packs its right operand anew for each new tensor);
  * - wasm_gemm.ts's kernel (gemmBatchMatMul) for several block shapes, fused or not.
  *
  * `deno run --allow-read --allow-env --allow-sys=loadavg --allow-ffi bench/gemm_speed.ts`;
  * BENCH_ROUNDS (default 40), BENCH_SHAPES (default the mlp's two products, e.g.
  * `64x784x392,784Tx64x392`: rows x depth x columns, T for a transposed A, tB for a transposed
- * B), BENCH_BLOCKS (default `4x2,6x2`: rows x vectors). CPU is the thread's own
+ * B), BENCH_BLOCKS (default `4x2`: rows x vectors), BENCH_DEPTH_BLOCKS (default 128: k per
+ * pass, GemmOptions.depthBlock). CPU is the thread's own
  * clock (exact with --allow-ffi).
  *
  * @module
@@ -26,7 +27,8 @@ import { loadAverage } from "./training_bench.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 40);
 const SHAPES = (Deno.env.get("BENCH_SHAPES") ?? "64x784x392,784Tx64x392").split(",");
-const BLOCKS = (Deno.env.get("BENCH_BLOCKS") ?? "4x2,6x2").split(",");
+const BLOCKS = (Deno.env.get("BENCH_BLOCKS") ?? "4x2").split(",");
+const DEPTH_BLOCKS = (Deno.env.get("BENCH_DEPTH_BLOCKS") ?? "128").split(",").map(Number);
 
 /** 12 independent accumulators, `count` times: acc = acc·x + y (x, y constants). */
 function peakLoop(fused: boolean): (count: number) => void {
@@ -69,17 +71,22 @@ function parseShape(text: string) {
 if (!threadCpuIsExact) console.error("gemm_speed: grant --allow-ffi for the exact clock");
 await initTrainingBackend();
 const backend = tf.backend() as unknown as Parameters<Kernel>[0]["backend"];
-const trainingKernel = tf.getKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as Kernel;
+// What training's BatchMatMul (gemmBatchMatMul) defers to: XNNPACK behind the transposes.
+const trainingKernel = (tf.getKernel("BatchMatMul", "wasm")!.kernelFunc as unknown as {
+  fallback: Kernel;
+}).fallback;
 const transpose = tf.getKernel("Transpose", "wasm")!.kernelFunc as unknown as Kernel;
 const fma = relaxedMaddValid();
 const variants: [string, Kernel][] = [["tfjs (XNNPACK)", trainingKernel]];
 for (const block of BLOCKS) {
   const [rows, vectors] = block.split("x").map(Number);
-  for (const fused of fma ? [false, true] : [false]) {
-    variants.push([
-      `gemm ${block}${fused ? " fma" : ""}`,
-      gemmBatchMatMul(trainingKernel, transpose, { rows, vectors, fused }),
-    ]);
+  for (const depthBlock of DEPTH_BLOCKS) {
+    for (const fused of fma ? [false, true] : [false]) {
+      variants.push([
+        `gemm ${block}, ${depthBlock} k${fused ? ", fma" : ""}`,
+        gemmBatchMatMul(trainingKernel, transpose, { rows, vectors, fused, depthBlock }),
+      ]);
+    }
   }
 }
 

@@ -18,7 +18,14 @@
 import { leb, name, section, sleb, vector } from "./wasm_bytes.ts";
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
+const BLOCK = 0x02,
+  LOOP = 0x03,
+  IF = 0x04,
+  ELSE = 0x05,
+  END = 0x0b,
+  BR = 0x0c,
+  BR_IF = 0x0d,
+  VOID = 0x40;
 const GET = 0x20, SET = 0x21, TEE = 0x22;
 const I32_CONST = 0x41, F32_CONST = 0x43;
 const I32_EQ = 0x46, I32_NE = 0x47, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_MUL = 0x6c;
@@ -91,11 +98,23 @@ export function relaxedMaddValid(): boolean {
 /**
  * The parameters of every product function, by index: A, B and C's byte addresses; C's rows
  * and its columns' bytes (the region's, a whole number of blocks); the shared dimension; A's,
- * B's and C's row strides in bytes (each matrix row-major, its columns adjacent floats).
+ * B's and C's row strides in bytes (each matrix row-major, its columns adjacent floats); and
+ * whether to add to C's values (a later part of the shared dimension) rather than replace them.
  */
-const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, B_ROW, C_ROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-const PARAMS = new Array(9).fill(I32);
-const [ROW, COL, PA, PB, END_A, PC] = [9, 10, 11, 12, 13, 14];
+const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, B_ROW, C_ROW, ADD_TO_C] = [
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+];
+const PARAMS = new Array(10).fill(I32);
+const [ROW, COL, PA, PB, END_A, PC] = [10, 11, 12, 13, 14, 15];
 
 /** A block shape: `rows` x `vectors` accumulators, each of `lanes` floats (4, or 1: scalar). */
 export interface BlockShape {
@@ -197,10 +216,20 @@ function productFunction(shape: BlockShape, fused: boolean): WasmFunction {
     ...[GET, PA, GET, DEPTH, I32_CONST, 0x7c, I32_AND, I32_CONST, 4, I32_MUL, I32_ADD],
     ...[SET, END_QUADS],
     ...[GET, B, GET, COL, I32_ADD, SET, PB],
+    ...[GET, C, GET, ROW, GET, C_ROW, I32_MUL, I32_ADD, GET, COL, I32_ADD, SET, PC],
+    // The sums start at 0, or go on from C's: each float32 value is the accumulator's exactly,
+    // so a product done in parts of k adds in the same order, to the same bits.
+    ...[GET, ADD_TO_C, IF, VOID],
+    ...times(
+      rows,
+      (r) =>
+        times(vectors, (v) => [...rowAddress(PC, cRow, r), ...load(v * bytes), SET, acc(r, v)]),
+    ),
+    ELSE,
     ...times(rows * vectors, (i) => [...zero, SET, first + i]),
+    END,
     ...(wide ? whileNot(PA, END_QUADS, quadStep) : []),
     ...whileNot(PA, END_A, kStep),
-    ...[GET, C, GET, ROW, GET, C_ROW, I32_MUL, I32_ADD, GET, COL, I32_ADD, SET, PC],
     ...times(
       rows,
       (r) =>

@@ -153,7 +153,7 @@ Deno.test("a product over an empty shared dimension is zeros", async () => {
   assert.deepEqual(Array.from(backend.typedArrayFromHeap(out)), new Array(12).fill(0));
 });
 
-Deno.test("WasmGemm with and without fused multiply-add, any block shape", () => {
+Deno.test("WasmGemm with and without fused multiply-add, any block shape, k in parts", () => {
   const memory = new WebAssembly.Memory({ initial: 2 });
   const heap = new Float32Array(memory.buffer);
   const [m, k, n] = [11, 13, 21];
@@ -162,18 +162,20 @@ Deno.test("WasmGemm with and without fused multiply-add, any block shape", () =>
   heap.set(b, 1024);
   const { exact, magnitude } = product(a, b, [m, k, n], false, false);
   const fusedOptions = relaxedMaddValid() ? [false, true] : [false];
-  for (const [rows, vectors] of [[4, 2], [6, 2], [3, 3], [2, 4], [1, 1]]) {
+  const shapes = [[4, 2, 256], [6, 2, 5], [3, 3, 4], [2, 4, 1], [1, 1, 256]];
+  for (const [rows, vectors, depthBlock] of shapes) {
     for (const fused of fusedOptions) {
       // A guard value after C: the kernel writes C's values and nothing past them.
       heap.fill(NaN, 4096, 4096 + m * n + 8);
-      new WasmGemm(memory, { rows, vectors, fused }).multiply(
+      new WasmGemm(memory, { rows, vectors, fused, depthBlock }).multiply(
         { address: 0, rowStride: k },
         { address: 4096, rowStride: n },
         { address: 4 * 4096, rowStride: n },
         { rows: m, cols: n, depth: k },
       );
       const c = heap.slice(4096, 4096 + m * n);
-      assertClose(c, Float32Array.from(exact), magnitude, `${rows}x${vectors} fused ${fused}`);
+      const what = `${rows}x${vectors}, ${depthBlock} k a pass, fused ${fused}`;
+      assertClose(c, Float32Array.from(exact), magnitude, what);
       assert(Number.isNaN(heap[4096 + m * n]), "wrote past C");
     }
   }
