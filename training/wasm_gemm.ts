@@ -1,7 +1,9 @@
 /**
- * C = A·B in wasm SIMD, register-blocked, on float32 matrices in one WebAssembly.Memory
- * (tfjs's wasm heap in training): wasm_gemm_module.ts's functions, each over the part of C its
- * block shape fits.
+ * C = A·B in wasm SIMD, register-blocked, on float32 matrices in one WebAssembly.Memory, and
+ * tfjs's BatchMatMul on its wasm heap through it (gemmBatchMatMul, which training registers:
+ * wasm_fast_kernels.ts). XNNPACK, behind tfjs's kernel, packs its right operand anew for every
+ * new tensor, and a training step's are all new: it ran the mlp's products at 30-37% of this
+ * core's wasm SIMD peak, this kernel at ~50% (docs/training.md).
  *
  * @module
  */
@@ -29,15 +31,17 @@ export interface ProductSize {
 export interface GemmOptions {
   /**
    * The block: `rows` rows of C by `vectors` x 4 columns in registers. Default 4 x 2, the
-   * fastest here (bench/gemm_speed.ts; 6x2, 3x3 and 2x4 ran out of x64's 16 SIMD registers).
+   * fastest here (bench/gemm_speed.ts; 6x2 and 4x3 need more than x64's 16 SIMD registers,
+   * 2x4 and 3x3 were slower too).
    */
   rows?: number;
   vectors?: number;
   /** Fused multiply-add (relaxed SIMD). Default: when the engine accepts it. */
   fused?: boolean;
   /**
-   * How many k a pass takes (default 128, of 128-512 the fastest here): a pass's B panel (k x 8 floats) then stays in the
-   * L1 cache for all of A's rows, where a whole k of 12544 (cnn's filter gradient) did not.
+   * How many k a pass takes (default 128, of 128-512 the fastest here): a pass's B panel
+   * (k x 8 floats) then stays in the L1 cache for all of A's rows, where a whole k of 12544
+   * (cnn's filter gradient) did not.
    */
   depthBlock?: number;
 }
@@ -219,7 +223,8 @@ export function gemmBatchMatMul(
     };
     const plainA = rowMajor(a, transposeA), plainB = rowMajor(b, transposeB);
     const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], "float32");
-    gemm ??= new WasmGemm(heapOf(backend), options);
+    const heap = heapOf(backend);
+    if (gemm?.memory !== heap) gemm = new WasmGemm(heap, options);
     const address = (x: tf.TensorInfo) => backend.typedArrayFromHeap(x).byteOffset;
     gemm.multiply(
       { address: address(plainA), rowStride: k },
