@@ -101,18 +101,10 @@ export function relaxedMaddValid(): boolean {
  * B's and C's row strides in bytes (each matrix row-major, its columns adjacent floats); and
  * whether to add to C's values (a later part of the shared dimension) rather than replace them.
  */
-const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, B_ROW, C_ROW, ADD_TO_C] = [
-  0,
-  1,
-  2,
-  3,
-  4,
-  5,
-  6,
-  7,
-  8,
-  9,
-];
+const [A, B, C, ROWS, COL_BYTES, DEPTH, A_ROW, B_ROW, C_ROW, ADD_TO_C] = Array.from(
+  { length: 10 },
+  (_, i) => i,
+);
 const PARAMS = new Array(10).fill(I32);
 const [ROW, COL, PA, PB, END_A, PC] = [10, 11, 12, 13, 14, 15];
 
@@ -184,17 +176,13 @@ function productFunction(shape: BlockShape, fused: boolean): WasmFunction {
     ...times(rows, (r) => [...rowAddress(PA, aRow, r), ...splatLoad, SET, aValue, ...addRow(r)]),
     ...[GET, PA, I32_CONST, 4, I32_ADD, SET, PA, GET, PB, GET, B_ROW, I32_ADD, SET, PB],
   ];
-  const bRowAt = [[GET, PB], [GET, PB, GET, B_ROW, I32_ADD], [GET, PB, GET, B_ROW2, I32_ADD], [
-    GET,
-    PB,
-    GET,
-    B_ROW3,
-    I32_ADD,
-  ]];
+  /** The address of B's row k + t, for the four k of a quad step. */
+  const bRowAt = (t: number) =>
+    t === 0 ? [GET, PB] : [GET, PB, GET, [B_ROW, B_ROW2, B_ROW3][t - 1], I32_ADD];
   const quadStep = [
     ...times(rows, (r) => [...rowAddress(PA, aRow, r), ...load(0), SET, aQuads + r]),
     ...times(4, (t) => [
-      ...loadB(bRowAt[t]),
+      ...loadB(bRowAt(t)),
       ...times(rows, (r) => [
         ...[GET, aQuads + r, GET, aQuads + r, ...I8X16_SHUFFLE, ...laneSplat(t), SET, aValue],
         ...addRow(r),
