@@ -64,6 +64,8 @@ export interface ModelMetadata {
     evalEvery?: number;
     /** The exported weights are the mean of the last N epochs' (absent: the last epoch's). */
     averageLast?: number;
+    /** Their constant learning rate, the schedule spanning the epochs before them. */
+    averageLearningRate?: number;
   };
   seed: number;
   trainingSeconds: number;

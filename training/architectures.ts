@@ -141,6 +141,8 @@ export interface Architecture {
   defaultNegatives?: number;
   /** Epochs whose weights the export averages (--average-last; default 1: the last alone). */
   defaultAverageLast?: number;
+  /** Their constant learning rate (--average-lr; default none: the schedule runs to the end). */
+  defaultAverageRate?: number;
   /**
    * Trains on one thread unless --workers asks for more: its steps are too small for workers to
    * pay for the exchange (default false: the workers' default, one per core).
@@ -227,6 +229,18 @@ export function firstImages(set: DigitSet, limit: number | null): DigitSet {
 export function averageLastFor(name: ModelName, requested: number | null | undefined): number {
   if (requested === undefined) return 1;
   return requested ?? ARCHITECTURES[name].defaultAverageLast ?? 1;
+}
+
+/**
+ * The constant learning rate of `name`'s averaged epochs: `requested` (--average-lr) or its
+ * default; null (the schedule runs on) when it has none, and for a run recorded before the option.
+ */
+export function averageRateFor(
+  name: ModelName,
+  requested: number | null | undefined,
+): number | null {
+  if (requested === undefined) return null;
+  return requested ?? ARCHITECTURES[name].defaultAverageRate ?? null;
 }
 
 /**

@@ -6,7 +6,12 @@
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-web";
 import { MODEL_IO, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
-import { averageLastFor, describeLayers, usesAugmentation } from "./architectures.ts";
+import {
+  averageLastFor,
+  averageRateFor,
+  describeLayers,
+  usesAugmentation,
+} from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
 import { ONNX_OPSET } from "./onnx_export.ts";
@@ -34,6 +39,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
   // The run's own recipe (from its checkpoint), never the flags of the command that exports it.
   const recipe = run.recipe;
   const averageLast = averageLastFor(name, recipe.averageLast);
+  const averageLearningRate = averageRateFor(name, recipe.averageLearningRate);
   const date = new Date();
   return {
     name,
@@ -64,6 +70,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
       limit: recipe.limit,
       ...(recipe.evalEvery === 1 ? {} : { evalEvery: recipe.evalEvery }),
       ...(averageLast === 1 ? {} : { averageLast }),
+      ...(averageLast === 1 || averageLearningRate === null ? {} : { averageLearningRate }),
     },
     seed: recipe.seed,
     trainingSeconds: round(run.trainingSeconds, 1),

@@ -58,6 +58,11 @@ export interface TrainOptions {
    * (weight_average.ts; default 1: the last epoch's weights as they are).
    */
   averageLast?: number;
+  /**
+   * A constant learning rate for the averaged epochs (stochastic weight averaging's): the
+   * schedule then spans the epochs before them. Default: the schedule runs to the end.
+   */
+  averageLearningRate?: number | null;
 }
 
 /** Learning rate for a zero-based epoch: cosine decays from `base` towards zero. */
@@ -69,6 +74,23 @@ export function learningRateAt(
 ): number {
   if (schedule === "constant" || epochs <= 1) return base;
   return base * 0.5 * (1 + Math.cos(Math.PI * epoch / epochs));
+}
+
+/** Learning rate of a zero-based epoch of a run (its schedule, then any averaging phase's). */
+export function epochLearningRate(
+  options: Pick<
+    TrainOptions,
+    "schedule" | "learningRate" | "epochs" | "averageLast" | "averageLearningRate"
+  >,
+  epoch: number,
+): number {
+  const { schedule, learningRate, epochs, averageLearningRate } = options;
+  const averageLast = options.averageLast ?? 1;
+  if (averageLearningRate == null || averageLast <= 1) {
+    return learningRateAt(schedule, learningRate, epoch, epochs);
+  }
+  if (averagesEpoch(epoch, epochs, averageLast)) return averageLearningRate;
+  return learningRateAt(schedule, learningRate, epoch, epochs - averageLast);
 }
 
 /** Logits of a model for every image of a set, in batches, in inference mode. */
@@ -240,12 +262,7 @@ export async function train(
   try {
     for (let epoch = resume?.loop.epochsDone ?? 0; epoch < options.epochs; epoch++) {
       const started = performance.now();
-      const learningRate = learningRateAt(
-        options.schedule,
-        options.learningRate,
-        epoch,
-        options.epochs,
-      );
+      const learningRate = epochLearningRate(options, epoch);
       random.shuffle(order);
       const progress = startProgress({
         total: batches,

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { ARCHITECTURES, averageLastFor, negativesFor } from "./architectures.ts";
+import { ARCHITECTURES, averageLastFor, averageRateFor, negativesFor } from "./architectures.ts";
 import { defaultCacheDir } from "./mnist_files.ts";
 import type { Schedule } from "./train_loop.ts";
 
@@ -33,6 +33,11 @@ export interface TrainRecipe {
    * each model's default (architectures.ts averageLastFor; 1, no averaging, for most).
    */
   averageLast: number | null;
+  /**
+   * The constant learning rate of those epochs, the schedule spanning the epochs before them;
+   * null = each model's default (architectures.ts averageRateFor; none: the schedule runs on).
+   */
+  averageLearningRate: number | null;
 }
 
 export interface TrainConfig extends TrainRecipe {
@@ -67,6 +72,7 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   evalLimit: null,
   negatives: null,
   averageLast: null,
+  averageLearningRate: null,
 };
 
 /** One training worker per core: tfjs's wasm backend runs one thread each. */
@@ -77,6 +83,7 @@ const ONE_THREAD = MODEL_NAMES.filter((name) => ARCHITECTURES[name].oneThread);
 
 const DRAW_NEGATIVES = ARCHITECTURES.draw.defaultNegatives;
 const DRAW_AVERAGE_LAST = averageLastFor("draw", null);
+const DRAW_AVERAGE_RATE = averageRateFor("draw", null) ?? "none";
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -100,6 +107,8 @@ export const TRAIN_USAGE = `usage: deno task train [options]
                      models train on digits only)
   --average-last N   export the mean of the weights after each of the last N epochs (weight
                      averaging; default draw ${DRAW_AVERAGE_LAST}, the others 1 = the last epoch's)
+  --average-lr X     a constant learning rate for those N epochs, the schedule spanning the
+                     epochs before them (default draw ${DRAW_AVERAGE_RATE}, the others: the schedule runs on)
   --out DIR          where the model set goes (default: models/ for the full default recipe,
                      build/runs/<time>-<model>/ for any other run)
   --force            let a run that is not the full recipe replace files in models/
@@ -138,6 +147,7 @@ const OPTIONS = {
   "eval-limit": { type: "string" },
   negatives: { type: "string" },
   "average-last": { type: "string" },
+  "average-lr": { type: "string" },
   ...OUTPUT_AND_DATA_OPTIONS,
   resume: { type: "string" },
   workers: { type: "string" },
@@ -157,6 +167,7 @@ const RECIPE_FLAGS = [
   "eval-limit",
   "negatives",
   "average-last",
+  "average-lr",
 ] as const;
 
 /**
@@ -239,6 +250,10 @@ export function parseTrainArgs(
   if (negatives !== null && !(negatives >= 0 && negatives <= 0.5)) {
     throw new UsageError(`--negatives wants a share from 0 to 0.5, got "${parsed.negatives}"`);
   }
+  const averageRate = parsed["average-lr"] === undefined ? null : Number(parsed["average-lr"]);
+  if (averageRate !== null && !(averageRate > 0 && averageRate < 1)) {
+    throw new UsageError(`--average-lr wants a number in (0, 1), got "${parsed["average-lr"]}"`);
+  }
   if (parsed.out === "") throw new UsageError('--out wants a folder, got ""');
   return {
     models: modelList(parsed.model),
@@ -252,6 +267,7 @@ export function parseTrainArgs(
     evalLimit: optionalPositiveInt("eval-limit", parsed["eval-limit"]),
     negatives,
     averageLast: optionalPositiveInt("average-last", parsed["average-last"]),
+    averageLearningRate: averageRate,
     out: parsed.out,
     force: parsed.force ?? false,
     resume: parsed.resume,
@@ -293,6 +309,14 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
   ) {
     changes.push(`--average-last ${recipe.averageLast}`);
   }
+  if (
+    recipe.averageLearningRate != null &&
+    models.some((name) =>
+      averageRateFor(name, null) !== averageRateFor(name, recipe.averageLearningRate)
+    )
+  ) {
+    changes.push(`--average-lr ${recipe.averageLearningRate}`);
+  }
   for (const [key, flag] of flags) {
     if (recipe[key] !== DEFAULT_RECIPE[key]) changes.push(`${flag} ${recipe[key]}`);
   }
@@ -302,7 +326,7 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
 /** Only the recipe fields of a config (what a run folder records). */
 export function recipeOf(config: TrainRecipe): TrainRecipe {
   const { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit } = config;
-  const { negatives, averageLast } = config;
+  const { negatives, averageLast, averageLearningRate } = config;
   return {
     epochs,
     batchSize,
@@ -314,5 +338,6 @@ export function recipeOf(config: TrainRecipe): TrainRecipe {
     evalLimit,
     negatives,
     averageLast,
+    averageLearningRate,
   };
 }

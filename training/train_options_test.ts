@@ -6,7 +6,13 @@ import {
   recipeChanges,
   UsageError,
 } from "./train_options.ts";
-import { ARCHITECTURES, averageLastFor, negativesFor, workersFor } from "./architectures.ts";
+import {
+  ARCHITECTURES,
+  averageLastFor,
+  averageRateFor,
+  negativesFor,
+  workersFor,
+} from "./architectures.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
@@ -151,4 +157,23 @@ Deno.test("--average-last: each model's default unless given, a positive count",
   usageError(["--average-last", "0"], "--average-last");
   usageError(["--average-last", "1.5"], "--average-last");
   usageError(["--resume", "build/runs/x", "--average-last", "2"], "--average-last");
+});
+
+Deno.test("--average-lr: each model's default unless given, a rate in (0, 1)", () => {
+  deepStrictEqual(parse([]).averageLearningRate, null);
+  deepStrictEqual(parse(["--average-lr", "3e-4"]).averageLearningRate, 3e-4);
+  deepStrictEqual(averageRateFor("draw", null), ARCHITECTURES.draw.defaultAverageRate ?? null);
+  deepStrictEqual(averageRateFor("mlp", null), null);
+  deepStrictEqual(averageRateFor("mlp", 2e-4), 2e-4);
+  // A run recorded before the option ran its schedule to the end.
+  deepStrictEqual(averageRateFor("draw", undefined), null);
+  const config = parse(["--model", "mlp", "--average-last", "2", "--average-lr", "2e-4"]);
+  deepStrictEqual(recipeChanges(config, config.models), [
+    "--average-last 2",
+    "--average-lr 0.0002",
+  ]);
+  usageError(["--average-lr", "0"], "--average-lr");
+  usageError(["--average-lr", "1"], "--average-lr");
+  usageError(["--average-lr", "fast"], "--average-lr");
+  usageError(["--resume", "build/runs/x", "--average-lr", "2e-4"], "--average-lr");
 });

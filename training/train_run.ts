@@ -12,6 +12,7 @@ import {
   ARCHITECTURES,
   augmenterFor,
   averageLastFor,
+  averageRateFor,
   buildModel,
   negativesFor,
   workersFor,
@@ -183,6 +184,7 @@ export class TrainingRun {
       workers: threads,
       architecture: { name, seed: plan.recipe.seed },
       averageLast: averageLastFor(name, plan.recipe.averageLast),
+      averageLearningRate: averageRateFor(name, plan.recipe.averageLearningRate),
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>
         `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +

@@ -275,7 +275,10 @@ projectTest(
 projectTest(
   "--average-last exports the mean of the last epochs' weights and --resume keeps its sums",
   async (project) => {
-    const args = ["--model", "cnn-aug", "--epochs", "3", "--average-last", "2", ...QUICK.slice(2)];
+    const args = [
+      ...["--model", "cnn-aug", "--epochs", "3", "--average-last", "2", "--average-lr", "5e-4"],
+      ...QUICK.slice(2),
+    ];
     const whole = `${project.root}/whole`, resumed = `${project.root}/resumed`;
     const straight = await runTrain([...args, "--out", whole], project);
     deepStrictEqual(straight.code, 0, straight.err);
@@ -301,6 +304,9 @@ projectTest(
       JSON.parse(await Deno.readTextFile(`${dir}/cnn-aug.json`)) as ModelMetadata;
     const [a, b] = [await metadata(whole), await metadata(resumed)];
     deepStrictEqual(a.hyperParameters.averageLast, 2);
+    deepStrictEqual(a.hyperParameters.averageLearningRate, 5e-4);
+    // The schedule spans epoch 1 alone; the averaged epochs run at the constant rate.
+    deepStrictEqual(a.history.map((r) => r.learningRate), [1e-3, 5e-4, 5e-4]);
     deepStrictEqual(a.history.map((r) => r.averageAccuracy !== undefined), [false, false, true]);
     deepStrictEqual(
       b.history.map((r) => r.averageAccuracy),

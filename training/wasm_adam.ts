@@ -17,6 +17,7 @@
  */
 
 import { type AdamStep, float32Constants } from "./split_adam.ts";
+import { leb, name, section, vector } from "./wasm_bytes.ts";
 
 /** Where one update works: views of the kernel's memory, each `weights.length` long. */
 export interface AdamViews {
@@ -40,22 +41,6 @@ const SIMD = 0xfd;
 const V128_LOAD = [SIMD, 0x00], V128_STORE = [SIMD, 0x0b], F32X4_SPLAT = [SIMD, 0x13];
 const F32X4_SQRT = [SIMD, 0xe3, 0x01], F32X4_ADD = [SIMD, 0xe4, 0x01];
 const F32X4_MUL = [SIMD, 0xe6, 0x01], F32X4_DIV = [SIMD, 0xe7, 0x01];
-
-/** Unsigned LEB128 (sizes, indices, memory limits). */
-function leb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const vector = (items: number[][]) => [...leb(items.length), ...items.flat()];
-const name = (text: string) => vector([...new TextEncoder().encode(text)].map((b) => [b]));
 
 // The function's parameters, then its locals, by index.
 // OLD: the weights before the step (WEIGHTS itself, unless the new ones go elsewhere).

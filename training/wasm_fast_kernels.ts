@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { gemmBatchMatMul } from "./wasm_gemm.ts";
 
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -286,7 +287,15 @@ export function registerWasmFastKernels(): void {
   if (registered) return;
   registered = true;
   const transpose = tf.getKernel("Transpose", "wasm")!.kernelFunc as unknown as Kernel;
-  replace("BatchMatMul", (builtin) => batchMatMul(builtin, transpose));
+  // One float32 product goes to wasm_gemm.ts's kernel (faster than XNNPACK at every product
+  // shape of mlp, cnn, cnn-aug and draw: docs/training.md), with plain multiply-adds: the same
+  // bits as XNNPACK's. Fused ones were faster still but moved cnn-aug's one-thread and
+  // two-worker weights apart past train_workers_test.ts's tolerance. Batches of products go
+  // to XNNPACK by way of batchMatMul's transposes.
+  replace(
+    "BatchMatMul",
+    (builtin) => gemmBatchMatMul(batchMatMul(builtin, transpose), transpose, { fused: false }),
+  );
   replace("MaxPoolGrad", maxPoolGrad);
   replace("Sum", reduceLeading(false));
   replace("Mean", reduceLeading(true));

@@ -4,7 +4,7 @@ import { buildModel } from "./architectures.ts";
 import { readWeights } from "./checkpoint.ts";
 import { syntheticDigits } from "./synthetic_digits.ts";
 import { initTrainingBackend } from "./tf_backend.ts";
-import { train, type TrainOptions } from "./train_loop.ts";
+import { epochLearningRate, learningRateAt, train, type TrainOptions } from "./train_loop.ts";
 import { addWeights, averagesEpoch, meanWeights, type Weights } from "./weight_average.ts";
 
 const tensor = (...values: number[]): Weights => ({
@@ -16,6 +16,23 @@ Deno.test("the last N epochs are averaged; N = 1 averages nothing", () => {
   deepStrictEqual([0, 1, 2, 3].map((e) => averagesEpoch(e, 4, 2)), [false, false, true, true]);
   deepStrictEqual([0, 1, 2, 3].map((e) => averagesEpoch(e, 4, 1)), [false, false, false, false]);
   deepStrictEqual([0, 1].map((e) => averagesEpoch(e, 2, 5)), [true, true]);
+});
+
+Deno.test("with an averaging rate the schedule spans the epochs before the averaged ones", () => {
+  const run = { schedule: "cosine" as const, learningRate: 1e-3, epochs: 6, averageLast: 2 };
+  const rates = (averageLearningRate: number | null) =>
+    [0, 1, 2, 3, 4, 5].map((e) => epochLearningRate({ ...run, averageLearningRate }, e));
+  deepStrictEqual(rates(null), [0, 1, 2, 3, 4, 5].map((e) => learningRateAt("cosine", 1e-3, e, 6)));
+  deepStrictEqual(rates(3e-4), [
+    ...[0, 1, 2, 3].map((e) => learningRateAt("cosine", 1e-3, e, 4)),
+    3e-4,
+    3e-4,
+  ]);
+  // Averaging nothing keeps the schedule whatever the rate says.
+  deepStrictEqual(
+    epochLearningRate({ ...run, averageLast: 1, averageLearningRate: 3e-4 }, 5),
+    learningRateAt("cosine", 1e-3, 5, 6),
+  );
 });
 
 Deno.test("sums add up epoch by epoch without changing the earlier sums", () => {
