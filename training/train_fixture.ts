@@ -53,3 +53,24 @@ export async function snapshot(dir: string, prefix = ""): Promise<Map<string, Ui
   }
   return files;
 }
+
+const mnistDir = Deno.env.get("MNIST_DIR");
+if (!mnistDir && Deno.env.get("CI") === "true") {
+  throw new Error("train tests: MNIST_DIR must be set under CI=true");
+}
+
+/** A test on a fresh temp project, removed afterwards; ignored without MNIST. */
+export function projectTest(name: string, fn: (project: TempProject) => Promise<void>): void {
+  Deno.test({
+    name,
+    ignore: !mnistDir,
+    fn: async () => {
+      const project = await tempProject();
+      try {
+        await fn(project);
+      } finally {
+        await Deno.remove(project.root, { recursive: true });
+      }
+    },
+  });
+}

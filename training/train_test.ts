@@ -6,13 +6,8 @@ import assert, { deepStrictEqual } from "node:assert/strict";
 import type { ModelMetadata } from "../lib/model_metadata.ts";
 import { recoverModelSets } from "./model_set.ts";
 import type { Step } from "./train.ts";
-import { runTrain, snapshot, type TempProject, tempProject } from "./train_fixture.ts";
+import { projectTest, runTrain, snapshot } from "./train_fixture.ts";
 
-const mnistDir = Deno.env.get("MNIST_DIR");
-if (!mnistDir && Deno.env.get("CI") === "true") {
-  throw new Error("train_test: MNIST_DIR must be set under CI=true");
-}
-const ignore = !mnistDir;
 const QUICK = ["--epochs", "1", "--limit", "200", "--eval-limit", "200"];
 const decoder = new TextDecoder();
 
@@ -33,22 +28,6 @@ async function writeOldSet(dir: string, name: string, files: string[]): Promise<
       : `old ${file}`;
     await Deno.writeTextFile(`${dir}/${file}`, content);
   }
-}
-
-/** A test on a fresh temp project, removed afterwards; ignored without MNIST. */
-function projectTest(name: string, fn: (project: TempProject) => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore,
-    fn: async () => {
-      const project = await tempProject();
-      try {
-        await fn(project);
-      } finally {
-        await Deno.remove(project.root, { recursive: true });
-      }
-    },
-  });
 }
 
 function oneLine(text: string): void {
@@ -269,52 +248,6 @@ projectTest(
       (JSON.parse(await Deno.readTextFile(`${dir}/cnn-aug.json`)) as ModelMetadata).history
         .map(({ loss, accuracy }) => ({ loss, accuracy }));
     deepStrictEqual(await history(resumed), await history(whole));
-  },
-);
-
-projectTest(
-  "--average-last exports the mean of the last epochs' weights and --resume keeps its sums",
-  async (project) => {
-    const args = [
-      ...["--model", "cnn-aug", "--epochs", "3", "--average-last", "2", "--average-lr", "5e-4"],
-      ...QUICK.slice(2),
-    ];
-    const whole = `${project.root}/whole`, resumed = `${project.root}/resumed`;
-    const straight = await runTrain([...args, "--out", whole], project);
-    deepStrictEqual(straight.code, 0, straight.err);
-    assert(straight.out.includes("mean of the last 2 epochs' weights"), straight.out);
-
-    // Stopped after epoch 2, the first epoch in the sums.
-    let saved = 0;
-    const interrupted = await runTrain([...args, "--out", resumed], {
-      ...project,
-      hooks: {
-        step: (_, step) => {
-          if (step === "checkpoint saved" && ++saved === 2) throw new Error("Ctrl-C");
-        },
-      },
-    }).catch((error) => ({ code: -1, out: "", err: String(error) }));
-    assert(interrupted.err.includes("Ctrl-C"), interrupted.err);
-    const finished = await runTrain(["--resume", resumed], project);
-    deepStrictEqual(finished.code, 0, finished.err);
-    const bin = (dir: string) => Deno.readFile(`${dir}/checkpoints/cnn-aug/epoch-3.bin`);
-    deepStrictEqual(await bin(resumed), await bin(whole));
-
-    const metadata = async (dir: string) =>
-      JSON.parse(await Deno.readTextFile(`${dir}/cnn-aug.json`)) as ModelMetadata;
-    const [a, b] = [await metadata(whole), await metadata(resumed)];
-    deepStrictEqual(a.hyperParameters.averageLast, 2);
-    deepStrictEqual(a.hyperParameters.averageLearningRate, 5e-4);
-    // The schedule spans epoch 1 alone; the averaged epochs run at the constant rate.
-    deepStrictEqual(a.history.map((r) => r.learningRate), [1e-3, 5e-4, 5e-4]);
-    deepStrictEqual(a.history.map((r) => r.averageAccuracy !== undefined), [false, false, true]);
-    deepStrictEqual(
-      b.history.map((r) => r.averageAccuracy),
-      a.history.map((r) => r.averageAccuracy),
-    );
-    // The exported file is the mean: its test pass scores what the last epoch's mean scored.
-    deepStrictEqual(a.testAccuracy, a.history[2].averageAccuracy);
-    deepStrictEqual(b.testAccuracy, a.testAccuracy);
   },
 );
 
