@@ -39,6 +39,16 @@ export const MODEL_IO: Pick<ModelMetadata, "input" | "outputs"> = {
   outputs: [{ name: "logits", shape: ["N", 10] }, { name: "probabilities", shape: ["N", 10] }],
 };
 
+/** A teacher of knowledge distillation, as a model's metadata names it (training/distillation.ts). */
+export interface TeacherRecord {
+  /** The file's name. */
+  file: string;
+  sha256: string;
+  /** Its share of the loss. */
+  weight: number;
+  temperature: number;
+}
+
 export interface ModelMetadata {
   name: string;
   version: string;
@@ -66,6 +76,10 @@ export interface ModelMetadata {
     averageLast?: number;
     /** Their constant learning rate, the schedule spanning the epochs before them. */
     averageLearningRate?: number;
+    /** Its filters' scale (--width; absent: 1). */
+    width?: number;
+    /** The model it learnt from beside the labels (--teacher; absent: the labels alone). */
+    teacher?: TeacherRecord;
   };
   seed: number;
   trainingSeconds: number;

@@ -17,6 +17,12 @@ import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import type { Random } from "./random.ts";
 import { trainingConv2d } from "./training_conv.ts";
+import {
+  DEFAULT_TEACHER_WEIGHT,
+  DEFAULT_TEMPERATURE,
+  type Distillation,
+  NO_TEACHER,
+} from "./distillation.ts";
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 
@@ -79,15 +85,16 @@ function cnnAug(seed: number): tf.Sequential {
  * halving the field, so a digit costs ~2 M multiply-adds (cnn-aug ~6 M) and serving gets
  * faster; the capacity goes where pen strokes need it, not into a 400k-weight Dense.
  */
-function draw(seed: number): tf.Sequential {
+function draw(seed: number, width: number): tf.Sequential {
+  const filters = (n: number) => Math.round(n * width);
   return tf.sequential({
     name: "draw",
     layers: [
-      ...convBlock(16, seed, true),
+      ...convBlock(filters(16), seed, true),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      ...convBlock(32, seed + 1),
+      ...convBlock(filters(32), seed + 1),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      ...convBlock(64, seed + 2),
+      ...convBlock(filters(64), seed + 2),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 128, activation: "relu", kernelInitializer: glorot(seed + 3) }),
@@ -123,7 +130,10 @@ export interface SeededAugmenter {
 
 /** Everything training needs to know about one model: adding a model is one entry here. */
 export interface Architecture {
-  build: (seed: number) => tf.Sequential;
+  /** `width` scales the filters of a model that is `scalable` (1 for the others). */
+  build: (seed: number, width: number) => tf.Sequential;
+  /** --width scales its convolutions' filters (draw's; the others have one size). */
+  scalable?: boolean;
   /** Trained on augmented batches. */
   augment: boolean;
   /** Its augmentation, when `augment` (default: augment.ts's recipe). */
@@ -143,6 +153,11 @@ export interface Architecture {
   defaultAverageLast?: number;
   /** Their constant learning rate (--average-lr; default none: the schedule runs to the end). */
   defaultAverageRate?: number;
+  /**
+   * The model it learns from beside the labels by default (--teacher; distillation.ts): an
+   * ONNX file, relative to the project. Absent: it learns from the labels alone.
+   */
+  defaultTeacher?: string;
   /**
    * Trains on one thread unless --workers asks for more: its steps are too small for workers to
    * pay for the exchange (default false: the workers' default, one per core).
@@ -169,6 +184,7 @@ export const ARCHITECTURES: Record<ModelName, Architecture> = {
   // Pen strokes, pen-rendered MNIST and MNIST (draw_data.ts), augmented as drawings are.
   draw: {
     build: draw,
+    scalable: true,
     augment: true,
     augmenter: (random) => new DrawAugmenter(random),
     trainSet: async (mnist, source) => (await prepareDrawData(mnist, source)).train,
@@ -180,9 +196,42 @@ export const ARCHITECTURES: Record<ModelName, Architecture> = {
   },
 };
 
-/** Builds the named architecture with seeded initial weights. */
-export function buildModel(name: ModelName, seed: number): tf.Sequential {
-  return ARCHITECTURES[name].build(seed);
+/** Builds the named architecture with seeded initial weights (`width`: widthFor's). */
+export function buildModel(name: ModelName, seed: number, width = 1): tf.Sequential {
+  return ARCHITECTURES[name].build(seed, width);
+}
+
+/** How `name`'s filters are scaled: `requested` (--width) for a scalable model, else 1. */
+export function widthFor(name: ModelName, requested: number | null | undefined): number {
+  return ARCHITECTURES[name].scalable ? requested ?? 1 : 1;
+}
+
+/**
+ * The teacher `name` learns from: `requested` (--teacher; "none" for none) or its default,
+ * with --teacher-weight and --teacher-temperature or their defaults (distillation.ts); null
+ * without one, and for a run recorded before the option (`teacher` undefined).
+ */
+export function distillationFor(
+  name: ModelName,
+  recipe: {
+    teacher?: string | null;
+    teacherWeight?: number | null;
+    teacherTemperature?: number | null;
+  },
+): Distillation | null {
+  if (recipe.teacher === undefined || recipe.teacher === NO_TEACHER) return null;
+  const fallback = ARCHITECTURES[name].defaultTeacher;
+  const teacher = recipe.teacher ?? (fallback && projectPath(fallback));
+  if (!teacher) return null;
+  return {
+    teacher,
+    weight: recipe.teacherWeight ?? DEFAULT_TEACHER_WEIGHT,
+    temperature: recipe.teacherTemperature ?? DEFAULT_TEMPERATURE,
+  };
+}
+
+function projectPath(relative: string): string {
+  return decodeURIComponent(new URL(`../${relative}`, import.meta.url).pathname);
 }
 
 /** The threads `name` trains on: `requested` (--workers), else its default out of `cores`. */

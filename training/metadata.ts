@@ -5,12 +5,18 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-web";
-import { MODEL_IO, type ModelMetadata, type ModelName } from "../lib/model_metadata.ts";
+import {
+  MODEL_IO,
+  type ModelMetadata,
+  type ModelName,
+  type TeacherRecord,
+} from "../lib/model_metadata.ts";
 import {
   averageLastFor,
   averageRateFor,
   describeLayers,
   usesAugmentation,
+  widthFor,
 } from "./architectures.ts";
 import type { RunRecord } from "./checkpoint.ts";
 import type { Evaluation } from "./evaluate.ts";
@@ -24,6 +30,8 @@ export interface MetadataInputs {
   dataSha256: Record<string, string>;
   testCount: number;
   augmentationSheet?: string;
+  /** The teacher the run learnt from (distillation.ts teacherRecord), if any. */
+  teacher?: TeacherRecord | null;
 }
 
 const round = (value: number, digits = 6) => Number(value.toFixed(digits));
@@ -40,6 +48,7 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
   const recipe = run.recipe;
   const averageLast = averageLastFor(name, recipe.averageLast);
   const averageLearningRate = averageRateFor(name, recipe.averageLearningRate);
+  const width = widthFor(name, recipe.width);
   const date = new Date();
   return {
     name,
@@ -71,6 +80,8 @@ export function buildMetadata(inputs: MetadataInputs): ModelMetadata {
       ...(recipe.evalEvery === 1 ? {} : { evalEvery: recipe.evalEvery }),
       ...(averageLast === 1 ? {} : { averageLast }),
       ...(averageLast === 1 || averageLearningRate === null ? {} : { averageLearningRate }),
+      ...(width === 1 ? {} : { width }),
+      ...(inputs.teacher ? { teacher: inputs.teacher } : {}),
     },
     seed: recipe.seed,
     trainingSeconds: round(run.trainingSeconds, 1),

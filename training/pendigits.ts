@@ -22,6 +22,7 @@
  *
  * @module
  */
+import { sha256Hex } from "./mnist_files.ts";
 import type { Point, Stroke } from "../lib/strokes.ts";
 import { joinPath } from "../lib/join_path.ts";
 
@@ -99,11 +100,6 @@ export function parsePendigits(text: string): PenDigit[] {
 export interface Pendigits {
   digits: PenDigit[];
   sha256: string;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Reads `dir/pendigits-orig.tra` and verifies it against {@link PENDIGITS_SHA256}. */

@@ -13,6 +13,8 @@ import process from "node:process";
 export interface StepTiming {
   /** Normalising and augmenting this worker's slice of the batch. */
   augment: number;
+  /** A teacher's reading of the slice (distillation.ts; 0 without one). */
+  teacher: number;
   /** Forward, backward and writing the gradients into the exchange. */
   compute: number;
   /** Adding every worker's gradients over this worker's slice of the weights. */
@@ -33,9 +35,25 @@ export interface PhaseTimes {
 
 export type StepPhase = Exclude<keyof StepTiming, "wait">;
 
-const PHASES: (keyof StepTiming)[] = ["augment", "compute", "sum", "adam", "load", "wait"];
+const PHASES: (keyof StepTiming)[] = [
+  "augment",
+  "teacher",
+  "compute",
+  "sum",
+  "adam",
+  "load",
+  "wait",
+];
 
-const zero = (): StepTiming => ({ augment: 0, compute: 0, sum: 0, adam: 0, load: 0, wait: 0 });
+const zero = (): StepTiming => ({
+  augment: 0,
+  teacher: 0,
+  compute: 0,
+  sum: 0,
+  adam: 0,
+  load: 0,
+  wait: 0,
+});
 
 /** CLOCK_THREAD_CPUTIME_ID (Linux): the calling thread's CPU time, to the nanosecond. */
 const THREAD_CPU_CLOCK = 3;

@@ -11,7 +11,6 @@ import type { AdamState } from "./adam_state.ts";
 import { buildModel, trainingAugmenter } from "./architectures.ts";
 import { fillBatch } from "./batch_fill.ts";
 import { applyWeights, readWeights } from "./checkpoint.ts";
-import { softmaxCrossEntropy } from "./fused_loss.ts";
 import { withTrainingStep } from "./batch_dropout.ts";
 import { HeapAdam } from "./heap_adam.ts";
 import { argmaxRows, scorePredictions } from "./evaluate.ts";
@@ -19,6 +18,7 @@ import type { DigitSet } from "./mnist_idx.ts";
 import { startProgress } from "./progress.ts";
 import { Random } from "./random.ts";
 import { targetValues } from "./soft_targets.ts";
+import { type Distillation, Teacher, trainingLoss } from "./distillation.ts";
 import { type PhaseTimes, StepClock, TimingTotal } from "./step_timing.ts";
 import { type PixelBatch, TrainWorkerPool } from "./train_workers.ts";
 import { addWeights, averagesEpoch, meanWeights, type WeightSums } from "./weight_average.ts";
@@ -52,7 +52,7 @@ export interface TrainOptions {
    * the workers build their copies from. It also names the augmenter.
    */
   workers?: number;
-  architecture?: { name: ModelName; seed: number };
+  architecture?: { name: ModelName; seed: number; width?: number };
   /**
    * Average the weights after each of the last N epochs and leave `model` holding the mean
    * (weight_average.ts; default 1: the last epoch's weights as they are).
@@ -63,6 +63,8 @@ export interface TrainOptions {
    * schedule then spans the epochs before them. Default: the schedule runs to the end.
    */
   averageLearningRate?: number | null;
+  /** A teacher whose softened probabilities the model learns beside the labels (distillation.ts). */
+  distillation?: Distillation | null;
 }
 
 /** Learning rate for a zero-based epoch: cosine decays from `base` towards zero. */
@@ -156,7 +158,7 @@ export interface Stepper {
 }
 
 /** Steps on this thread: tfjs's gradients, Adam in one wasm kernel per variable (heap_adam.ts). */
-export function localStepper(
+export async function localStepper(
   model: tf.LayersModel,
   options: TrainOptions,
 ): Promise<Stepper> {
@@ -167,35 +169,49 @@ export function localStepper(
     options.learningRate,
     options.resume?.optimizer ?? null,
   );
-  const images = new Float32Array(options.batchSize * PIXELS);
-  const labels = new Int32Array(options.batchSize);
   const augmenter = options.augment
     ? trainingAugmenter(options.architecture?.name, new Random(0))
     : undefined;
+  const distillation = options.distillation ?? null;
+  const teacher = distillation ? await Teacher.open(distillation) : null;
+  const images = new Float32Array(options.batchSize * PIXELS);
+  const labels = new Int32Array(options.batchSize);
   let total = new TimingTotal();
-  return Promise.resolve({
-    step({ set, indices, seeds, step }, rate) {
-      const clock = new StepClock();
-      const size = indices.length;
-      fillBatch(set, indices, options.normalisation, images, augmenter, seeds ?? undefined);
-      for (let n = 0; n < size; n++) labels[n] = set.labels[indices[n]];
-      clock.lap("augment");
-      const value = withTrainingStep(step, () =>
-        tf.tidy(() => {
-          const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
-          const y = targetValues(labels.subarray(0, size));
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor2D;
-            return softmaxCrossEntropy(y, logits);
-          }, variables);
-          const loss = value.dataSync()[0];
-          clock.lap("compute");
-          optimizer.apply(variables.map((v) => grads[v.name]), rate);
-          return loss;
-        }));
-      clock.lap("adam");
-      total.add(clock.times);
-      return Promise.resolve(value);
+  // A step with a teacher awaits it: steps queue here, each with its own copy of the batch.
+  let queue = Promise.resolve(0);
+  const takeStep = async ({ set, indices, seeds, step }: PixelBatch, rate: number) => {
+    const clock = new StepClock();
+    const size = indices.length;
+    fillBatch(set, indices, options.normalisation, images, augmenter, seeds ?? undefined);
+    for (let n = 0; n < size; n++) labels[n] = set.labels[indices[n]];
+    clock.lap("augment");
+    const soft = teacher ? await teacher.targets(images, size) : null;
+    clock.lap("teacher");
+    const value = withTrainingStep(step, () =>
+      tf.tidy(() => {
+        const x = tf.tensor4d(images.subarray(0, size * PIXELS), [size, 28, 28, 1]);
+        const y = targetValues(labels.subarray(0, size));
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+          return trainingLoss(y, soft, logits, 1, distillation);
+        }, variables);
+        const loss = value.dataSync()[0];
+        clock.lap("compute");
+        optimizer.apply(variables.map((v) => grads[v.name]), rate);
+        return loss;
+      }));
+    clock.lap("adam");
+    total.add(clock.times);
+    return value;
+  };
+  return {
+    step(batch, rate) {
+      const copy = {
+        ...batch,
+        indices: batch.indices.slice(),
+        seeds: batch.seeds?.slice() ?? null,
+      };
+      return queue = queue.then(() => takeStep(copy, rate));
     },
     sync: () => Promise.resolve(optimizer.state()),
     timings: () => {
@@ -203,8 +219,11 @@ export function localStepper(
       total = new TimingTotal();
       return [mean];
     },
-    close: () => optimizer.dispose(),
-  });
+    close: () => {
+      optimizer.dispose();
+      void teacher?.close();
+    },
+  };
 }
 
 /** Steps in `workers` workers that copy `model` now and write their weights back on sync. */
@@ -222,6 +241,7 @@ export async function workerStepper(
     learningRate: options.learningRate,
     augment: options.augment,
     normalisation: options.normalisation,
+    distillation: options.distillation ?? null,
   });
   return {
     step: (batch, rate) => pool.stepPixels(batch, rate),
@@ -313,7 +333,8 @@ export async function train(
       if (averagesEpoch(epoch, options.epochs, averageLast)) {
         average = addWeights(average, readWeights(model));
         if (average.epochs > 1 && record.accuracy !== undefined && options.architecture) {
-          averageScorer ??= buildModel(options.architecture.name, options.architecture.seed);
+          const { name, seed, width } = options.architecture;
+          averageScorer ??= buildModel(name, seed, width);
           applyWeights(averageScorer, meanWeights(average, averageScorer.getWeights()));
           const predictions = argmaxRows(
             predictLogits(averageScorer, testSet, options.normalisation),

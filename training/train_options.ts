@@ -5,7 +5,15 @@
  */
 import { parseArgs } from "node:util";
 import { MODEL_NAMES, type ModelName } from "../lib/model_metadata.ts";
-import { ARCHITECTURES, averageLastFor, averageRateFor, negativesFor } from "./architectures.ts";
+import {
+  ARCHITECTURES,
+  averageLastFor,
+  averageRateFor,
+  distillationFor,
+  negativesFor,
+  widthFor,
+} from "./architectures.ts";
+import { DEFAULT_TEACHER_WEIGHT, DEFAULT_TEMPERATURE, NO_TEACHER } from "./distillation.ts";
 import { defaultCacheDir } from "./mnist_files.ts";
 import type { Schedule } from "./train_loop.ts";
 
@@ -38,6 +46,17 @@ export interface TrainRecipe {
    * null = each model's default (architectures.ts averageRateFor; none: the schedule runs on).
    */
   averageLearningRate: number | null;
+  /**
+   * A model to learn from beside the labels (an ONNX file; distillation.ts), "none" for none;
+   * null = each model's default (architectures.ts distillationFor: draw's, none for the others).
+   */
+  teacher: string | null;
+  /** The teacher's share of the loss; null = distillation.ts's default. */
+  teacherWeight: number | null;
+  /** Softening of both models' logits in the teacher's term; null = distillation.ts's default. */
+  teacherTemperature: number | null;
+  /** Scale of draw's filters (architectures.ts widthFor); null = 1. */
+  width: number | null;
 }
 
 export interface TrainConfig extends TrainRecipe {
@@ -73,6 +92,10 @@ export const DEFAULT_RECIPE: TrainRecipe = {
   negatives: null,
   averageLast: null,
   averageLearningRate: null,
+  teacher: null,
+  teacherWeight: null,
+  teacherTemperature: null,
+  width: null,
 };
 
 /** One training worker per core: tfjs's wasm backend runs one thread each. */
@@ -84,6 +107,7 @@ const ONE_THREAD = MODEL_NAMES.filter((name) => ARCHITECTURES[name].oneThread);
 const DRAW_NEGATIVES = ARCHITECTURES.draw.defaultNegatives;
 const DRAW_AVERAGE_LAST = averageLastFor("draw", null);
 const DRAW_AVERAGE_RATE = averageRateFor("draw", null) ?? "none";
+const DRAW_TEACHER = ARCHITECTURES.draw.defaultTeacher ?? NO_TEACHER;
 
 /** Each model's default epochs (architectures.ts). */
 export const DEFAULT_EPOCHS = Object.fromEntries(
@@ -109,6 +133,12 @@ export const TRAIN_USAGE = `usage: deno task train [options]
                      averaging; default draw ${DRAW_AVERAGE_LAST}, the others 1 = the last epoch's)
   --average-lr X     a constant learning rate for those N epochs, the schedule spanning the
                      epochs before them (default draw ${DRAW_AVERAGE_RATE}, the others: the schedule runs on)
+  --teacher FILE     an ONNX model whose softened probabilities it learns beside the labels
+                     (knowledge distillation), or none (default draw ${DRAW_TEACHER}, the others none)
+  --teacher-weight X the teacher's share of the loss, 0 to 1 (default ${DEFAULT_TEACHER_WEIGHT})
+  --teacher-temperature T
+                     softening of both models' logits in the teacher's term (default ${DEFAULT_TEMPERATURE})
+  --width X          scale draw's filters (default 1: 16, 32, 64; 1.5: 24, 48, 96)
   --out DIR          where the model set goes (default: models/ for the full default recipe,
                      build/runs/<time>-<model>/ for any other run)
   --force            let a run that is not the full recipe replace files in models/
@@ -148,6 +178,10 @@ const OPTIONS = {
   negatives: { type: "string" },
   "average-last": { type: "string" },
   "average-lr": { type: "string" },
+  teacher: { type: "string" },
+  "teacher-weight": { type: "string" },
+  "teacher-temperature": { type: "string" },
+  width: { type: "string" },
   ...OUTPUT_AND_DATA_OPTIONS,
   resume: { type: "string" },
   workers: { type: "string" },
@@ -168,6 +202,10 @@ const RECIPE_FLAGS = [
   "negatives",
   "average-last",
   "average-lr",
+  "teacher",
+  "teacher-weight",
+  "teacher-temperature",
+  "width",
 ] as const;
 
 /**
@@ -192,6 +230,18 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   if (!Number.isInteger(n) || n <= 0) {
     throw new UsageError(`--${flag} wants a positive integer, got "${value}"`);
   }
+  return n;
+}
+
+function optionalNumber(
+  flag: string,
+  value: string | undefined,
+  valid: (x: number) => boolean,
+  wanted: string,
+): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!valid(n)) throw new UsageError(`--${flag} wants ${wanted}, got "${value}"`);
   return n;
 }
 
@@ -254,6 +304,25 @@ export function parseTrainArgs(
   if (averageRate !== null && !(averageRate > 0 && averageRate < 1)) {
     throw new UsageError(`--average-lr wants a number in (0, 1), got "${parsed["average-lr"]}"`);
   }
+  const teacherWeight = optionalNumber(
+    "teacher-weight",
+    parsed["teacher-weight"],
+    (x) => x >= 0 && x <= 1,
+    "a number from 0 to 1",
+  );
+  const teacherTemperature = optionalNumber(
+    "teacher-temperature",
+    parsed["teacher-temperature"],
+    (x) => x > 0 && x <= 100,
+    "a number in (0, 100]",
+  );
+  const width = optionalNumber(
+    "width",
+    parsed.width,
+    (x) => x >= 0.25 && x <= 4,
+    "a number from 0.25 to 4",
+  );
+  if (parsed.teacher === "") throw new UsageError('--teacher wants an ONNX file or none, got ""');
   if (parsed.out === "") throw new UsageError('--out wants a folder, got ""');
   return {
     models: modelList(parsed.model),
@@ -268,6 +337,10 @@ export function parseTrainArgs(
     negatives,
     averageLast: optionalPositiveInt("average-last", parsed["average-last"]),
     averageLearningRate: averageRate,
+    teacher: parsed.teacher ?? null,
+    teacherWeight,
+    teacherTemperature,
+    width,
     out: parsed.out,
     force: parsed.force ?? false,
     resume: parsed.resume,
@@ -317,6 +390,22 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
   ) {
     changes.push(`--average-lr ${recipe.averageLearningRate}`);
   }
+  const teachers = models.map((name) => JSON.stringify(distillationFor(name, recipe)));
+  if (
+    models.some((name, i) => JSON.stringify(distillationFor(name, DEFAULT_RECIPE)) !== teachers[i])
+  ) {
+    const flagged: [keyof TrainRecipe, string][] = [
+      ["teacher", "--teacher"],
+      ["teacherWeight", "--teacher-weight"],
+      ["teacherTemperature", "--teacher-temperature"],
+    ];
+    for (const [key, flag] of flagged) {
+      if (recipe[key] != null) changes.push(`${flag} ${recipe[key]}`);
+    }
+  }
+  if (recipe.width != null && models.some((name) => widthFor(name, recipe.width) !== 1)) {
+    changes.push(`--width ${recipe.width}`);
+  }
   for (const [key, flag] of flags) {
     if (recipe[key] !== DEFAULT_RECIPE[key]) changes.push(`${flag} ${recipe[key]}`);
   }
@@ -327,6 +416,7 @@ export function recipeChanges(recipe: TrainRecipe, models: readonly ModelName[])
 export function recipeOf(config: TrainRecipe): TrainRecipe {
   const { epochs, batchSize, learningRate, schedule, seed, limit, evalEvery, evalLimit } = config;
   const { negatives, averageLast, averageLearningRate } = config;
+  const { teacher, teacherWeight, teacherTemperature, width } = config;
   return {
     epochs,
     batchSize,
@@ -339,5 +429,9 @@ export function recipeOf(config: TrainRecipe): TrainRecipe {
     negatives,
     averageLast,
     averageLearningRate,
+    teacher,
+    teacherWeight,
+    teacherTemperature,
+    width,
   };
 }

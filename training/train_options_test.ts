@@ -10,9 +10,12 @@ import {
   ARCHITECTURES,
   averageLastFor,
   averageRateFor,
+  distillationFor,
   negativesFor,
+  widthFor,
   workersFor,
 } from "./architectures.ts";
+import { DEFAULT_TEMPERATURE } from "./distillation.ts";
 
 const parse = (args: string[], env = {}) => parseTrainArgs(args, env);
 
@@ -176,4 +179,50 @@ Deno.test("--average-lr: each model's default unless given, a rate in (0, 1)", (
   usageError(["--average-lr", "1"], "--average-lr");
   usageError(["--average-lr", "fast"], "--average-lr");
   usageError(["--resume", "build/runs/x", "--average-lr", "2e-4"], "--average-lr");
+});
+
+Deno.test("--teacher: a file or none, its weight and temperature; each model's default unless given", () => {
+  const config = parse(["--model", "mlp", "--teacher", "t.onnx", "--teacher-weight", "0.7"]);
+  deepStrictEqual([config.teacher, config.teacherWeight, config.teacherTemperature], [
+    "t.onnx",
+    0.7,
+    null,
+  ]);
+  deepStrictEqual(distillationFor("mlp", config), {
+    teacher: "t.onnx",
+    weight: 0.7,
+    temperature: DEFAULT_TEMPERATURE,
+  });
+  deepStrictEqual(recipeChanges(config, config.models), [
+    "--teacher t.onnx",
+    "--teacher-weight 0.7",
+  ]);
+  deepStrictEqual(distillationFor("mlp", parse([])), null);
+  deepStrictEqual(distillationFor("mlp", parse(["--teacher", "none"])), null);
+  // A run recorded before the option learnt from its labels alone; resuming keeps that.
+  deepStrictEqual(distillationFor("draw", {}), null);
+  // Weight and temperature alone change nothing for a model without a teacher.
+  const idle = parse(["--model", "mlp", "--teacher-temperature", "2"]);
+  deepStrictEqual(recipeChanges(idle, idle.models), []);
+  usageError(["--teacher", ""], "--teacher");
+  usageError(["--teacher-weight", "1.5"], "--teacher-weight");
+  usageError(["--teacher-weight", "half"], "--teacher-weight");
+  usageError(["--teacher-temperature", "0"], "--teacher-temperature");
+  usageError(["--resume", "build/runs/x", "--teacher", "t.onnx"], "--teacher");
+});
+
+Deno.test("--width scales draw's filters only", () => {
+  deepStrictEqual(parse([]).width, null);
+  deepStrictEqual([widthFor("draw", null), widthFor("draw", 1.5), widthFor("cnn", 1.5)], [
+    1,
+    1.5,
+    1,
+  ]);
+  const draw = parse(["--model", "draw", "--width", "1.5"]);
+  deepStrictEqual(recipeChanges(draw, draw.models), ["--width 1.5"]);
+  const mlp = parse(["--model", "mlp", "--width", "1.5"]);
+  deepStrictEqual(recipeChanges(mlp, mlp.models), []);
+  usageError(["--width", "0"], "--width");
+  usageError(["--width", "wide"], "--width");
+  usageError(["--resume", "build/runs/x", "--width", "2"], "--width");
 });

@@ -14,7 +14,9 @@ import {
   averageLastFor,
   averageRateFor,
   buildModel,
+  distillationFor,
   negativesFor,
+  widthFor,
   workersFor,
 } from "./architectures.ts";
 import { augmentationSheet } from "./augmentation_sheet.ts";
@@ -28,6 +30,7 @@ import {
 import { predictOnnx, scorePredictions } from "./evaluate.ts";
 import { CALIBRATION_DIGITS, makeInt8Variant } from "./int8_variant.ts";
 import { buildMetadata } from "./metadata.ts";
+import { teacherRecord } from "./distillation.ts";
 import type { Mnist } from "./mnist_data.ts";
 import type { DigitSet } from "./mnist_idx.ts";
 import { exitCleanlyOnSignal, ModelSetWriter } from "./model_set.ts";
@@ -144,7 +147,8 @@ export class TrainingRun {
           `this run has ${trainSet.count}`,
       );
     }
-    const model = buildModel(name, plan.recipe.seed);
+    const width = widthFor(name, plan.recipe.width);
+    const model = buildModel(name, plan.recipe.seed, width);
     if (checkpoint) applyWeights(model, checkpoint.weights);
     const average = checkpoint?.loop.average;
     let run: RunRecord = checkpoint?.run ?? {
@@ -165,10 +169,12 @@ export class TrainingRun {
     }
     await this.step(name, "train");
     const threads = this.workersFor(name);
+    const distillation = distillationFor(name, plan.recipe);
     context.log(
       `${name} (${position}): ${done > 0 ? `resuming after epoch ${done} of` : "training"} ` +
         `${epochs} epoch${epochs === 1 ? "" : "s"} on ${this.describeTrainSet(name)}, ` +
-        `${threads} thread${threads === 1 ? "" : "s"}`,
+        `${threads} thread${threads === 1 ? "" : "s"}` +
+        (distillation ? `, learning from ${distillation.teacher} too` : ""),
     );
     const before = run.trainingSeconds;
     const started = performance.now();
@@ -182,9 +188,10 @@ export class TrainingRun {
       normalisation: MNIST_NORMALISATION,
       evalEvery: plan.recipe.evalEvery,
       workers: threads,
-      architecture: { name, seed: plan.recipe.seed },
+      architecture: { name, seed: plan.recipe.seed, width },
       averageLast: averageLastFor(name, plan.recipe.averageLast),
       averageLearningRate: averageRateFor(name, plan.recipe.averageLearningRate),
+      distillation,
       resume: checkpoint ? { loop: checkpoint.loop, optimizer: checkpoint.optimizer } : undefined,
       progressLabel: (epoch) =>
         `${name} (${position}) epoch ${epoch + 1}/${epochs}, ` +
@@ -313,6 +320,7 @@ export class TrainingRun {
       dataSha256: mnist.sha256,
       testCount: testSet.count,
       augmentationSheet: sheet,
+      teacher: await teacherRecord(distillationFor(name, run.recipe)),
     });
     if (int8) metadata.int8 = int8.variant;
     const exportMetadata = ARCHITECTURES[name].exportMetadata;

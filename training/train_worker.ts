@@ -18,7 +18,7 @@ import { applyWeights, type Checkpoint, readWeights } from "./checkpoint.ts";
 import { startingStep } from "./heap_adam.ts";
 import { type ExchangeLayout, ShardExchange } from "./shard_exchange.ts";
 import { Random } from "./random.ts";
-import { softmaxCrossEntropy } from "./fused_loss.ts";
+import { type Distillation, Teacher, trainingLoss } from "./distillation.ts";
 import { targetValues } from "./soft_targets.ts";
 import { type AdamStep, nextAccumulators, ownedRange } from "./split_adam.ts";
 import { type PhaseTimes, StepClock } from "./step_timing.ts";
@@ -41,6 +41,8 @@ export type WorkerRequest =
     name: ModelName;
     /** The seed the coordinator's model was built with (Dropout layers keep theirs). */
     seed: number;
+    /** Its filters' scale (architectures.ts widthFor). */
+    width: number;
     /** The coordinator's model as JSON: the worker's copy must be the same model. */
     config: string;
     rank: number;
@@ -55,6 +57,8 @@ export type WorkerRequest =
     /** For steps with pixels: augment with the architecture's augmenter, and normalise so. */
     augment: boolean;
     normalisation: Normalisation | null;
+    /** A teacher to read each slice (distillation.ts); null trains on the labels alone. */
+    distillation: Distillation | null;
   }
   | {
     type: "step";
@@ -92,13 +96,15 @@ interface Trainer {
   normalisation: Normalisation | null;
   /** The step's normalised images, grown to the largest slice. */
   images: Float32Array;
+  distillation: Distillation | null;
+  teacher: Teacher | null;
 }
 
 let trainer: Trainer | undefined;
 
 async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<WorkerReply> {
   const backend = await initTrainingBackend();
-  const model = buildModel(request.name, request.seed);
+  const model = buildModel(request.name, request.seed, request.width);
   if (modelConfig(model) !== request.config) {
     throw new Error(`${request.name} built with seed ${request.seed} is not the model to train`);
   }
@@ -121,6 +127,8 @@ async function init(request: Extract<WorkerRequest, { type: "init" }>): Promise<
     augmenter: request.augment ? trainingAugmenter(request.name, new Random(0)) : undefined,
     normalisation: request.normalisation,
     images: new Float32Array(0),
+    distillation: request.distillation,
+    teacher: request.distillation ? await Teacher.open(request.distillation) : null,
   };
   return { type: "ready", backend };
 }
@@ -152,6 +160,7 @@ function sliceGradients(
   t: Trainer,
   request: Extract<WorkerRequest, { type: "step" }>,
   images: Float32Array,
+  soft: Float32Array | null,
 ): number {
   const slot = t.exchange.gradientSlot();
   const size = request.labels.length;
@@ -172,7 +181,7 @@ function sliceGradients(
       // The batch's loss is the mean over all its images: this slice holds size/total of it.
       const { value, grads } = tf.variableGrads(() => {
         const logits = t.model.apply(x, { training: t.training }) as tf.Tensor2D;
-        return softmaxCrossEntropy(y, logits, size / request.total);
+        return trainingLoss(y, soft, logits, size / request.total, t.distillation);
       }, t.variables);
       const heap = tf.backend() as unknown as WasmHeap;
       let at = 0;
@@ -202,7 +211,7 @@ function stepImages(t: Trainer, images: StepImages, size: number): Float32Array 
   return t.images;
 }
 
-function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
+async function step(request: Extract<WorkerRequest, { type: "step" }>): Promise<WorkerReply> {
   const t = trainer!;
   const clock = new StepClock(() => ({
     wall: t.exchange.waitedMs,
@@ -210,7 +219,10 @@ function step(request: Extract<WorkerRequest, { type: "step" }>): WorkerReply {
   }));
   const images = stepImages(t, request.images, request.labels.length);
   clock.lap("augment");
-  const loss = withTrainingStep(request.step, () => sliceGradients(t, request, images));
+  const size = request.labels.length;
+  const soft = t.teacher && size > 0 ? await t.teacher.targets(images, size) : null;
+  clock.lap("teacher");
+  const loss = withTrainingStep(request.step, () => sliceGradients(t, request, images, soft));
   clock.lap("compute");
   const [begin, end] = t.owned;
   const gradients = t.exchange.gradientsOver(begin, end);
@@ -272,7 +284,7 @@ scope.onmessage = ({ data }) => {
       const reply = data.type === "init"
         ? await init(data)
         : data.type === "step"
-        ? step(data)
+        ? await step(data)
         : state();
       scope.postMessage(reply);
     } catch (error) {

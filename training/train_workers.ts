@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Distillation } from "./distillation.ts";
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelName, Normalisation } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
@@ -83,6 +84,8 @@ export interface WorkerPoolOptions {
   /** The architecture (architectures.ts) the workers build, and the seed `model` was built with. */
   name: ModelName;
   seed: number;
+  /** Its filters' scale (architectures.ts widthFor; default 1). */
+  width?: number;
   workers: number;
   /** Starting weights and optimizer state (a checkpoint's, when resuming). */
   model: tf.LayersModel;
@@ -96,6 +99,8 @@ export interface WorkerPoolOptions {
   /** For stepPixels: augment each image (the architecture's augmenter), and how to normalise. */
   augment?: boolean;
   normalisation?: Normalisation;
+  /** A teacher each worker runs on its slice (distillation.ts). */
+  distillation?: Distillation | null;
 }
 
 /** A batch by its images' bytes: whoever steps on it normalises and augments the images. */
@@ -139,6 +144,7 @@ export class TrainWorkerPool {
           type: "init",
           name: options.name,
           seed: options.seed,
+          width: options.width ?? 1,
           config: modelConfig(options.model),
           rank: worker.rank,
           memory,
@@ -149,6 +155,7 @@ export class TrainWorkerPool {
           training: options.training ?? true,
           augment: options.augment ?? false,
           normalisation: options.normalisation ?? null,
+          distillation: options.distillation ?? null,
         })
       ));
       for (const reply of replies) {

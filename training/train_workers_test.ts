@@ -9,6 +9,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { MNIST_NORMALISATION, type ModelName } from "../lib/model_metadata.ts";
 import type { AdamState } from "./adam_state.ts";
 import { buildModel } from "./architectures.ts";
+import type { Distillation } from "./distillation.ts";
 import { readWeights } from "./checkpoint.ts";
 import { DEFAULT_FINE_TUNE, fineTune } from "./fine_tune.ts";
 import type { DigitSet } from "./mnist_idx.ts";
@@ -24,13 +25,20 @@ interface Trained {
   loss: number;
 }
 
+/** What a case varies besides the model: its filters' scale and a teacher. */
+interface Variant {
+  width?: number;
+  distillation?: Distillation;
+}
+
 async function trainOnce(
   name: ModelName,
   set: DigitSet,
   batchSize: number,
   workers: number,
+  { width = 1, distillation }: Variant = {},
 ): Promise<Trained> {
-  const model: tf.LayersModel = buildModel(name, 7);
+  const model: tf.LayersModel = buildModel(name, 7, width);
   let adam: AdamState | undefined;
   const options: TrainOptions = {
     epochs: 1,
@@ -41,7 +49,8 @@ async function trainOnce(
     seed: 3,
     normalisation: MNIST_NORMALISATION,
     workers,
-    architecture: { name, seed: 7 },
+    architecture: { name, seed: 7, width },
+    distillation,
     label: `${name} x${workers}`,
     onEpoch: async ({ readOptimizer }) => {
       adam = await readOptimizer();
@@ -88,26 +97,43 @@ function withNegatives(set: DigitSet, every: number): DigitSet {
   return { ...set, labels };
 }
 
-const CASES: { name: ModelName; count: number; batchSize: number; negatives?: number }[] = [
+/** A shipped model as teacher: it reads NCHW [N,1,28,28] normalised as every model's input. */
+const TEACHER: Distillation = {
+  teacher: decodeURIComponent(new URL("../models/cnn-aug.int8.onnx", import.meta.url).pathname),
+  weight: 0.5,
+  temperature: 4,
+};
+
+const CASES: {
+  name: ModelName;
+  count: number;
+  batchSize: number;
+  negatives?: number;
+  variant?: Variant;
+}[] = [
   { name: "mlp", count: 24, batchSize: 24 },
   { name: "cnn", count: 23, batchSize: 16 }, // slices 8+8, then 4+3
   { name: "cnn-aug", count: 17, batchSize: 16 }, // BatchNorm and Dropout; then 1+0
   { name: "draw", count: 12, batchSize: 12 },
   { name: "draw", count: 13, batchSize: 13, negatives: 3 }, // soft targets in both slices
+  { name: "draw", count: 12, batchSize: 12, variant: { width: 1.5 } },
+  { name: "draw", count: 13, batchSize: 13, negatives: 3, variant: { distillation: TEACHER } },
 ];
 
-for (const { name, count, batchSize, negatives } of CASES) {
+for (const { name, count, batchSize, negatives, variant } of CASES) {
   Deno.test({
     name: `${name}: two workers' steps equal one thread's on the whole batch` +
-      (negatives ? `, every ${negatives}rd image a negative` : ""),
+      (negatives ? `, every ${negatives}rd image a negative` : "") +
+      (variant?.width ? `, filters x${variant.width}` : "") +
+      (variant?.distillation ? ", learning from a teacher" : ""),
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
       await initTrainingBackend();
       const digits = syntheticDigits(count, 11);
       const set = negatives ? withNegatives(digits, negatives) : digits;
-      const one = await trainOnce(name, set, batchSize, 1);
-      const two = await trainOnce(name, set, batchSize, 2);
+      const one = await trainOnce(name, set, batchSize, 1, variant);
+      const two = await trainOnce(name, set, batchSize, 2, variant);
       assert(
         Math.abs(one.loss - two.loss) < 1e-5 * Math.max(1, one.loss),
         `loss ${one.loss} vs ${two.loss}`,
@@ -116,7 +142,7 @@ for (const { name, count, batchSize, negatives } of CASES) {
       assert.equal(one.adam.iterations, two.adam.iterations);
       assertClose(one.adam.moments, two.adam.moments, "Adam moment", 1e-3);
       // And a step changed something: the comparison is not of two untouched models.
-      const fresh = buildModel(name, 7);
+      const fresh = buildModel(name, 7, variant?.width);
       const untouched = readWeights(fresh);
       fresh.dispose();
       assert(
